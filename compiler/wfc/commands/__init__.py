@@ -1,0 +1,1 @@
+"""One module per `wfc` subcommand; `wfc.cli` imports each only when it runs."""
