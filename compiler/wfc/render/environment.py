@@ -1,0 +1,64 @@
+"""The one Jinja environment every renderer uses, and the escaping filter for each target.
+
+Templates receive plain data. A user string never reaches generated text raw: it passes through
+the filter for its context (`py` for Python literals, `json`, `md` for markdown text, `yaml` for
+YAML scalars, `fence` for fenced code), so a quote, backtick or `{{` in a title cannot change
+the structure of the output.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def python_literal(value: Any) -> str:
+    """A Python expression that evaluates to `value` (str, numbers, bools, None, lists, dicts)."""
+    return repr(value)
+
+
+def json_literal(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def markdown_text(value: Any) -> str:
+    """Inline markdown that shows the text literally, on one line."""
+    text = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def yaml_scalar(value: Any) -> str:
+    """A double-quoted YAML scalar (JSON strings are valid YAML), always on one line."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def code_fence(value: Any, language: str = "") -> str:
+    """A fenced block longer than any backtick run inside, so the content cannot close it."""
+    text = str(value)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """Built once per process: loading templates is the expensive part of rendering."""
+    env = Environment(
+        loader=PackageLoader("wfc", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(py=python_literal, json=json_literal, md=markdown_text, yaml=yaml_scalar, fence=code_fence)
+    return env
+
+
+def render(template_name: str, **data: Any) -> str:
+    return environment().get_template(template_name).render(**data)
