@@ -1,0 +1,152 @@
+"""The workflow's dependency graph as plain data, with queries that read like relations.
+
+An edge `a -> b` means `b` waits for `a`: either `b` lists `a` in `needs`, or `b` reads (`inputs`)
+a context name that `a` writes (`outputs`). Both kinds end in one graph, because the scheduler and
+every estimate only care that `b` cannot start before `a` finishes.
+
+Validation has already rejected unknown references and cycles by the time a graph is built, so a
+violation here is a bug in wfc, not a user mistake: it raises `GraphError` with the offending names
+rather than a `Diagnostic`.
+"""
+from __future__ import annotations
+
+import graphlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Dict, Iterable, List, Mapping, Set, Tuple
+
+from wfc.model import Workflow
+
+
+class GraphError(RuntimeError):
+    """An internal inconsistency: validation should have made this impossible."""
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Steps (in file order) and their dependency edges, both directions precomputed."""
+
+    steps: Tuple[str, ...]
+    _dependencies: Mapping[str, Tuple[str, ...]] = field(repr=False)
+    _dependents: Mapping[str, Tuple[str, ...]] = field(repr=False)
+    _producers: Mapping[str, str] = field(repr=False)
+    _consumers: Mapping[str, Tuple[str, ...]] = field(repr=False)
+
+    def dependencies_of(self, step_id: str) -> Tuple[str, ...]:
+        """The steps `step_id` waits for, sorted by id."""
+        return self._dependencies[step_id]
+
+    def dependents_of(self, step_id: str) -> Tuple[str, ...]:
+        """The steps that wait for `step_id`, sorted by id."""
+        return self._dependents[step_id]
+
+    def producer_of(self, context_name: str) -> str:
+        """The one step that lists `context_name` in its `outputs`."""
+        return self._producers[context_name]
+
+    def is_produced(self, context_name: str) -> bool:
+        return context_name in self._producers
+
+    def consumers_of(self, context_name: str) -> Tuple[str, ...]:
+        """The steps that list `context_name` in their `inputs`, sorted by id."""
+        return self._consumers.get(context_name, ())
+
+    def produced(self) -> Tuple[str, ...]:
+        """Every context name some step writes, sorted."""
+        return tuple(sorted(self._producers))
+
+    def sources(self) -> Tuple[str, ...]:
+        return tuple(s for s in self.steps if not self._dependencies[s])
+
+    def sinks(self) -> Tuple[str, ...]:
+        return tuple(s for s in self.steps if not self._dependents[s])
+
+    def ancestors_of(self, step_id: str) -> Set[str]:
+        """Every step that must finish before `step_id` can start (transitively)."""
+        return _reach(step_id, self._dependencies)
+
+    def descendants_of(self, step_id: str) -> Set[str]:
+        """Every step that (transitively) waits for `step_id`."""
+        return _reach(step_id, self._dependents)
+
+    def levels(self) -> Tuple[Tuple[str, ...], ...]:
+        """Topological generations: level k holds the steps whose longest chain of dependencies
+        has k edges. Within a level, steps are sorted by id."""
+        return self._generations
+
+    def level_of(self, step_id: str) -> int:
+        return self._level_index[step_id]
+
+    def topological_order(self) -> Tuple[str, ...]:
+        """Every step after all its dependencies: the levels concatenated."""
+        return tuple(step for level in self._generations for step in level)
+
+    @cached_property
+    def _generations(self) -> Tuple[Tuple[str, ...], ...]:
+        sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter(self._dependencies)
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as cycle:
+            path = " -> ".join(cycle.args[1])
+            raise GraphError(f"internal error: dependency cycle {path} reached the analysis; "
+                             "validation should have rejected it") from None
+        generations: List[Tuple[str, ...]] = []
+        while sorter.is_active():
+            ready = tuple(sorted(sorter.get_ready()))
+            sorter.done(*ready)
+            generations.append(ready)
+        return tuple(generations)
+
+    @cached_property
+    def _level_index(self) -> Dict[str, int]:
+        return {step: index for index, level in enumerate(self._generations) for step in level}
+
+
+def _reach(start: str, edges: Mapping[str, Tuple[str, ...]]) -> Set[str]:
+    seen: Set[str] = set()
+    stack = list(edges[start])
+    while stack:
+        step = stack.pop()
+        if step not in seen:
+            seen.add(step)
+            stack.extend(edges[step])
+    return seen
+
+
+def build_graph(workflow: Workflow) -> Graph:
+    """The DAG of `workflow`: explicit `needs` plus the producer of every input."""
+    ids = tuple(step.id for step in workflow.steps)
+    producers = _producers(workflow)
+    consumers: Dict[str, List[str]] = {}
+    dependencies: Dict[str, Tuple[str, ...]] = {}
+    for step in workflow.steps:
+        for name in step.inputs:
+            consumers.setdefault(name, []).append(step.id)
+            if name not in producers:
+                raise GraphError(f"internal error: step '{step.id}' reads '{name}', which no step "
+                                 "produces; validation should have rejected it")
+        found = set(step.needs).union(producers[name] for name in step.inputs)
+        dependencies[step.id] = tuple(sorted(found))
+    return Graph(ids, dependencies, _invert(ids, dependencies), producers,
+                 {name: tuple(sorted(set(users))) for name, users in consumers.items()})
+
+
+def _producers(workflow: Workflow) -> Dict[str, str]:
+    producers: Dict[str, str] = {}
+    for step in workflow.steps:
+        for name in step.outputs:
+            if producers.setdefault(name, step.id) != step.id:
+                raise GraphError(f"internal error: '{name}' has two producers, '{producers[name]}' "
+                                 f"and '{step.id}'; validation should have rejected it")
+    return producers
+
+
+def _invert(ids: Iterable[str], dependencies: Mapping[str, Tuple[str, ...]]) -> Dict[str, Tuple[str, ...]]:
+    dependents: Dict[str, List[str]] = {step: [] for step in ids}
+    for step, needed in dependencies.items():
+        for dependency in needed:
+            if dependency not in dependents:
+                raise GraphError(f"internal error: step '{step}' needs '{dependency}', which is not "
+                                 "a step; validation should have rejected it")
+            dependents[dependency].append(step)
+    return {step: tuple(sorted(users)) for step, users in dependents.items()}
