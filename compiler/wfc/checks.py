@@ -1,0 +1,241 @@
+"""Semantic checks: what the JSON schema cannot express (references, producers, cycles, resources,
+step kinds, templates, enums).
+
+They read the raw data defensively, so they also run when the schema found problems elsewhere and
+the user sees every finding in one run. Each check is a small generator of `Finding`s; positions
+are attached by the caller, which owns the source map.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from wfc.templating import TemplateProblem, check_expression, check_template
+
+KIND_KEYS = {"prompt": "agent", "run": "shell", "call": "python"}
+KIND_ONLY_KEYS = {"agent": ("agent", "model", "tools", "max_turns"), "shell": ("env", "cwd")}
+TEMPLATE_KEYS = ("prompt", "title", "active", "run")
+ARGUMENT_TYPES = {"string": (str,), "path": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    hint: str
+    path: Tuple[Any, ...]
+    at_key: bool = False  # point at the key rather than its value
+    warning: bool = False
+
+
+def suggest(name: str, candidates: Sequence[str]) -> str:
+    """A "did you mean" hint, or an empty string when nothing is close."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def names(value: Any) -> List[str]:
+    """A `needs`-like field as a list of strings, whatever shape the user wrote (bad items dropped)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+def indexed(value: Any) -> List[Tuple[Tuple[Any, ...], str]]:
+    """(path suffix, name) pairs, so a finding can point at the exact list item."""
+    if isinstance(value, str):
+        return [((), value)]
+    if isinstance(value, list):
+        return [((index,), item) for index, item in enumerate(value) if isinstance(item, str)]
+    return []
+
+
+def mapping(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def all_findings(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
+    steps = {sid: step for sid, step in mapping(data.get("steps")).items() if isinstance(step, dict)}
+    yield from check_name(data, stem)
+    yield from check_arguments(mapping(data.get("arguments")))
+    for step_id, step in steps.items():
+        yield from check_kind(step_id, step)
+    yield from check_needs(steps)
+    yield from check_context(steps, mapping(data.get("context")))
+    yield from check_resources(steps, data.get("resources"))
+    yield from check_cycles(steps)
+    yield from check_templates(data, steps)
+
+
+def check_name(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
+    name = data.get("name")
+    if isinstance(name, str) and name != stem:
+        yield Finding("WFC040", f"the workflow is named '{name}' but its file is '{stem}'",
+                      f"rename the file to '{name}.yaml' or set `name: {stem}` (or drop `name`)", ("name",))
+
+
+def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
+    for arg_name, spec in arguments.items():
+        if not isinstance(spec, dict) or spec.get("default") is None:
+            continue
+        default, enum = spec["default"], spec.get("enum")
+        if isinstance(enum, list) and default not in enum:
+            choices = ", ".join(repr(choice) for choice in enum)
+            yield Finding("WFC052", f"the default {default!r} of argument '{arg_name}' is not one of its enum values ({choices})",
+                          "make the default one of the enum values, or add it to `enum`", ("arguments", arg_name, "default"))
+        kinds = ARGUMENT_TYPES.get(spec.get("type", "string"))
+        wrong_bool = isinstance(default, bool) and spec.get("type") in ("integer", "number")
+        if kinds and (not isinstance(default, kinds) or wrong_bool):
+            yield Finding("WFC053", f"the default {default!r} of argument '{arg_name}' is not a {spec.get('type', 'string')}",
+                          "change the default or the argument's `type`", ("arguments", arg_name, "default"))
+
+
+def check_kind(step_id: str, step: Mapping[str, Any]) -> Iterator[Finding]:
+    kinds = [key for key in KIND_KEYS if key in step]
+    if not kinds:
+        yield Finding("WFC030", f"step '{step_id}' has no kind of work: it needs exactly one of `prompt`, `run` or `call`",
+                      "add `prompt:` for an agent, `run:` for a shell command or `call: module:function` for Python",
+                      ("steps", step_id), at_key=True)
+        return
+    if len(kinds) > 1:
+        listed = " and ".join(f"`{key}`" for key in kinds)
+        yield Finding("WFC030", f"step '{step_id}' has several kinds of work ({listed}); a step does exactly one",
+                      "split it into one step per kind and connect them with `needs`", ("steps", step_id, kinds[1]), at_key=True)
+        return
+    kind = KIND_KEYS[kinds[0]]
+    for other_kind, keys in KIND_ONLY_KEYS.items():
+        for key in keys:
+            if key in step and kind != other_kind:
+                yield Finding("WFC031", f"`{key}` applies only to {other_kind} steps, but step '{step_id}' is a {kind} step",
+                              f"remove `{key}`, or make the step a{'n' if other_kind == 'agent' else ''} {other_kind} step",
+                              ("steps", step_id, key), at_key=True)
+    compensate = step.get("compensate")
+    if isinstance(compensate, dict) and sum(key in compensate for key in KIND_KEYS) != 1:
+        yield Finding("WFC032", f"the compensation of step '{step_id}' needs exactly one of `run`, `call` or `prompt`",
+                      "give the compensation one action", ("steps", step_id, "compensate"), at_key=True)
+
+
+def check_needs(steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
+    for step_id, step in steps.items():
+        for suffix, needed in indexed(step.get("needs")):
+            path = ("steps", step_id, "needs") + suffix
+            if needed == step_id:
+                yield Finding("WFC042", f"step '{step_id}' needs itself", "remove it from its own `needs`", path)
+            elif needed not in steps:
+                hint = suggest(needed, list(steps)) or f"the steps are: {', '.join(sorted(steps))}"
+                yield Finding("WFC041", f"step '{step_id}' needs '{needed}', which is not a step", hint, path)
+
+
+def producers_of(steps: Mapping[str, Mapping[str, Any]]) -> Dict[str, str]:
+    """Context name -> the first step (in file order) that lists it in `outputs`."""
+    producers: Dict[str, str] = {}
+    for step_id, step in steps.items():
+        for name in names(step.get("outputs")):
+            producers.setdefault(name, step_id)
+    return producers
+
+
+def check_context(steps: Mapping[str, Mapping[str, Any]], context: Mapping[str, Any]) -> Iterator[Finding]:
+    producers: Dict[str, str] = {}
+    for step_id, step in steps.items():
+        for field_name in ("inputs", "outputs"):
+            for suffix, name in indexed(step.get(field_name)):
+                if name not in context:
+                    hint = suggest(name, list(context)) or f"declare it under `context:` (`{name}: {{description: ...}}`)"
+                    yield Finding("WFC043", f"step '{step_id}' {'reads' if field_name == 'inputs' else 'writes'} context "
+                                  f"'{name}', which is not declared under `context`", hint, ("steps", step_id, field_name) + suffix)
+        for suffix, name in indexed(step.get("outputs")):
+            if name in producers and producers[name] != step_id:
+                yield Finding("WFC044", f"context '{name}' is produced by both '{producers[name]}' and '{step_id}'",
+                              "a context name has exactly one producer: rename one of the outputs", ("steps", step_id, "outputs") + suffix)
+            producers.setdefault(name, step_id)
+    for step_id, step in steps.items():
+        for suffix, name in indexed(step.get("inputs")):
+            if name in context and name not in producers:
+                yield Finding("WFC045", f"step '{step_id}' reads context '{name}', but no step produces it",
+                              f"add '{name}' to the `outputs` of the step that computes it", ("steps", step_id, "inputs") + suffix)
+
+
+def check_resources(steps: Mapping[str, Mapping[str, Any]], declared: Any) -> Iterator[Finding]:
+    capacities = mapping(declared)
+    for step_id, step in steps.items():
+        requested = step.get("resources")
+        pairs = [((name,), name, units) for name, units in requested.items()] if isinstance(requested, dict) else \
+            [(suffix, name, 1) for suffix, name in indexed(requested)]
+        for suffix, name, units in pairs:
+            path = ("steps", step_id, "resources") + suffix
+            if name not in capacities:
+                hint = suggest(name, list(capacities)) or f"declare it at the top level: `resources: {{{name}: 1}}`"
+                yield Finding("WFC047", f"step '{step_id}' holds resource '{name}', which is not declared under `resources`", hint, path)
+            elif isinstance(units, int) and isinstance(capacities[name], int) and units > capacities[name]:
+                yield Finding("WFC048", f"step '{step_id}' asks for {units} units of '{name}', whose capacity is {capacities[name]}",
+                              f"ask for at most {capacities[name]} or raise the capacity", path)
+
+
+def dependency_map(steps: Mapping[str, Mapping[str, Any]]) -> Dict[str, List[str]]:
+    """Step -> the steps it waits for (explicit `needs` and the producers of its `inputs`)."""
+    producers = producers_of(steps)
+    edges: Dict[str, List[str]] = {}
+    for step_id, step in steps.items():
+        wanted = [n for n in names(step.get("needs")) if n in steps and n != step_id]
+        wanted += [producers[n] for n in names(step.get("inputs")) if n in producers and producers[n] != step_id]
+        edges[step_id] = list(dict.fromkeys(wanted))
+    return edges
+
+
+def find_cycle(edges: Mapping[str, List[str]]) -> Optional[List[str]]:
+    """One cycle as a closed walk [a, b, c, a] in dependency order, found iteratively (no recursion limit)."""
+    state: Dict[str, int] = {}
+    for root in edges:
+        if state.get(root):
+            continue
+        trail: List[str] = []
+        stack: List[Tuple[str, int]] = [(root, 0)]
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                trail.append(node)
+            if index < len(edges[node]):
+                stack.append((node, index + 1))
+                nxt = edges[node][index]
+                if state.get(nxt) == 1:
+                    return trail[trail.index(nxt):] + [nxt]
+                if not state.get(nxt):
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                trail.pop()
+    return None
+
+
+def check_cycles(steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
+    cycle = find_cycle(dependency_map(steps))
+    if cycle:
+        walk = list(reversed(cycle))  # print in run order: a -> b means b runs after a
+        yield Finding("WFC046", f"the steps form a cycle: {' -> '.join(walk)}",
+                      "remove one of these dependencies (a `needs` entry or an input) to break the cycle",
+                      ("steps", walk[0]), at_key=True)
+
+
+def check_templates(data: Mapping[str, Any], steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
+    arguments = list(mapping(data.get("arguments")))
+    for step_id, step in steps.items():
+        inputs = names(step.get("inputs"))
+        for key in TEMPLATE_KEYS:
+            for suffix, text in indexed(step.get(key)):
+                yield from _template_findings(check_template(text, arguments, inputs), ("steps", step_id, key) + suffix)
+        compensate = mapping(step.get("compensate"))
+        for key in ("prompt", "run"):
+            for suffix, text in indexed(compensate.get(key)):
+                yield from _template_findings(check_template(text, arguments, inputs), ("steps", step_id, "compensate", key) + suffix)
+        if isinstance(step.get("when"), str):
+            yield from _template_findings(check_expression(step["when"], arguments), ("steps", step_id, "when"))
+
+
+def _template_findings(problems: List[TemplateProblem], path: Tuple[Any, ...]) -> Iterator[Finding]:
+    for problem in problems:
+        yield Finding(problem.code, problem.message, problem.hint, path)

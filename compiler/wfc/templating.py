@@ -1,0 +1,92 @@
+"""Templates in prompts, titles and commands: sandboxed Jinja, where an undefined name is an error.
+
+The validator checks templates statically (syntax, and every `args.X` / `context.X` they name),
+and the runtime renders them with the same environment, so what compiles is what runs.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, List, Mapping, Sequence
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+NAMESPACES = ("args", "context", "step")
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    code: str
+    message: str
+    hint: str
+
+
+@lru_cache(maxsize=1)
+def sandbox() -> ImmutableSandboxedEnvironment:
+    """Templates come from workflow files, which may come from anyone: no attribute tricks, no I/O."""
+    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def render_template(text: str, values: Mapping[str, Any]) -> str:
+    return sandbox().from_string(text).render(**values)
+
+
+def evaluate_expression(expression: str, values: Mapping[str, Any]) -> Any:
+    return sandbox().compile_expression(expression, undefined_to_none=False)(**values)
+
+
+def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
+    try:
+        tree = sandbox().parse(text)
+    except TemplateSyntaxError as error:
+        return [TemplateProblem("WFC050", f"the template does not parse: {error.message} (template line {error.lineno})",
+                                "fix the Jinja syntax; write {{ '{{' }} for literal braces, or wrap text in {% raw %}...{% endraw %}")]
+    return _undefined_names(tree, arguments, inputs)
+
+
+def check_expression(expression: str, arguments: Sequence[str]) -> List[TemplateProblem]:
+    try:
+        tree = sandbox().parse("{{ (" + expression + ") }}")
+    except TemplateSyntaxError as error:
+        return [TemplateProblem("WFC050", f"the condition does not parse: {error.message}",
+                                "write a Jinja expression such as `args.deploy` or `args.env == 'prod'`")]
+    return _undefined_names(tree, arguments, ())
+
+
+def _undefined_names(tree: nodes.Template, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
+    problems = [
+        TemplateProblem("WFC051", f"the template names '{name}', which is not defined",
+                        "templates can use `args.NAME`, `context.NAME` (the step's inputs) and `step`")
+        for name in sorted(meta.find_undeclared_variables(tree) - set(NAMESPACES))
+    ]
+    known = {"args": list(arguments), "context": list(inputs)}
+    for namespace, attribute in _namespace_lookups(tree):
+        if namespace in known and attribute not in known[namespace]:
+            where = "argument" if namespace == "args" else "input of this step"
+            problems.append(TemplateProblem("WFC051", f"the template uses '{namespace}.{attribute}', but there is no {where} '{attribute}'",
+                                            _lookup_hint(namespace, attribute, known[namespace])))
+    return problems
+
+
+def _lookup_hint(namespace: str, attribute: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(attribute, list(known), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{namespace}.{close[0]}'?"
+    if namespace == "context":
+        return f"add '{attribute}' to the step's `inputs`" + (f" (its inputs are: {', '.join(known)})" if known else "")
+    return f"declare '{attribute}' under `arguments`" + (f" (the arguments are: {', '.join(known)})" if known else "")
+
+
+def _namespace_lookups(tree: nodes.Template) -> List[tuple]:
+    found = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = node.node
+        if not isinstance(target, nodes.Name) or target.name not in ("args", "context"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            found.append((target.name, node.attr))
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            found.append((target.name, node.arg.value))
+    return found

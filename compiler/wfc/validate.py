@@ -1,0 +1,106 @@
+"""The front half of the compiler: a file's bytes to a Workflow, or every diagnostic about it.
+
+Stages run in order (load, schema, semantic checks, model) and each adds findings; the semantic
+checks run even when the schema failed, because they are written to tolerate bad shapes, so the
+user sees all problems in one run. Only a file with no error becomes a model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, List, Optional, Tuple, Union
+
+from wfc.build import build_workflow
+from wfc.checks import Finding, all_findings
+from wfc.errors import ERROR, WARNING, Diagnostic, fail, sorted_diagnostics
+from wfc.load import Document, load_bytes
+from wfc.model import Workflow
+from wfc.schema_errors import schema_findings
+
+WORKFLOW_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    file: str
+    workflow: Optional[Workflow]
+    diagnostics: Tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.workflow is not None
+
+
+def display_path(path: Union[str, Path]) -> str:
+    """The path as shown and recorded in outputs, `/`-separated: relative paths as given, absolute
+    ones relative to the working directory when they lie under it, so generated files compile the
+    same on every machine."""
+    given = Path(path)
+    if given.is_absolute():
+        try:
+            given = given.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            pass
+    return given.as_posix()
+
+
+def validate_document(document: Document, stem: str) -> ValidationResult:
+    if document.diagnostics:
+        return ValidationResult(document.file, None, document.diagnostics)
+    data = document.data
+    if not isinstance(data, dict):
+        return ValidationResult(document.file, None, (_not_a_mapping(document),))
+    findings: List[Finding] = schema_findings(data)
+    findings.extend(all_findings(data, stem))
+    diagnostics = sorted_diagnostics(to_diagnostic(document, finding) for finding in findings)
+    if any(d.is_error for d in diagnostics):
+        return ValidationResult(document.file, None, diagnostics)
+    return ValidationResult(document.file, build_workflow(document, stem), diagnostics)
+
+
+def validate_file(path: Union[str, Path]) -> ValidationResult:
+    shown = display_path(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        diagnostic = Diagnostic("WFC000", ERROR, f"cannot read the file: {reason}", shown, 1, 1,
+                                "check the path and its permissions")
+        return ValidationResult(shown, None, (diagnostic,))
+    return validate_document(load_bytes(raw, shown), Path(path).stem)
+
+
+def load_workflow(path: Union[str, Path]) -> Workflow:
+    """The model of one workflow file, or ValidationFailed carrying every diagnostic."""
+    result = validate_file(path)
+    if result.workflow is None:
+        errors = sum(1 for d in result.diagnostics if d.is_error)
+        fail(f"{result.file}: {errors} error{'s' if errors != 1 else ''}", result.diagnostics)
+    return result.workflow
+
+
+def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
+    position = document.position_of(finding.path, key=finding.at_key)
+    return Diagnostic(finding.code, WARNING if finding.warning else ERROR, finding.message, document.file,
+                      position.line, position.column, finding.hint, finding.path, document.line_text(position.line))
+
+
+def _not_a_mapping(document: Document) -> Diagnostic:
+    found = "an empty file" if document.data is None else f"a {type(document.data).__name__}"
+    return Diagnostic("WFC016", ERROR, f"a workflow must be a mapping of keys, found {found}", document.file, 1, 1,
+                      "start from: `version: 1`, `title: ...`, `description: ...`, `steps: ...`", (),
+                      document.line_text(1))
+
+
+def workflow_files(paths: Iterable[Union[str, Path]]) -> List[Path]:
+    """The workflow files named by `paths`: files as given, directories' *.yaml and *.yml, sorted."""
+    found: List[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in WORKFLOW_SUFFIXES and p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            fail(f"no such file or directory: {display_path(path)}", usage=True)
+    return sorted(dict.fromkeys(found), key=lambda p: p.as_posix())
