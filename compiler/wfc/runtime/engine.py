@@ -1,0 +1,225 @@
+"""Running a plan: the scheduler's hooks, wired to executors, the journal and the context store.
+
+`run_plan(plan, options)` is the whole runtime from the outside. It never re-reads YAML: the plan
+carries the workflow. Decisions that need no thread (a resumed step, a false `when`, a cache hit)
+are made on the scheduling thread; everything that waits (subprocesses, agents, calls) runs on
+a worker.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+from wfc.errors import UsageError
+from wfc.plan import Plan
+from wfc.runtime import progress as progress_module
+from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
+from wfc.runtime.executors import Executors, Invocation, ProcessRegistry
+from wfc.runtime.journal import Journal, PastRun, latest_run_id, load_past_run, new_run_id
+from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, RunOptions,
+                                 RunResult, StepOutcome, split_outputs)
+from wfc.runtime.saga import compensate
+from wfc.runtime.scheduler import Node, Scheduler
+from wfc.runtime.templating import TemplateFailed, evaluate_when
+
+JOURNALED = {FINISHED: "step_finished", FAILED: "step_failed", SKIPPED: "step_skipped",
+             CACHE_HIT: "step_cache_hit", RESUMED: "step_resumed", CANCELLED: "step_cancelled"}
+
+
+class PlanRun:
+    """The scheduler's hooks for one session of one run."""
+
+    def __init__(self, plan: Plan, options: RunOptions, journal: Journal, past: PastRun,
+                 executors: Executors, store: Optional[ContextStore], keys: Mapping[str, str]) -> None:
+        self.plan, self.options, self.journal, self.past = plan, options, journal, past
+        self.steps = plan.workflow.steps_by_id()
+        self.executors, self.store, self.keys = executors, store, keys
+        self.args = dict(options.args)
+        self.context: Dict[str, Any] = {}
+        self.outcomes: Dict[str, StepOutcome] = {}
+        self.completed: List[str] = list(past.completed)
+        self.hits = self.misses = 0
+        self.warnings: List[str] = []
+
+    def cacheable(self, step_id: str) -> bool:
+        step = self.steps[step_id]
+        return self.store is not None and step.cache and bool(step.outputs)
+
+    def immediate(self, step_id: str) -> Optional[StepOutcome]:
+        if step_id in self.past.done:
+            return StepOutcome(RESUMED, self.past.outputs.get(step_id, {}))
+        step = self.steps[step_id]
+        if step.when is not None:
+            try:
+                if not evaluate_when(step.when, self.args):
+                    return StepOutcome(SKIPPED, {name: None for name in step.outputs})
+            except TemplateFailed as error:
+                return StepOutcome(FAILED, error=str(error), continue_on_error=step.continue_on_error)
+        if not self.cacheable(step_id):
+            return None
+        found = Lookup(None) if self.options.refresh else self.store.lookup(step.outputs, self.keys[step_id])  # type: ignore[union-attr]
+        if found.values is not None:
+            self.hits += 1
+            return StepOutcome(CACHE_HIT, found.values)
+        self.misses += 1
+        if found.warning:
+            self.warn(found.warning, step_id)
+        return None
+
+    def warn(self, message: str, step_id: str) -> None:
+        self.warnings.append(message)
+        self.journal.event("warning", step=step_id, message=message)
+
+    def started(self, step_id: str) -> None:
+        self.journal.event("step_started", step=step_id, attempt=1)
+
+    def work(self, step_id: str) -> StepOutcome:
+        step = self.steps[step_id]
+        inputs = {name: self.context.get(name) for name in step.inputs}
+        cancelled = self.executors.registry.cancelled
+        began = self.journal.now()
+        last_error = ""
+        for attempt in range(1, step.retry.attempts + 1):
+            if attempt > 1:
+                delay = step.retry.delay_before(attempt)
+                self.journal.event("step_retried", step=step_id, attempt=attempt, delay=delay, error=last_error)
+                if cancelled.wait(delay):
+                    break
+            result = self.executors.execute(Invocation(step, self.args, inputs, step.timeout, attempt))
+            if result.cancelled or (cancelled.is_set() and not result.ok):
+                break
+            values, last_error = split_outputs(step, result.value) if result.ok else ({}, result.error)
+            if not last_error:
+                return StepOutcome(FINISHED, values, attempts=attempt, duration=self.journal.now() - began,
+                                   meta=result.meta)
+        if cancelled.is_set():
+            return StepOutcome(CANCELLED, error="cancelled", attempts=attempt)
+        return StepOutcome(FAILED, error=last_error, attempts=attempt, duration=self.journal.now() - began,
+                           continue_on_error=step.continue_on_error)
+
+    def crashed(self, step_id: str, message: str) -> StepOutcome:
+        return StepOutcome(FAILED, error=message)
+
+    def cancel(self) -> None:
+        self.executors.registry.cancel_all()
+
+    def finished(self, step_id: str, outcome: StepOutcome) -> None:
+        self.outcomes[step_id] = outcome
+        step = self.steps[step_id]
+        if outcome.status == FAILED and outcome.continue_on_error:
+            self.context.update({name: None for name in step.outputs})
+        self.context.update(outcome.values)
+        if outcome.status in (FINISHED, CACHE_HIT):
+            self.journal.save_outputs(step_id, outcome.values)
+        if outcome.status == FINISHED and self.cacheable(step_id):
+            problem = self.store.store(outcome.values, self.keys[step_id])  # type: ignore[union-attr]
+            if problem:
+                self.warn(problem, step_id)
+        fields: Dict[str, Any] = {"step": step_id}
+        if outcome.status in (FINISHED, FAILED, CANCELLED):
+            fields.update(attempt=outcome.attempts, duration=round(outcome.duration, 6), **outcome.meta)
+        if outcome.error:
+            fields["error"] = outcome.error
+        if outcome.status == FAILED and outcome.continue_on_error:
+            fields["continue_on_error"] = True
+        self.journal.event(JOURNALED[outcome.status], **fields)
+        if outcome.status == FINISHED:
+            self.completed.append(step_id)
+
+
+def nodes_of(plan: Plan) -> Dict[str, Node]:
+    steps = plan.workflow.steps_by_id()
+    return {planned.id: Node(planned.id, planned.dependencies, planned.dependents, planned.priority,
+                             dict(steps[planned.id].resources)) for planned in plan.steps}
+
+
+def resolve_run(options: RunOptions) -> tuple:
+    """(run id, run directory, what earlier sessions of it finished)."""
+    runs_dir = options.state_dir / "runs"
+    if options.resume is None:
+        run_id = new_run_id(runs_dir)
+        return run_id, runs_dir / run_id, PastRun(run_id, {}, {})
+    run_id = options.resume or latest_run_id(runs_dir)
+    if not run_id or not (runs_dir / run_id / "journal.jsonl").exists():
+        known = ", ".join(list_runs(runs_dir)[-5:]) or "none"
+        raise UsageError(f"no run {run_id or ''} to resume under {runs_dir} (runs: {known})".replace("run  ", "run "))
+    past = load_past_run(runs_dir / run_id)
+    return run_id, runs_dir / run_id, past
+
+
+def list_runs(runs_dir: Path) -> List[str]:
+    from wfc.runtime.journal import run_ids
+
+    return list(run_ids(runs_dir))
+
+
+def run_plan(plan: Plan, options: RunOptions) -> RunResult:
+    """Run (or resume) a plan. Returns the result; raises UsageError only for a bad request."""
+    run_id, run_dir, past = resolve_run(options)
+    if options.resume is not None and past.args and dict(past.args) != dict(options.args):
+        raise UsageError(f"run {run_id} was started with arguments {dict(past.args)!r}, not "
+                         f"{dict(options.args)!r}: resume it with the same arguments")
+    listeners = progress_module.listeners_for(plan, options)
+    journal = Journal(run_dir if options.journal else None, tuple(listeners))
+    try:
+        return _execute(plan, options, run_id, run_dir, past, journal)
+    finally:
+        journal.close()
+        for listener in listeners:
+            getattr(listener, "close", lambda: None)()
+
+
+def _execute(plan: Plan, options: RunOptions, run_id: str, run_dir: Path, past: PastRun,
+             journal: Journal) -> RunResult:
+    workflow = plan.workflow
+    registry = ProcessRegistry()
+    executors = Executors(registry, options.agent_command)
+    store = None if options.no_cache else ContextStore(
+        options.state_dir / "cache", {entry.name: entry.ttl for entry in workflow.context})
+    dependencies = {planned.id: planned.dependencies for planned in plan.steps}
+    static = {planned.id: planned.cache_key for planned in plan.steps}
+    keys = runtime_keys(workflow, plan.order, static, dependencies, options.args, Path.cwd()) if store else {}
+    hooks = PlanRun(plan, options, journal, past, executors, store, keys)
+    journal.event("run_started", run_id=run_id, workflow=workflow.name, args=dict(options.args),
+                  resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan)
+    scheduler = Scheduler(nodes_of(plan), hooks,
+                          max_parallel=options.max_parallel or workflow.max_parallel,
+                          capacities=workflow.resources, keep_going=workflow.on_failure.keep_going)
+    with _interrupts(scheduler, registry):
+        summary = scheduler.run()
+        status = "cancelled" if summary.cancelled else "failed" if summary.failed or summary.not_run else "succeeded"
+        for step_id in summary.not_run:
+            journal.event("step_not_run", step=step_id)
+        if status != "succeeded" and workflow.on_failure.compensate:
+            registry.cancelled.clear()
+            compensate(hooks.completed, workflow, executors, journal, options.args, hooks.context)
+    journal.event("run_finished", status=status, cache_hits=hooks.hits, cache_misses=hooks.misses,
+                  not_run=list(summary.not_run))
+    return RunResult(run_id, status, dict(hooks.outcomes), summary.not_run, dict(hooks.context),
+                     hooks.hits, hooks.misses, journal.now(), run_dir if options.journal else None,
+                     tuple(hooks.warnings))
+
+
+class _interrupts:
+    """Ctrl-C during a run cancels it cleanly instead of raising KeyboardInterrupt mid-bookkeeping;
+    a second Ctrl-C during compensation kills the compensations' processes too."""
+
+    def __init__(self, scheduler: Scheduler, registry: ProcessRegistry) -> None:
+        self.scheduler, self.registry = scheduler, registry
+        self.previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.scheduler.interrupt()
+        if self.scheduler.cancelled:
+            self.registry.cancel_all()
+
+    def __enter__(self) -> "_interrupts":
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)

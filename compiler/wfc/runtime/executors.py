@@ -1,0 +1,295 @@
+"""Step executors: one per kind of work (shell, python, agent), behind one Protocol.
+
+An executor runs one attempt of one step and reports what happened as a `StepResult`; it never
+raises for a step's own failure, because retries, `continue_on_error` and compensation are the
+scheduler's decisions, not the executor's. Subprocesses run in their own process group so that
+a timeout or a Ctrl-C kills everything a step started, not just its shell.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+
+from wfc.model import Action, Step
+from wfc.runtime.templating import TemplateFailed, render, render_command
+
+STDERR_TAIL = 2000
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One attempt's outcome. `value` is the step's output value; `meta` holds extras worth
+    journaling (an agent's cost and duration)."""
+
+    ok: bool
+    value: Any = None
+    error: str = ""
+    timed_out: bool = False
+    cancelled: bool = False
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What an executor needs to know about the attempt it runs."""
+
+    step: Step
+    args: Mapping[str, Any]
+    inputs: Mapping[str, Any]
+    timeout: Optional[float]
+    attempt: int = 1
+
+
+class Executor(Protocol):
+    def execute(self, work: Invocation) -> StepResult:
+        ...
+
+
+class ProcessRegistry:
+    """Live subprocesses, so that Ctrl-C can kill every running step's process group at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()  # re-entered when Ctrl-C's handler interrupts add/remove
+        self._live: Dict[int, subprocess.Popen] = {}
+        self.cancelled = threading.Event()
+
+    def add(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._live[process.pid] = process
+        if self.cancelled.is_set():
+            kill_group(process)
+
+    def remove(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._live.pop(process.pid, None)
+
+    def cancel_all(self) -> None:
+        self.cancelled.set()
+        with self._lock:
+            live = list(self._live.values())
+        for process in live:
+            kill_group(process)
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def tail(text: str, limit: int = STDERR_TAIL) -> str:
+    text = text.rstrip()
+    return text if len(text) <= limit else "..." + text[-limit:]
+
+
+def run_process(
+    argv: Any,
+    *,
+    shell: bool,
+    registry: ProcessRegistry,
+    timeout: Optional[float],
+    stdin: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    cwd: Optional[str] = None,
+) -> Tuple[Optional[int], str, str, bool]:
+    """(exit code or None if killed, stdout, stderr, timed out). The child leads a new session, so
+    killing its group on timeout also kills whatever it spawned."""
+    full_env = {**os.environ, **(env or {})}
+    try:
+        process = subprocess.Popen(
+            argv, shell=shell, cwd=cwd, env=full_env, text=True, start_new_session=True,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+    except OSError as error:
+        return 127, "", f"cannot start {argv!r}: {error.strerror or error}", False
+    registry.add(process)
+    try:
+        out, err = process.communicate(stdin, timeout=timeout)
+        return process.returncode, out, err, False
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        out, err = process.communicate()
+        return None, out or "", err or "", True
+    finally:
+        registry.remove(process)
+
+
+def _process_result(what: str, code: Optional[int], out: str, err: str, timed_out: bool,
+                    timeout: Optional[float], registry: ProcessRegistry) -> Optional[StepResult]:
+    """The failure for a finished process, or None when it succeeded."""
+    if timed_out:
+        return StepResult(False, error=f"{what} timed out after {timeout:g}s; its process group was killed",
+                          timed_out=True)
+    if registry.cancelled.is_set() and code is not None and code < 0:
+        return StepResult(False, error=f"{what} was cancelled", cancelled=True)
+    if code != 0:
+        detail = tail(err) or "(no stderr)"
+        return StepResult(False, error=f"{what} exited with status {code}: {detail}")
+    return None
+
+
+def template_data(work: Invocation) -> Dict[str, Any]:
+    step = work.step
+    return {"args": dict(work.args), "context": dict(work.inputs),
+            "step": {"id": step.id, "title": step.title, "attempt": work.attempt}}
+
+
+class ShellExecutor:
+    """`run`: a string goes to `/bin/sh -c`, a list is exec'd directly. stdout is the output value,
+    without its trailing newlines (as `$(...)` would)."""
+
+    def __init__(self, registry: ProcessRegistry) -> None:
+        self.registry = registry
+
+    def execute(self, work: Invocation) -> StepResult:
+        return self.run_command(work.step.run, work.step.env, work.step.cwd, work)
+
+    def run_command(self, command: Any, env: Mapping[str, str], cwd: Optional[str],
+                    work: Invocation) -> StepResult:
+        try:
+            rendered = render_command(command, template_data(work))
+        except TemplateFailed as error:
+            return StepResult(False, error=str(error))
+        shell = isinstance(rendered, str)
+        code, out, err, timed_out = run_process(
+            rendered if shell else list(rendered), shell=shell, registry=self.registry,
+            timeout=work.timeout, env=env, cwd=cwd)
+        failure = _process_result("command", code, out, err, timed_out, work.timeout, self.registry)
+        return failure or StepResult(True, value=out.rstrip("\n"))
+
+
+@lru_cache(maxsize=256)
+def resolve_callable(spec: str) -> Callable[..., Any]:
+    module_name, _, attribute = spec.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    if not callable(target):
+        raise TypeError(f"{spec} is not callable")
+    return target
+
+
+class PythonExecutor:
+    """`call: pkg.module:function`, called as function(inputs=..., args=...). A Python call cannot
+    be killed, so a timeout abandons it on a daemon thread and fails the attempt."""
+
+    def execute(self, work: Invocation) -> StepResult:
+        return self.call(work.step.call or "", work)
+
+    def call(self, spec: str, work: Invocation) -> StepResult:
+        try:
+            function = resolve_callable(spec)
+        except (ImportError, AttributeError, TypeError, ValueError) as error:
+            return StepResult(False, error=f"cannot import {spec}: {error}")
+        if work.timeout is None:
+            return _invoke(function, spec, work)
+        box: List[StepResult] = []
+        worker = threading.Thread(target=lambda: box.append(_invoke(function, spec, work)), daemon=True)
+        worker.start()
+        worker.join(work.timeout)
+        if not box:
+            return StepResult(False, error=f"{spec} timed out after {work.timeout:g}s", timed_out=True)
+        return box[0]
+
+
+def _invoke(function: Callable[..., Any], spec: str, work: Invocation) -> StepResult:
+    try:
+        return StepResult(True, value=function(inputs=dict(work.inputs), args=dict(work.args)))
+    except Exception as error:  # the user's code: any exception is the step failing
+        return StepResult(False, error=f"{spec} raised {type(error).__name__}: {error}")
+
+
+def claude_argv(step: Step, prompt: str) -> List[str]:
+    """The headless Claude Code CLI call for an agent step."""
+    argv = ["claude", "-p", prompt, "--output-format", "json"]
+    if step.agent:
+        argv += ["--agent", step.agent]
+    if step.model:
+        argv += ["--model", step.model]
+    if step.tools:
+        argv += ["--allowedTools", ",".join(step.tools)]
+    if step.max_turns is not None:
+        argv += ["--max-turns", str(step.max_turns)]
+    return argv
+
+
+class AgentExecutor:
+    """`prompt`: rendered in the sandbox, then handed to Claude Code headless, or to any command
+    (`--agent-command`) that reads the prompt on stdin and prints Claude's JSON result."""
+
+    def __init__(self, registry: ProcessRegistry, command: Optional[str] = None) -> None:
+        self.registry = registry
+        self.command = command
+
+    def execute(self, work: Invocation) -> StepResult:
+        return self.ask(work.step.prompt or "", work.step, work)
+
+    def ask(self, template: str, step: Step, work: Invocation) -> StepResult:
+        try:
+            prompt = render(template, template_data(work), "prompt")
+        except TemplateFailed as error:
+            return StepResult(False, error=str(error))
+        env = {"WFC_STEP": step.id, "WFC_AGENT": step.agent or "", "WFC_MODEL": step.model or "",
+               "WFC_TOOLS": ",".join(step.tools),
+               "WFC_MAX_TURNS": "" if step.max_turns is None else str(step.max_turns)}
+        if self.command:
+            argv, stdin = shlex.split(self.command), prompt
+        else:
+            argv, stdin = claude_argv(step, prompt), None
+        started = time.monotonic()
+        code, out, err, timed_out = run_process(argv, shell=False, registry=self.registry,
+                                                timeout=work.timeout, stdin=stdin, env=env)
+        failure = _process_result("agent", code, out, err, timed_out, work.timeout, self.registry)
+        return failure or parse_agent_output(out, time.monotonic() - started)
+
+
+def parse_agent_output(out: str, elapsed: float) -> StepResult:
+    try:
+        data = json.loads(out)
+    except ValueError:
+        return StepResult(False, error=f"agent printed no JSON result: {tail(out, 300) or '(nothing)'}")
+    if not isinstance(data, dict) or "result" not in data:
+        return StepResult(False, error="agent JSON has no `result` field")
+    meta = {"cost_usd": data.get("total_cost_usd", data.get("cost_usd")),
+            "duration_ms": data.get("duration_ms", round(elapsed * 1000)),
+            "num_turns": data.get("num_turns")}
+    meta = {key: value for key, value in meta.items() if value is not None}
+    if data.get("is_error"):
+        return StepResult(False, error=f"agent reported an error: {tail(str(data['result']), 500)}", meta=meta)
+    return StepResult(True, value=data["result"], meta=meta)
+
+
+class Executors:
+    """The executor for each step kind, and compensation actions run through the same code."""
+
+    def __init__(self, registry: ProcessRegistry, agent_command: Optional[str] = None) -> None:
+        self.registry = registry
+        self.shell = ShellExecutor(registry)
+        self.python = PythonExecutor()
+        self.agent = AgentExecutor(registry, agent_command)
+        self.by_kind: Dict[str, Executor] = {"shell": self.shell, "python": self.python, "agent": self.agent}
+
+    def execute(self, work: Invocation) -> StepResult:
+        return self.by_kind[work.step.kind].execute(work)
+
+    def compensate(self, action: Action, work: Invocation) -> StepResult:
+        if action.kind == "shell":
+            return self.shell.run_command(action.run, action.env, action.cwd, work)
+        if action.kind == "python":
+            return self.python.call(action.call or "", work)
+        step = work.step
+        agent_step = Step(id=step.id, title=step.title, active=step.active, kind="agent",
+                          prompt=action.prompt, agent=action.agent or step.agent, model=step.model)
+        return self.agent.ask(action.prompt or "", agent_step, work)
+

@@ -1,0 +1,141 @@
+"""The run journal: `.wfc/runs/RUN_ID/journal.jsonl`, append-only, one JSON object per line.
+
+It is the source of truth for resume and for estimate-vs-actual reports, so every event is
+flushed as it happens (a SIGKILL loses at most the event being written, and a torn last line is
+ignored on reading). Outputs of finished steps live beside it in `outputs/STEP.json`, written
+before the `step_finished` event, so a step the journal calls finished always has its outputs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, IO, Iterator, List, Mapping, Optional, Tuple
+
+DONE_EVENTS = ("step_finished", "step_cache_hit", "step_skipped")
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Readers see the old file or the new one, never half of either."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+class Journal:
+    """Appends events with times relative to the start of this session of the run."""
+
+    def __init__(self, run_dir: Optional[Path], listeners: Tuple[Any, ...] = ()) -> None:
+        self.run_dir = run_dir
+        self._handle: Optional[IO[str]] = None
+        if run_dir is not None:  # None: events go to listeners only (dry runs)
+            run_dir.mkdir(parents=True, exist_ok=True)
+            self._handle = open(run_dir / "journal.jsonl", "a", encoding="utf-8")
+        self._lock = threading.Lock()
+        self.started = time.monotonic()
+        self.listeners = listeners
+
+    def now(self) -> float:
+        return time.monotonic() - self.started
+
+    def event(self, kind: str, **fields: Any) -> Dict[str, Any]:
+        record = {"event": kind, "t": round(time.monotonic() - self.started, 6), **fields}
+        if self._handle is not None:
+            line = json.dumps(record, sort_keys=True, default=str) + "\n"
+            with self._lock:
+                self._handle.write(line)
+                self._handle.flush()
+        for listener in self.listeners:
+            listener(record)
+        return record
+
+    def save_outputs(self, step_id: str, values: Mapping[str, Any]) -> None:
+        if self.run_dir is not None:
+            atomic_write(self.run_dir / "outputs" / f"{step_id}.json", json.dumps(values, sort_keys=True, default=str))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+
+
+def read_events(path: Path) -> List[Dict[str, Any]]:
+    """Every complete event; a line torn by a kill is dropped rather than failing the resume."""
+    events: List[Dict[str, Any]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return events
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            events.append(record)
+    return events
+
+
+@dataclass(frozen=True)
+class PastRun:
+    """What a previous session of a run finished: the steps, their outputs, in completion order."""
+
+    run_id: str
+    done: Mapping[str, str]  # step id -> the event that made it done
+    outputs: Mapping[str, Mapping[str, Any]]
+    completed: Tuple[str, ...] = ()  # steps that did work, in completion order (for compensation)
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+def load_past_run(run_dir: Path) -> PastRun:
+    done: Dict[str, str] = {}
+    outputs: Dict[str, Mapping[str, Any]] = {}
+    completed: List[str] = []
+    args: Mapping[str, Any] = {}
+    for record in read_events(run_dir / "journal.jsonl"):
+        kind, step = record.get("event"), record.get("step")
+        if kind == "run_started" and not args:
+            args = record.get("args") or {}
+        if kind not in DONE_EVENTS or not isinstance(step, str):
+            continue
+        saved = _read_outputs(run_dir, step) if kind != "step_skipped" else {}
+        if saved is None:
+            continue  # outputs lost: run the step again rather than trust a half state
+        done[step] = kind
+        outputs[step] = saved
+        if kind == "step_finished":
+            completed.append(step)
+    return PastRun(run_dir.name, done, outputs, tuple(completed), args)
+
+
+def _read_outputs(run_dir: Path, step: str) -> Optional[Mapping[str, Any]]:
+    try:
+        data = json.loads((run_dir / "outputs" / f"{step}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def run_ids(runs_dir: Path) -> Iterator[str]:
+    if runs_dir.is_dir():
+        yield from sorted(entry.name for entry in runs_dir.iterdir() if (entry / "journal.jsonl").exists())
+
+
+def new_run_id(runs_dir: Path) -> str:
+    """Sortable by start time, unique within the directory."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    run_id, counter = stamp, 1
+    while (runs_dir / run_id).exists():
+        counter += 1
+        run_id = f"{stamp}-{counter:03d}"
+    return run_id
+
+
+def latest_run_id(runs_dir: Path) -> Optional[str]:
+    ids = list(run_ids(runs_dir))
+    return ids[-1] if ids else None
