@@ -2,6 +2,8 @@
 (`wfc schema > workflow.schema.json` gives the same bytes as the repository file)."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from wfc.errors import fail
@@ -17,6 +19,16 @@ def schema(plan_schema: bool) -> None:
         data = schema_bytes(name)
     except FileNotFoundError:
         fail(f"wfc is installed without its schema {name} (looked at {schema_path(name)}); reinstall wfc.")
-    stream = click.get_binary_stream("stdout")
-    stream.write(data)
-    stream.flush()
+    _write_bytes(data)
+
+
+def _write_bytes(data: bytes) -> None:
+    """Bytes, not text: a text stream could translate newlines or re-encode on Windows and break
+    `wfc schema > file` being the identical file."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.flush()
