@@ -223,3 +223,59 @@ class _interrupts:
     def __exit__(self, *exc: Any) -> None:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
+
+
+class Rehearsal(PlanRun):
+    """A dry run replayed live: every step sleeps its estimate times `time_scale`, nothing runs,
+    nothing is cached or journaled; the scheduler, priorities and capacities are the real ones."""
+
+    def cacheable(self, step_id: str) -> bool:
+        return False
+
+    def immediate(self, step_id: str) -> Optional[StepOutcome]:
+        outcome = super().immediate(step_id)
+        return outcome if outcome is None or outcome.status == SKIPPED else StepOutcome(FAILED, error=outcome.error)
+
+    def work(self, step_id: str) -> StepOutcome:
+        step = self.steps[step_id]
+        cancelled = self.executors.registry.cancelled.wait(step.estimate * self.options.time_scale)
+        if cancelled:
+            return StepOutcome(CANCELLED, error="cancelled", attempts=1)
+        return StepOutcome(FINISHED, {name: None for name in step.outputs}, attempts=1)
+
+
+def schedule_text(plan: Plan) -> str:
+    from wfc.durations import format_duration
+
+    width = max((len(slot.step) for slot in plan.schedule), default=4)
+    lines = [f"{'step':<{width}}  {'start':>8}  {'finish':>8}"]
+    lines += [f"{slot.step:<{width}}  {format_duration(slot.start):>8}  {format_duration(slot.finish):>8}"
+              for slot in plan.schedule]
+    figures = plan.estimate
+    lines.append(f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
+                 f"sequential {format_duration(figures.sequential)}, speedup {figures.speedup:g}x)")
+    return "\n".join(lines) + "\n"
+
+
+def dry_run(plan: Plan, options: RunOptions) -> RunResult:
+    """The schedule the estimates predict; with a time scale, replayed live through the scheduler."""
+    import sys
+
+    if options.events != "jsonl":
+        sys.stdout.write(schedule_text(plan))
+        sys.stdout.flush()
+    listeners = progress_module.listeners_for(plan, options) if options.time_scale > 0 else []
+    journal = Journal(None, tuple(listeners))
+    registry = ProcessRegistry()
+    hooks = Rehearsal(plan, options, journal, PastRun("dry-run", {}, {}), Executors(registry), None, {})
+    workflow = plan.workflow
+    scheduler = Scheduler(nodes_of(plan), hooks, max_parallel=options.max_parallel or workflow.max_parallel,
+                          capacities=workflow.resources, keep_going=workflow.on_failure.keep_going)
+    if options.time_scale > 0:
+        with _interrupts(scheduler, registry):
+            summary = scheduler.run()
+        status = "cancelled" if summary.cancelled else "failed" if summary.failed else "succeeded"
+    else:
+        status = "succeeded"
+    journal.close()
+    return RunResult("dry-run", status, dict(hooks.outcomes), (), {}, 0, 0, journal.now(), None)
