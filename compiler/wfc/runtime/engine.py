@@ -157,6 +157,11 @@ def list_runs(runs_dir: Path) -> List[str]:
 
 def run_plan(plan: Plan, options: RunOptions) -> RunResult:
     """Run (or resume) a plan. Returns the result; raises UsageError only for a bad request."""
+    from dataclasses import replace
+
+    from wfc.runtime.cli import argument_values
+
+    options = replace(options, args=argument_values(plan.workflow, options.args))
     run_id, run_dir, past = resolve_run(options)
     if options.resume is not None and past.args and dict(past.args) != dict(options.args):
         raise UsageError(f"run {run_id} was started with arguments {dict(past.args)!r}, not "

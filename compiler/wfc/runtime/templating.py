@@ -39,7 +39,7 @@ def render(text: str, data: Mapping[str, Any], role: str = "template") -> str:
         return text
     try:
         return str(_compiled(text).render(**data))
-    except TemplateError as error:
+    except Exception as error:  # user expressions can raise anything (1 // 0, "a" + 1)
         raise TemplateFailed(f"{role} {text!r} does not render: {error}") from error
 
 
@@ -54,7 +54,7 @@ def render_command(command: Command, data: Mapping[str, Any]) -> Command:
 def evaluate_when(expression: str, args: Mapping[str, Any]) -> bool:
     try:
         return bool(_condition(expression)(args=dict(args)))
-    except TemplateError as error:
+    except Exception as error:  # as in `render`
         raise TemplateFailed(f"when {expression!r} does not evaluate: {error}") from error
 
 
