@@ -227,13 +227,18 @@ def check_templates(data: Mapping[str, Any], steps: Mapping[str, Mapping[str, An
         inputs = names(step.get("inputs"))
         for key in TEMPLATE_KEYS:
             for suffix, text in indexed(step.get(key)):
-                yield from _template_findings(check_template(text, arguments, inputs), ("steps", step_id, key) + suffix)
+                yield from _template_findings(_templates_in(text, arguments, inputs), ("steps", step_id, key) + suffix)
         compensate = mapping(step.get("compensate"))
         for key in ("prompt", "run"):
             for suffix, text in indexed(compensate.get(key)):
-                yield from _template_findings(check_template(text, arguments, inputs), ("steps", step_id, "compensate", key) + suffix)
+                yield from _template_findings(_templates_in(text, arguments, inputs), ("steps", step_id, "compensate", key) + suffix)
         if isinstance(step.get("when"), str):
             yield from _template_findings(check_expression(step["when"], arguments), ("steps", step_id, "when"))
+
+
+def _templates_in(text: str, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
+    """Plain text cannot be a bad template; skipping it avoids a Jinja parse per title and prompt."""
+    return check_template(text, arguments, inputs) if "{" in text else []
 
 
 def _template_findings(problems: List[TemplateProblem], path: Tuple[Any, ...]) -> Iterator[Finding]:

@@ -43,6 +43,7 @@ _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^[-+]?\.(inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(nan|NaN|NAN)$")
+_PLAIN_WORD_STARTS = frozenset("abcdeghijklmopqrsuvwxyzABCDEGHIJKLMOPQRSUVWXYZ")  # not n/N, t/T, f/F
 
 
 @dataclass(frozen=True)
@@ -164,22 +165,27 @@ class _Builder:
         self.value_positions: Dict[YamlPath, Position] = {}
         self.key_positions: Dict[YamlPath, Position] = {}
         self.first_keys: Dict[YamlPath, Position] = {}
+        self.handlers = {ScalarEvent: self._on_scalar, MappingStartEvent: self._open, SequenceStartEvent: self._open,
+                         MappingEndEvent: self._on_end, SequenceEndEvent: self._on_end, AliasEvent: self._alias,
+                         DocumentStartEvent: self._on_document}
 
     def feed(self, event: Any) -> None:
-        if isinstance(event, ScalarEvent):
-            self._value(self._scalar(event), 1, event, event.anchor)
-        elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
-            self._open(event)
-        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
-            frame = self.stack.pop()
-            self._value(frame.container, frame.size, None, frame.anchor, frame.path)
-        elif isinstance(event, AliasEvent):
-            self._alias(event)
-        elif isinstance(event, DocumentStartEvent):
-            self.documents += 1
-            if self.documents > 1:
-                raise LoadError("WFC004", "the file holds more than one YAML document", _mark(event),
-                                "keep one workflow per file and remove the `---` separator")
+        handler = self.handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _on_scalar(self, event: Any) -> None:
+        self._value(self._scalar(event), 1, event, event.anchor)
+
+    def _on_end(self, event: Any) -> None:
+        frame = self.stack.pop()
+        self._value(frame.container, frame.size, None, frame.anchor, frame.path)
+
+    def _on_document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise LoadError("WFC004", "the file holds more than one YAML document", _mark(event),
+                            "keep one workflow per file and remove the `---` separator")
 
     def _open(self, event: Any) -> None:
         self._check_tag(event, "map" if isinstance(event, MappingStartEvent) else "seq")
@@ -271,6 +277,8 @@ class _Builder:
 
 def _resolve_plain(value: str) -> Any:
     """YAML 1.2 core schema resolution, as ruamel.yaml's safe loader does it."""
+    if value[:1] in _PLAIN_WORD_STARTS:  # most scalars are words: skip the patterns
+        return value
     if _NULL.match(value):
         return None
     if value in _BOOL:

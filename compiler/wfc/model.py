@@ -7,7 +7,7 @@ the runtime reads back, so a generated module never needs the YAML file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
 DEFAULT_ESTIMATE = 60.0
 DEFAULT_TTL = 3600.0
@@ -18,9 +18,9 @@ PROGRESS_TOOLS = ("todowrite", "tasks")
 Command = Union[str, Tuple[str, ...]]  # a string goes to the shell, a tuple of arguments does not
 
 
-@dataclass(frozen=True)
-class Position:
-    """1-based line and column of a YAML node, as editors count them."""
+class Position(NamedTuple):
+    """1-based line and column of a YAML node, as editors count them (a tuple: the loader makes
+    one per node, and a frozen dataclass costs several times more to construct)."""
 
     line: int
     column: int

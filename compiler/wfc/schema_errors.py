@@ -7,7 +7,9 @@ is collected; for an `anyOf` the alternatives are folded into one "expected X or
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Iterator, List, Mapping, Tuple
+from typing import Any, Callable, Iterator, List, Mapping, Tuple
+
+import fastjsonschema
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -27,7 +29,19 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(load_schema())
 
 
+@lru_cache(maxsize=1)
+def fast_validator() -> Callable[[Any], Any]:
+    """The schema compiled to Python code: ten times faster than jsonschema on valid documents,
+    but it stops at the first error and says little, so it only answers "is anything wrong?"."""
+    return fastjsonschema.compile(load_schema())
+
+
 def schema_findings(data: Any) -> List[Finding]:
+    try:
+        fast_validator()(data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass  # something is wrong: let jsonschema find and explain all of it
     findings: List[Finding] = []
     semantic = [validator().schema["$defs"].get(name) for name in SEMANTIC_SUBSCHEMAS]
     for error in validator().iter_errors(data):

@@ -1,0 +1,107 @@
+"""`wfc compile` as a sequence of stages: validate, analyze, render, emit.
+
+This module only sequences; each stage lives in its own module. A workflow that fails validation
+produces no outputs, so its previous outputs stay exactly as they were.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from wfc import emit
+from wfc.analysis import analyze
+from wfc.emit import Change, Output
+from wfc.errors import Diagnostic
+from wfc.model import Workflow
+from wfc.plan import Plan
+from wfc.validate import validate_file, workflow_files
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """One kind of generated file: how to name it, how to render it, which directory it goes to."""
+
+    module: str
+    render: str
+    file_name: str
+    directory: str  # "out" or "commands"
+
+    def output(self, plan: Plan, options: "CompileOptions") -> Output:
+        loaded = importlib.import_module(self.module)
+        name: Callable[[Workflow], str] = getattr(loaded, self.file_name)
+        text: Callable[[Plan], str] = getattr(loaded, self.render)
+        base = options.out_dir if self.directory == "out" else options.commands_path
+        return Output(base / name(plan.workflow), text(plan))
+
+
+RENDERERS: Tuple[Renderer, ...] = (
+    Renderer("wfc.render.plan_json", "plan_to_json", "plan_file_name", "out"),
+    Renderer("wfc.render.module", "render_module", "module_file_name", "out"),
+    Renderer("wfc.render.command_doc", "render_command_doc", "command_file_name", "commands"),
+)
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    out_dir: Path = Path("generated")
+    commands_dir: Optional[Path] = None  # default: OUT/commands
+    check: bool = False
+    force: bool = False
+
+    @property
+    def commands_path(self) -> Path:
+        return self.commands_dir if self.commands_dir is not None else self.out_dir / "commands"
+
+
+@dataclass(frozen=True)
+class WorkflowOutcome:
+    source: str
+    plan: Optional[Plan]
+    diagnostics: Tuple[Diagnostic, ...]
+    outputs: Tuple[Output, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.plan is None
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    outcomes: Tuple[WorkflowOutcome, ...]
+    changes: Tuple[Change, ...] = field(default_factory=tuple)
+
+    @property
+    def diagnostics(self) -> Tuple[Diagnostic, ...]:
+        return tuple(d for outcome in self.outcomes for d in outcome.diagnostics)
+
+    def count(self, action: str) -> int:
+        return sum(1 for change in self.changes if change.action == action)
+
+
+def available_renderers() -> Tuple[Renderer, ...]:
+    """Renderers whose module is installed; lets one stage land before the next exists."""
+    return tuple(r for r in RENDERERS if importlib.util.find_spec(r.module) is not None)
+
+
+def compile_file(path: Path, options: CompileOptions) -> WorkflowOutcome:
+    result = validate_file(path)
+    if result.workflow is None:
+        return WorkflowOutcome(result.file, None, result.diagnostics)
+    plan = analyze(result.workflow)
+    outputs = tuple(renderer.output(plan, options) for renderer in available_renderers())
+    return WorkflowOutcome(result.file, plan, result.diagnostics + plan.warnings, outputs)
+
+
+def compile_paths(paths: Sequence[str], options: CompileOptions) -> CompileResult:
+    outcomes = tuple(compile_file(path, options) for path in workflow_files(paths))
+    outputs = [output for outcome in outcomes for output in outcome.outputs]
+    if options.check:
+        changes: List[Change] = [emit.plan_change(output, options.force) for output in outputs]
+    else:
+        changes = emit.apply(outputs, options.force)
+    keep = {output.path.resolve() for output in outputs}
+    stale = emit.stale_outputs((options.out_dir, options.commands_path), keep)
+    changes.extend(emit.prune(stale, options.check))
+    return CompileResult(outcomes, tuple(changes))

@@ -1,0 +1,119 @@
+"""Writing generated files: atomically, only when their bytes change, pruning what lost its source.
+
+A file is written to a temporary sibling and moved over the target with `os.replace`, so a crash
+at any moment leaves either the old file or the new one, never half of one. Pruning deletes only
+files that carry wfc's header and whose recorded source no longer exists; anything else in the
+output directory is the user's and is left alone.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, List, Optional, Sequence, Set
+
+from wfc.render.header import parse_header
+
+HEADER_PROBE_BYTES = 2048
+DIFF_LINES = 40
+
+
+@dataclass(frozen=True)
+class Output:
+    """One generated file: where it goes and its full text."""
+
+    path: Path
+    text: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What emitting (or checking) an output did or would do."""
+
+    path: Path
+    action: str  # "write", "unchanged", "prune"
+    diff: str = ""
+
+
+def read_bytes(path: Path) -> Optional[bytes]:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Readers see the old bytes or the new ones; a crash leaves only a stray temporary file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def plan_change(output: Output, force: bool = False) -> Change:
+    """Compare an output with what is on disk; the diff is short, for `--check`."""
+    current = read_bytes(output.path)
+    wanted = output.text.encode("utf-8")
+    if current == wanted and not force:
+        return Change(output.path, "unchanged")
+    return Change(output.path, "write", short_diff(output.path, current, output.text))
+
+
+def short_diff(path: Path, current: Optional[bytes], wanted: str) -> str:
+    if current is None:
+        return f"+++ {path.as_posix()} (new file)"
+    old = current.decode("utf-8", "replace").splitlines(keepends=True)
+    lines = list(difflib.unified_diff(old, wanted.splitlines(keepends=True), f"a/{path.as_posix()}", f"b/{path.as_posix()}", n=1))
+    if len(lines) > DIFF_LINES:
+        lines = lines[:DIFF_LINES] + [f"... ({len(lines) - DIFF_LINES} more diff lines)\n"]
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines).rstrip("\n")
+
+
+def apply(outputs: Sequence[Output], force: bool = False) -> List[Change]:
+    changes = [plan_change(output, force) for output in outputs]
+    for output, change in zip(outputs, changes):
+        if change.action == "write":
+            atomic_write(output.path, output.text.encode("utf-8"))
+    return changes
+
+
+def generated_source(path: Path) -> Optional[str]:
+    """The source a wfc-generated file names in its header, or None for anyone else's file."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEADER_PROBE_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+    parsed = parse_header(head)
+    return parsed[0] if parsed else None
+
+
+def stale_outputs(directories: Iterable[Path], keep: Set[Path]) -> List[Path]:
+    """Generated files (by header) whose source file is gone and that no current workflow produces."""
+    stale: List[Path] = []
+    for directory in directories:
+        if not directory.is_dir():
+            continue
+        for candidate in sorted(p for p in directory.iterdir() if p.is_file()):
+            source = generated_source(candidate)
+            if source is not None and candidate.resolve() not in keep and not Path(source).exists():
+                stale.append(candidate)
+    return stale
+
+
+def prune(paths: Iterable[Path], check: bool) -> List[Change]:
+    changes = []
+    for path in paths:
+        if not check:
+            path.unlink(missing_ok=True)
+        changes.append(Change(path, "prune", f"--- {path.as_posix()} (source is gone)"))
+    return changes
