@@ -121,17 +121,24 @@ def _errors(document: Any) -> List[Tuple[str, str, str]]:
     return sorted(found)
 
 
-def _walk(schema: Any, pointer: str = "#") -> Iterator[Tuple[str, Dict[str, Any]]]:
-    """Every subschema with its JSON pointer."""
-    if isinstance(schema, dict):
-        yield pointer, schema
-        for key, value in schema.items():
-            if key in ("examples", "default", "const", "enum"):
-                continue
-            yield from _walk(value, f"{pointer}/{key}")
-    elif isinstance(schema, list):
-        for index, value in enumerate(schema):
-            yield from _walk(value, f"{pointer}/{index}")
+_SCHEMA_MAPS = ("properties", "$defs", "patternProperties", "dependentSchemas")
+_SCHEMA_VALUES = ("additionalProperties", "items", "propertyNames", "contains", "not", "if", "then", "else")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def _walk(schema: Dict[str, Any], pointer: str = "#") -> Iterator[Tuple[str, Dict[str, Any]]]:
+    """Every subschema with its JSON pointer, following the keywords that hold subschemas (so a
+    property named `default` or `enum` is a subschema, while the `default` keyword's value is not)."""
+    yield pointer, schema
+    for keyword in _SCHEMA_MAPS:
+        for name, sub in schema.get(keyword, {}).items():
+            yield from _walk(sub, f"{pointer}/{keyword}/{name}")
+    for keyword in _SCHEMA_VALUES:
+        if isinstance(schema.get(keyword), dict):
+            yield from _walk(schema[keyword], f"{pointer}/{keyword}")
+    for keyword in _SCHEMA_LISTS:
+        for index, sub in enumerate(schema.get(keyword, [])):
+            yield from _walk(sub, f"{pointer}/{keyword}/{index}")
 
 
 def _properties() -> Iterator[Tuple[str, str, Dict[str, Any]]]:
@@ -182,6 +189,21 @@ def test_main_properties_carry_examples() -> None:
     lacking += [f"step.{name}" for name in ("title", "prompt", "needs", "inputs", "outputs", "estimate")
                 if not step[name].get("examples")]
     assert lacking == []
+
+
+def test_every_example_and_default_is_valid_where_it_is_given() -> None:
+    """Editors offer examples and defaults as completions; one that fails its own schema would teach
+    users a mistake."""
+    invalid = []
+    checked = 0
+    for pointer, schema in _walk(SCHEMA):
+        values = list(schema.get("examples", [])) + ([schema["default"]] if "default" in schema else [])
+        for value in values:
+            checked += 1
+            if any(True for _ in VALIDATOR.evolve(schema=schema).iter_errors(value)):
+                invalid.append((pointer, value))
+    assert invalid == []
+    assert checked == 66
 
 
 def test_duration_pattern_is_the_compilers() -> None:
@@ -351,11 +373,28 @@ def test_kind_errors_are_recognisable_by_the_anchor_of_their_subschema() -> None
 # -- the docs ------------------------------------------------------------------------------------
 
 
-def test_every_schema_property_is_documented_in_format_md() -> None:
+def test_every_schema_property_has_a_row_in_format_md() -> None:
+    """Each key is the first cell of a table row (with its type and an example), not merely mentioned."""
     text = FORMAT_DOC.read_text(encoding="utf-8")
-    documented = set(re.findall(r"`([a-z_]+)`", text))
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", text, re.MULTILINE))
     undocumented = sorted({name for _, name, _ in _properties()} - documented)
     assert undocumented == []
+
+
+def test_the_complete_example_in_format_md_is_valid(tmp_path: Path) -> None:
+    text = FORMAT_DOC.read_text(encoding="utf-8")
+    example = next(block for block in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "\nsteps:" in block)
+    assert _errors(_yaml(example)) == []
+    (tmp_path / "review.yaml").write_text(example, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "review.yaml")])
+    assert (result.exit_code, result.exception) == (0, None), result.output
+
+
+def test_the_full_workflow_passes_the_semantic_checks_too(tmp_path: Path) -> None:
+    """Schema and semantic validator agree on a document that uses every key."""
+    (tmp_path / "full.yaml").write_text(FULL_WORKFLOW, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "full.yaml")])
+    assert (result.exit_code, result.exception) == (0, None), result.output
 
 
 def test_format_md_documents_the_duration_units_and_defaults() -> None:
