@@ -163,9 +163,9 @@ def agent_entry(body: str) -> Optional[Tuple[str, str]]:
     bold = _BOLD_FIRST.match(body)
     if bold:
         name = bold.group("bold").strip().strip("`").rstrip(":").strip()
-        rest = bold.group("rest")
+        rest = _SEPARATOR.sub("", bold.group("rest"))
         if _AGENT.match(name):
-            return name, _SEPARATOR.sub("", rest)
+            return name, rest
         paren = _PAREN_FIRST.match(rest)
         return (paren.group("name"), name) if paren else None
     for pattern in (_TICK_FIRST, _PAREN_LATER, _PLAIN_FIRST):
@@ -370,16 +370,16 @@ def slug(name: str) -> str:
 
 
 def unique_ids(names: List[str]) -> List[str]:
-    """Step ids in entry order; a repeated agent gets `-2`, `-3`... (skipping ids already taken)."""
-    taken: Dict[str, int] = {}
+    """Step ids in entry order: an agent's first entry is its own name, later ones `-2`, `-3`...,
+    skipping any suffix that is another agent's own name."""
+    bases = [slug(name) for name in names]
+    reserved = set(bases)
     ids: List[str] = []
-    for name in names:
-        base = slug(name)
-        candidate, count = base, taken.get(base, 0) + 1
-        while candidate in ids:
+    for base in bases:
+        candidate, count = base, 1
+        while candidate in ids or (count > 1 and candidate in reserved):
             count += 1
             candidate = f"{base}-{count}"
-        taken[base] = count
         ids.append(candidate)
     return ids
 
@@ -419,27 +419,39 @@ def arguments(command: LegacyCommand) -> Dict[str, Dict[str, object]]:
     return found
 
 
+def passed(names: List[str]) -> str:
+    """What `$ARGUMENTS` becomes in a template: every argument, space-separated, as legacy passed them."""
+    return " ".join(f"{{{{ args.{name} }}}}" for name in names)
+
+
 def prompt(agent: LegacyAgent, phase: LegacyPhase, source: str, names: List[str]) -> str:
-    passed = " ".join(f"{{{{ args.{name} }}}}" for name in names)
-    quoted = [jinja_literal(line).replace("$ARGUMENTS", passed) for line in agent.text.split("\n")]
+    quoted = [jinja_literal(line).replace("$ARGUMENTS", passed(names)) for line in agent.text.split("\n")]
     lines = [f"TODO refine this prompt, imported from {source} line {agent.line}.",
              "Say what the agent reads, what it produces and where, and what it must not touch.", "",
              f"{phase.label}. The legacy instruction was:"]
     lines += [f"> {line}".rstrip() for line in quoted]
     if names:
-        lines += ["", f"Arguments: {passed}"]
+        lines += ["", f"Arguments: {passed(names)}"]
     return "\n".join(line.rstrip() for line in lines)
 
 
 def description(command: LegacyCommand) -> str:
-    count = len(command.phases)
-    note = (f"Imported from {command.source} by `wfc import`: its {count} phase{'s' if count != 1 else ''} run "
-            "one after another, each step waiting for every step of the phase before. Those barriers are the "
-            "first thing to revisit: keep only the dependencies each step really has.")
-    return f"{command.description} {note}" if command.description else note
+    note = (f"Imported from {command.source} by `wfc import`, which keeps the legacy phases as barriers: each "
+            "step waits for every step of the phase before it. Those barriers are the first thing to revisit: "
+            "keep only the dependencies each step really has.")
+    text = command.description.rstrip()
+    if text and not text.endswith((".", "!", "?")):
+        text += "."
+    return f"{text} {note}" if text else note
+
+
+def step(agent: LegacyAgent, phase: LegacyPhase, source: str, names: List[str]) -> Dict[str, object]:
+    title = jinja_literal(agent.title).replace("$ARGUMENTS", passed(names))
+    return {"title": title, "group": phase.label, "agent": agent.agent}
 
 
 def steps(command: LegacyCommand, names: List[str]) -> Dict[str, Dict[str, object]]:
+    """One agent step per entry, in legacy order, each needing every step of the phase before."""
     ids = iter(unique_ids([agent.agent for phase in command.phases for agent in phase.agents]))
     result: Dict[str, Dict[str, object]] = {}
     before: List[str] = []
@@ -447,22 +459,21 @@ def steps(command: LegacyCommand, names: List[str]) -> Dict[str, Dict[str, objec
         shares = split_minutes(phase.minutes, len(phase.agents)) if phase.minutes is not None else None
         current: List[str] = []
         for index, agent in enumerate(phase.agents):
-            step: Dict[str, object] = {"title": jinja_literal(agent.title), "group": phase.label,
-                                       "agent": agent.agent}
+            data = step(agent, phase, command.source, names)
             if before:
-                step["needs"] = list(before)
+                data["needs"] = list(before)
             if shares is not None:
-                step["estimate"] = format_seconds(shares[index])
-            step["prompt"] = prompt(agent, phase, command.source, names)
+                data["estimate"] = format_seconds(shares[index])
+            data["prompt"] = prompt(agent, phase, command.source, names)
             current.append(next(ids))
-            result[current[-1]] = step
+            result[current[-1]] = data
         before = current
     return result
 
 
 def workflow_data(command: LegacyCommand, name: Optional[str] = None) -> Dict[str, object]:
     """The workflow as plain data, keys in the order a person would write them."""
-    title = command.title or command.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    title = re.sub(r"^[^\w\"'(\[`]+", "", command.title) or command.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     data: Dict[str, object] = {"version": 1}
     if name:
         data["name"] = name

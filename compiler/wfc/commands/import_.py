@@ -73,5 +73,7 @@ def import_(legacy: Path, output: Optional[Path], force: bool) -> None:
     write_atomically(output, result.text)
     command = result.command
     steps = sum(len(phase.agents) for phase in command.phases)
-    click.echo(f"wrote {display_path(output)}: {steps} steps in {len(command.phases)} phases, "
-               f"{command.total_minutes:g} legacy minutes, {len(result.warnings)} lines skipped", err=True)
+    untimed = sum(1 for phase in command.phases if phase.minutes is None)
+    budget = f"{command.total_minutes:g} legacy minutes" + (f" ({untimed} phases untimed)" if untimed else "")
+    click.echo(f"wrote {display_path(output)}: {steps} steps in {len(command.phases)} phases, {budget}, "
+               f"{len(result.warnings)} warnings", err=True)
