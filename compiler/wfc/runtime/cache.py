@@ -120,10 +120,12 @@ class ContextStore:
 
     def store(self, values: Mapping[str, Any], key: str) -> Optional[str]:
         """Write each output atomically; a full disk is a warning, not a failed step."""
-        try:
-            for name, value in values.items():
-                entry = {"format": ENTRY_FORMAT, "key": key, "name": name, "stored_at": self.clock(), "value": value}
+        for name, value in values.items():
+            entry = {"format": ENTRY_FORMAT, "key": key, "name": name, "stored_at": self.clock(), "value": value}
+            try:
                 atomic_write(self.path(name, key), json.dumps(entry, sort_keys=True))
-        except (OSError, TypeError, ValueError) as error:
-            return f"could not cache outputs {sorted(values)}: {error}"
+            except OSError as error:
+                return f"could not cache `{name}` at {self.path(name, key)} ({error.strerror or error})"
+            except (TypeError, ValueError) as error:
+                return f"could not cache `{name}`: its value is not JSON ({error})"
         return None
