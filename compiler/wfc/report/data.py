@@ -1,0 +1,162 @@
+"""What a report shows, computed once from plans and measured runs, as frozen plain data.
+
+Every output format (markdown, html, json) renders this and nothing else, so the figures agree
+across formats and equal the plan's: the plan's `Estimate` is carried as is, never recomputed.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from wfc.durations import format_duration
+from wfc.model import Workflow
+from wfc.plan import Estimate, Plan
+from wfc.report.runs import MeasuredRun
+
+FURTHEST_OFF = 5  # how many steps the "furthest off" list names
+_LEGACY = re.compile(r"Legacy time:\s*(\d+(?:\.\d+)?)\s*min", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    """One step in the estimated (makespan) schedule."""
+
+    id: str
+    title: str
+    level: int
+    estimate: float
+    start: float
+    finish: float
+    slack: float
+    critical: bool
+    dependencies: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StepAccuracy:
+    """A step's estimate against its measured durations; `suggested` is ready to paste as `estimate:`."""
+
+    step: str
+    estimate: float
+    samples: int
+    median: float
+    error_pct: float
+    suggested: str
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    runs: Tuple[str, ...]  # run ids that measured this workflow
+    complete_runs: int  # runs that did every step in one session: the ones a makespan compares with
+    estimated: float  # the plan's makespan
+    actual: Optional[float]  # median elapsed of the complete runs
+    error_pct: Optional[float]
+    steps: Tuple[StepAccuracy, ...]  # in plan order, measured steps only
+    furthest_off: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WorkflowReport:
+    name: str
+    title: str
+    source: str
+    source_sha256: str
+    estimate: Estimate
+    legacy_minutes: Optional[float]
+    critical_path: Tuple[str, ...]
+    zero_slack: Tuple[str, ...]  # steps whose estimates move the total, in plan order
+    widest_level: Tuple[str, ...]
+    levels: Tuple[Tuple[str, ...], ...]
+    steps: Tuple[StepFigures, ...]  # schedule order: by start, then id
+    accuracy: Optional[Accuracy]
+    plan: Optional[Plan] = field(default=None, compare=False, repr=False)  # for graph exporters
+
+    @property
+    def time_saved(self) -> float:
+        return round(self.estimate.sequential - self.estimate.makespan, 3) + 0.0
+
+
+@dataclass(frozen=True)
+class ReportData:
+    workflows: Tuple[WorkflowReport, ...]  # summary order: time saved (%) descending, then name
+
+
+def legacy_minutes(workflow: Workflow) -> Optional[float]:
+    """The hand-written figure the workflow replaces ("Legacy time: N min" in docs), if stated."""
+    for text in (workflow.docs.purpose, *workflow.docs.outputs):
+        match = _LEGACY.search(text)
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def error_pct(estimated: float, actual: float) -> float:
+    """How far the estimate was off, relative to the estimate: positive means it ran longer."""
+    if estimated <= 0:
+        return 0.0 if actual <= 0 else 100.0
+    return round(100.0 * (actual - estimated) / estimated, 1) + 0.0
+
+
+def suggested_estimate(samples: Sequence[float]) -> str:
+    """The median measured duration as a duration string (at least 1ms: 0 is no estimate)."""
+    return format_duration(max(statistics.median(samples), 0.001))
+
+
+def step_figures(plan: Plan) -> Tuple[StepFigures, ...]:
+    steps = plan.workflow.steps_by_id()
+    figures: List[StepFigures] = []
+    for slot in plan.schedule:
+        planned = plan.planned(slot.step)
+        figures.append(StepFigures(slot.step, steps[slot.step].title, planned.level, planned.estimate,
+                                   slot.start, slot.finish, planned.slack, planned.critical,
+                                   planned.dependencies))
+    return tuple(figures)
+
+
+def accuracy(plan: Plan, runs: Sequence[MeasuredRun]) -> Optional[Accuracy]:
+    if not runs:
+        return None
+    samples: Dict[str, List[float]] = {}
+    for run in runs:
+        for step, seconds in run.durations.items():
+            samples.setdefault(step, []).append(seconds)
+    rows = tuple(_step_accuracy(planned.id, planned.estimate, samples[planned.id])
+                 for planned in plan.steps if planned.id in samples)
+    every_step = set(plan.order)
+    complete = [run.elapsed for run in runs if run.elapsed is not None and every_step <= set(run.durations)]
+    actual = round(statistics.median(complete), 3) if complete else None
+    furthest = sorted(rows, key=lambda row: (-abs(row.error_pct), row.step))[:FURTHEST_OFF]
+    return Accuracy(tuple(sorted(run.run_id for run in runs)), len(complete), plan.estimate.makespan,
+                    actual, None if actual is None else error_pct(plan.estimate.makespan, actual),
+                    rows, tuple(row.step for row in furthest if row.error_pct != 0))
+
+
+def _step_accuracy(step: str, estimate: float, samples: List[float]) -> StepAccuracy:
+    median = round(statistics.median(samples), 3) + 0.0
+    return StepAccuracy(step, estimate, len(samples), median, error_pct(estimate, median),
+                        suggested_estimate(samples))
+
+
+def workflow_report(plan: Plan, runs: Sequence[MeasuredRun] = ()) -> WorkflowReport:
+    workflow = plan.workflow
+    widest = max(plan.levels, key=len, default=())
+    return WorkflowReport(
+        name=workflow.name, title=workflow.title, source=workflow.source,
+        source_sha256=workflow.source_sha256, estimate=plan.estimate,
+        legacy_minutes=legacy_minutes(workflow), critical_path=plan.critical_path,
+        zero_slack=tuple(step.id for step in plan.steps if step.slack == 0),
+        widest_level=widest, levels=plan.levels, steps=step_figures(plan),
+        accuracy=accuracy(plan, runs), plan=plan,
+    )
+
+
+def build_report(plans: Iterable[Plan], runs: Iterable[MeasuredRun] = ()) -> ReportData:
+    """The report over `plans`, matching each measured run to its plan by workflow name."""
+    by_workflow: Dict[str, List[MeasuredRun]] = {}
+    for run in runs:
+        by_workflow.setdefault(run.workflow, []).append(run)
+    reports = [workflow_report(plan, by_workflow.get(plan.workflow.name, ())) for plan in plans]
+    reports.sort(key=lambda report: (-report.estimate.time_saved_pct, report.name))
+    return ReportData(tuple(reports))
