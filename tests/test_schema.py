@@ -289,6 +289,10 @@ INVALID: List[Tuple[str, Any, Tuple[str, str, str]]] = [
      ("required", "", "required")),
     ("title on two lines", {**_minimal(), "title": "a\nb"},
      ("pattern", "title", "properties/title/pattern")),
+    ("title from a folded block, ending in a newline", {**_minimal(), "title": "Review\n"},
+     ("pattern", "title", "properties/title/pattern")),
+    ("step title on two lines", _with_step(run="x", title="A\nB"),
+     ("pattern", "steps/a/title", STEP + "properties/title/pattern")),
     ("empty title", {**_minimal(), "title": ""},
      ("minLength", "title", "properties/title/minLength")),
     ("name with capitals", {**_minimal(), "name": "Review"},
@@ -420,6 +424,18 @@ def test_check_jsonschema_accepts_valid_and_shipped_workflows(tmp_path: Path) ->
     result = _check_jsonschema(valid, *shipped)
     assert (result.returncode, result.stderr) == (0, "")
     assert "ok -- validation done" in result.stdout
+
+
+def test_check_jsonschema_rejects_a_title_with_a_trailing_newline_as_wfc_does(tmp_path: Path) -> None:
+    """`$` in Python's re also matches before a final newline, in ECMA-262 (editors) it does not;
+    the pattern's `(?!\\n)` makes both reject a title written as a folded `>` block."""
+    folded = tmp_path / "folded.yaml"
+    folded.write_text(FULL_WORKFLOW.replace("title: Every key once", "title: >\n  Every key once"), encoding="utf-8")
+    assert _yaml(folded.read_text(encoding="utf-8"))["title"] == "Every key once\n"
+    result = _check_jsonschema(folded)
+    assert result.returncode == 1
+    assert f"{folded}::$.title: 'Every key once\\n' does not match" in result.stdout
+    assert _errors(_yaml(folded.read_text(encoding="utf-8"))) == [("pattern", "title", "properties/title/pattern")]
 
 
 def test_check_jsonschema_rejects_an_unknown_key_and_names_it(tmp_path: Path) -> None:
