@@ -8,10 +8,13 @@ are attached by the caller, which owns the source map.
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from wfc.templating import TemplateProblem, check_expression, check_template
+from wfc.wording import where
 
 KIND_KEYS = {"prompt": "agent", "run": "shell", "call": "python"}
 KIND_ONLY_KEYS = {"agent": ("agent", "model", "tools", "max_turns"), "shell": ("env", "cwd")}
@@ -63,6 +66,10 @@ def all_findings(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
     yield from check_arguments(mapping(data.get("arguments")))
     for step_id, step in steps.items():
         yield from check_kind(step_id, step)
+        yield from check_finite_durations(("steps", step_id), step)
+    yield from check_finite_durations(("defaults",), mapping(data.get("defaults")))
+    for name, entry in mapping(data.get("context")).items():
+        yield from check_finite_durations(("context", name), mapping(entry))
     yield from check_needs(steps)
     yield from check_context(steps, mapping(data.get("context")))
     yield from check_resources(steps, data.get("resources"))
@@ -73,8 +80,10 @@ def all_findings(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
 def check_name(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
     name = data.get("name")
     if isinstance(name, str) and name != stem:
-        yield Finding("WFC040", f"the workflow is named '{name}' but its file is '{stem}'",
-                      f"rename the file to '{name}.yaml' or set `name: {stem}` (or drop `name`)", ("name",))
+        valid = re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name) is not None
+        hint = f"rename the file to '{name}.yaml' or set `name: {stem}` (or drop `name`)" if valid else \
+            f"set `name: {stem}` or drop `name`: the file name is the workflow's name"
+        yield Finding("WFC040", f"the workflow is named '{name}' but its file is '{stem}'", hint, ("name",))
 
 
 def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
@@ -89,7 +98,8 @@ def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
         kinds = ARGUMENT_TYPES.get(spec.get("type", "string"))
         wrong_bool = isinstance(default, bool) and spec.get("type") in ("integer", "number")
         if kinds and (not isinstance(default, kinds) or wrong_bool):
-            yield Finding("WFC053", f"the default {default!r} of argument '{arg_name}' is not a {spec.get('type', 'string')}",
+            article = "an" if str(spec.get("type", "string"))[:1] in "aeiou" else "a"
+            yield Finding("WFC053", f"the default {default!r} of argument '{arg_name}' is not {article} {spec.get('type', 'string')}",
                           "change the default or the argument's `type`", ("arguments", arg_name, "default"))
 
 
@@ -116,6 +126,17 @@ def check_kind(step_id: str, step: Mapping[str, Any]) -> Iterator[Finding]:
     if isinstance(compensate, dict) and sum(key in compensate for key in KIND_KEYS) != 1:
         yield Finding("WFC032", f"the compensation of step '{step_id}' needs exactly one of `run`, `call` or `prompt`",
                       "give the compensation one action", ("steps", step_id, "compensate"), at_key=True)
+
+
+def check_finite_durations(base: Tuple[Any, ...], holder: Mapping[str, Any]) -> Iterator[Finding]:
+    """The schema accepts any number >= 0, and YAML can spell infinity (`.inf`) and not-a-number."""
+    retry = mapping(holder.get("retry"))
+    candidates = [((key,), holder.get(key)) for key in ("estimate", "cached_estimate", "timeout", "ttl")]
+    candidates += [(("retry", key), retry.get(key)) for key in ("backoff", "max_backoff")]
+    for suffix, value in candidates:
+        if isinstance(value, float) and not math.isfinite(value):
+            yield Finding("WFC020", f"{where(base + suffix)}: a number ({value}) is not a duration",
+                          "write a finite duration like 90s, 5m, 1h30m or 250ms (a bare number is seconds)", base + suffix)
 
 
 def check_needs(steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:

@@ -100,6 +100,7 @@ def compile_paths(paths: Sequence[str], options: CompileOptions) -> CompileResul
     if options.check:
         changes: List[Change] = [emit.plan_change(output, options.force) for output in outputs]
     else:
+        emit.clear_temporaries((options.out_dir, options.commands_path))
         changes = emit.apply(outputs, options.force)
     keep = {output.path.resolve() for output in outputs}
     stale = emit.stale_outputs((options.out_dir, options.commands_path), keep)

@@ -5,6 +5,7 @@ so the editor and the compiler accept the same strings.
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Optional, Union
 
@@ -19,7 +20,7 @@ def parse_duration(value: Union[str, int, float]) -> Optional[float]:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value) if value >= 0 else None
+        return float(value) if math.isfinite(value) and value >= 0 else None
     if not isinstance(value, str) or not _WHOLE.match(value):
         return None
     stripped = value.strip()

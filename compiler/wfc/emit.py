@@ -110,6 +110,14 @@ def stale_outputs(directories: Iterable[Path], keep: Set[Path]) -> List[Path]:
     return stale
 
 
+def clear_temporaries(directories: Iterable[Path]) -> None:
+    """Remove temporary files a killed compile left behind (ours by their `.NAME.*.tmp` shape)."""
+    for directory in directories:
+        if directory.is_dir():
+            for stray in directory.glob(".*.tmp"):
+                stray.unlink(missing_ok=True)
+
+
 def prune(paths: Iterable[Path], check: bool) -> List[Change]:
     changes = []
     for path in paths:

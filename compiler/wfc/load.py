@@ -106,6 +106,9 @@ def load_text(text: str, file: str, sha256: Optional[str] = None) -> Document:
             builder.feed(event)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        at_end = mark is not None and mark.index >= len(text.rstrip())
+        if at_end and error.context_mark is not None:
+            mark = error.context_mark  # the bracket or quote that was never closed
         position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
         problem = " ".join(str(part) for part in (error.context, error.problem) if part)
         return _failed(file, text, digest, "WFC001", f"invalid YAML: {problem}", position,
@@ -262,7 +265,8 @@ class _Builder:
             return
         name = tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else None
         if name is None or name not in _CORE_TAGS:
-            raise LoadError("WFC009", f"the tag '{tag}' is not allowed", _mark(event),
+            shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+            raise LoadError("WFC009", f"the tag '{shown}' is not allowed", _mark(event),
                             "remove the tag; workflows hold only strings, numbers, booleans, lists and mappings")
 
     def _scalar(self, event: Any) -> Any:

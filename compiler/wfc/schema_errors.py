@@ -16,6 +16,7 @@ from jsonschema.exceptions import ValidationError
 
 from wfc.checks import Finding, suggest
 from wfc.schema_files import load_schema
+from wfc.wording import describe, dotted, where  # noqa: F401  (describe is part of this module's API)
 
 # the semantic checks explain these better (with the step's keys), so schema errors from them are dropped
 SEMANTIC_SUBSCHEMAS = ("exactlyOneKind", "exactlyOneAction")
@@ -51,34 +52,6 @@ def schema_findings(data: Any) -> List[Finding]:
     return findings
 
 
-def describe(value: Any) -> str:
-    """What was found, briefly: `an integer (3)`, `a list`, `the string 'x'`."""
-    if isinstance(value, bool):
-        return f"{str(value).lower()}"
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {shown!r}"
-    return f"{'an integer' if isinstance(value, int) else 'a number'} ({value})"
-
-
-def where(path: Tuple[Any, ...]) -> str:
-    """`step 'quality'`, `argument 'target'`, `the top level`, ... for messages."""
-    if not path:
-        return "the top level"
-    labels = {"steps": "step", "arguments": "argument", "context": "context entry", "resources": "resource"}
-    if len(path) >= 2 and path[0] in labels:
-        label = f"{labels[path[0]]} '{path[1]}'"
-        rest = ".".join(str(p) for p in path[2:])
-        return f"`{rest}` of {label}" if rest else label
-    return "`" + ".".join(str(p) for p in path) + "`"
-
-
 def _explain(error: ValidationError) -> Iterator[Finding]:
     path = tuple(error.absolute_path)
     handler = _HANDLERS.get(str(error.validator), _generic)
@@ -101,7 +74,8 @@ def _missing(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]
     for key in error.validator_value:
         if key not in present:
             description = error.schema.get("properties", {}).get(key, {}).get("description", "")
-            hint = f"add `{key}:`" + (f" ({description.split('.')[0].lower()})" if description else "")
+            first = description.split(".")[0]
+            hint = f"add `{key}:`" + (f" ({first[:1].lower()}{first[1:]})" if description else "")
             yield Finding("WFC011", f"{where(path)} is missing the required key '{key}'", hint, path, at_key=bool(path))
 
 
@@ -124,7 +98,6 @@ def _type_hint(path: Tuple[Any, ...], expected: List[str]) -> str:
 
 def _alternatives(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
     """anyOf/oneOf: if every branch failed on type, say which shapes were allowed; else the deepest."""
-    branch_types = [sub.validator_value for sub in error.context if sub.validator == "type" and not sub.path]
     if "duration" in str(error.schema.get("$ref", "")) or _is_duration(error.schema):
         yield duration_finding(error.instance, path)
         return
@@ -133,19 +106,24 @@ def _alternatives(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Fin
         best = max(deeper, key=lambda sub: len(sub.path))
         yield from _explain(best)
         return
-    if branch_types:
-        flat = [t for value in branch_types for t in (value if isinstance(value, list) else [value])]
-        shapes = list(dict.fromkeys(flat))
-        if not any(_matches_type(error.instance, t) for t in shapes):
-            wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in shapes)
-            yield Finding("WFC012", f"{where(path)} must be {wanted}, found {describe(error.instance)}",
-                          _type_hint(path, shapes), path)
-            return
-    matching = [sub for sub in error.context if sub.validator != "type"]
-    if matching:
-        yield from _explain(matching[0])
+    declared = [branch.get("type") for branch in error.validator_value if isinstance(branch, dict)]
+    shapes = list(dict.fromkeys(t for value in declared if value for t in (value if isinstance(value, list) else [value])))
+    if shapes and not any(_matches_type(error.instance, t) for t in shapes):
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in shapes)
+        yield Finding("WFC012", f"{where(path)} must be {wanted}, found {describe(error.instance)}",
+                      _type_hint(path, shapes), path)
+        return
+    # the instance has an allowed shape: explain what is wrong within the branch of that shape
+    fitting = [sub for sub in error.context if sub.validator != "type" and _branch_fits(sub, error.instance)]
+    if fitting:
+        yield from _explain(fitting[0])
     else:
         yield from _generic(error, path)
+
+
+def _branch_fits(sub: ValidationError, instance: Any) -> bool:
+    branch_type = sub.schema.get("type") if isinstance(sub.schema, dict) else None
+    return branch_type is None or _matches_type(instance, branch_type)
 
 
 def duration_finding(value: Any, path: Tuple[Any, ...]) -> Finding:
@@ -190,6 +168,9 @@ def _pattern_hint(path: Tuple[Any, ...]) -> str:
 def _not_allowed(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
     allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
     listed = ", ".join(repr(a) for a in allowed)
+    if len(allowed) == 1:
+        yield Finding("WFC014", f"{where(path)} must be {listed}, found {describe(error.instance)}", f"write {listed}", path)
+        return
     hint = suggest(str(error.instance), [str(a) for a in allowed]) or f"use one of: {listed}"
     yield Finding("WFC014", f"{where(path)} must be one of {listed}, found {describe(error.instance)}", hint, path)
 
@@ -206,6 +187,8 @@ def _generic(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]
         "uniqueItems": "must not list the same item twice",
     }
     what = messages.get(str(error.validator), error.message)
+    if error.validator == "minimum" and isinstance(error.instance, float) and error.instance != error.instance:
+        what = "must be a number"
     yield Finding("WFC015", f"{where(path)} {what}, found {describe(error.instance)}", "change the value", path)
 
 

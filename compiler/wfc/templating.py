@@ -64,8 +64,8 @@ def _undefined_names(tree: nodes.Template, arguments: Sequence[str], inputs: Seq
     known = {"args": list(arguments), "context": list(inputs)}
     for namespace, attribute in _namespace_lookups(tree):
         if namespace in known and attribute not in known[namespace]:
-            where = "argument" if namespace == "args" else "input of this step"
-            problems.append(TemplateProblem("WFC051", f"the template uses '{namespace}.{attribute}', but there is no {where} '{attribute}'",
+            missing = f"there is no argument '{attribute}'" if namespace == "args" else f"the step has no input '{attribute}'"
+            problems.append(TemplateProblem("WFC051", f"the template uses '{namespace}.{attribute}', but {missing}",
                                             _lookup_hint(namespace, attribute, known[namespace])))
     return problems
 

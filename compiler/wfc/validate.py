@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 from wfc.build import build_workflow
 from wfc.checks import Finding, all_findings
 from wfc.errors import ERROR, WARNING, Diagnostic, fail, sorted_diagnostics
 from wfc.load import Document, load_bytes
 from wfc.model import Workflow
-from wfc.schema_errors import schema_findings
-
-WORKFLOW_SUFFIXES = (".yaml", ".yml")
-
+from wfc.paths import display_path, workflow_files  # noqa: F401  (re-exported: the public API)
+from wfc.schema_errors import describe, schema_findings
 
 @dataclass(frozen=True)
 class ValidationResult:
@@ -29,19 +27,6 @@ class ValidationResult:
     @property
     def ok(self) -> bool:
         return self.workflow is not None
-
-
-def display_path(path: Union[str, Path]) -> str:
-    """The path as shown and recorded in outputs, `/`-separated: relative paths as given, absolute
-    ones relative to the working directory when they lie under it, so generated files compile the
-    same on every machine."""
-    given = Path(path)
-    if given.is_absolute():
-        try:
-            given = given.resolve().relative_to(Path.cwd().resolve())
-        except ValueError:
-            pass
-    return given.as_posix()
 
 
 def validate_document(document: Document, stem: str) -> ValidationResult:
@@ -86,21 +71,7 @@ def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
 
 
 def _not_a_mapping(document: Document) -> Diagnostic:
-    found = "an empty file" if document.data is None else f"a {type(document.data).__name__}"
+    found = "an empty file" if document.data is None else describe(document.data)
     return Diagnostic("WFC016", ERROR, f"a workflow must be a mapping of keys, found {found}", document.file, 1, 1,
                       "start from: `version: 1`, `title: ...`, `description: ...`, `steps: ...`", (),
                       document.line_text(1))
-
-
-def workflow_files(paths: Iterable[Union[str, Path]]) -> List[Path]:
-    """The workflow files named by `paths`: files as given, directories' *.yaml and *.yml, sorted."""
-    found: List[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in WORKFLOW_SUFFIXES and p.is_file()))
-        elif path.is_file():
-            found.append(path)
-        else:
-            fail(f"no such file or directory: {display_path(path)}", usage=True)
-    return sorted(dict.fromkeys(found), key=lambda p: p.as_posix())

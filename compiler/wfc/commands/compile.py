@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 import click
 
-from wfc.compiler import CompileOptions, CompileResult, compile_paths
-from wfc.diagnostics_output import render, summary, use_colour
 from wfc.errors import EXIT_INVALID
+from wfc.paths import workflow_files
+
+if TYPE_CHECKING:
+    from wfc.compiler import CompileResult
 
 
 def report_changes(result: CompileResult, check: bool) -> None:
@@ -52,8 +54,15 @@ def compile_(paths: Tuple[str, ...], out_dir: str, commands_dir: Optional[str], 
 
     Only files whose bytes change are written, each atomically; a workflow with errors keeps its
     previous outputs; outputs whose source is gone are pruned."""
-    options = CompileOptions(Path(out_dir), Path(commands_dir) if commands_dir else None, check, force)
-    result = compile_paths(paths or ("workflows",), options)
+    sources = workflow_files(paths or ("workflows",))
+    out, commands = Path(out_dir), Path(commands_dir) if commands_dir else Path(out_dir) / "commands"
+    if check and not force and up_to_date(sources, out, commands):
+        click.echo(f"checked {len(sources)} workflow{'s' if len(sources) != 1 else ''}: up to date", err=True)
+        return
+    from wfc.compiler import CompileOptions, compile_paths  # only now: YAML, schema and Jinja machinery
+    from wfc.diagnostics_output import render, summary, use_colour
+
+    result = compile_paths([str(source) for source in sources], CompileOptions(out, commands, check, force))
     diagnostics = result.diagnostics
     if diagnostics:
         click.echo(render(diagnostics, "text", use_colour(sys.stderr)), err=True)
@@ -66,3 +75,12 @@ def compile_(paths: Tuple[str, ...], out_dir: str, commands_dir: Optional[str], 
     stale = check and (result.count("write") or result.count("prune"))
     if errors or stale or (strict and warnings):
         sys.exit(EXIT_INVALID)
+    from wfc.freshness import record
+
+    record(out, commands, [output.path for outcome in result.outcomes for output in outcome.outputs])
+
+
+def up_to_date(sources: "list[Path]", out: Path, commands: Path) -> bool:
+    from wfc.freshness import all_current
+
+    return all_current(sources, out, commands)
