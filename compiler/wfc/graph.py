@@ -40,6 +40,15 @@ class Graph:
         """The steps that wait for `step_id`, sorted by id."""
         return self._dependents[step_id]
 
+    @property
+    def dependency_map(self) -> Mapping[str, Tuple[str, ...]]:
+        """Every step's dependencies at once (read-only by convention), for bulk algorithms."""
+        return self._dependencies
+
+    @property
+    def dependent_map(self) -> Mapping[str, Tuple[str, ...]]:
+        return self._dependents
+
     def producer_of(self, context_name: str) -> str:
         """The one step that lists `context_name` in its `outputs`."""
         return self._producers[context_name]
@@ -83,23 +92,40 @@ class Graph:
 
     @cached_property
     def _generations(self) -> Tuple[Tuple[str, ...], ...]:
-        sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter(self._dependencies)
-        try:
-            sorter.prepare()
-        except graphlib.CycleError as cycle:
-            path = " -> ".join(cycle.args[1])
-            raise GraphError(f"internal error: dependency cycle {path} reached the analysis; "
-                             "validation should have rejected it") from None
+        """Kahn's algorithm one generation at a time (graphlib's get_ready/done loop computes the
+        same generations, but at several times the cost on 10,000 steps)."""
+        waiting = {step: len(needed) for step, needed in self._dependencies.items()}
+        current = sorted(step for step, count in waiting.items() if not count)
         generations: List[Tuple[str, ...]] = []
-        while sorter.is_active():
-            ready = tuple(sorted(sorter.get_ready()))
-            sorter.done(*ready)
-            generations.append(ready)
+        placed = 0
+        while current:
+            generations.append(tuple(current))
+            placed += len(current)
+            following = []
+            for step in current:
+                for user in self._dependents[step]:
+                    waiting[user] -= 1
+                    if not waiting[user]:
+                        following.append(user)
+            current = sorted(following)
+        if placed != len(self.steps):
+            _raise_cycle(self._dependencies)
         return tuple(generations)
 
     @cached_property
     def _level_index(self) -> Dict[str, int]:
         return {step: index for index, level in enumerate(self._generations) for step in level}
+
+
+def _raise_cycle(dependencies: Mapping[str, Tuple[str, ...]]) -> None:
+    """Name one cycle, as graphlib finds it, in the internal error."""
+    try:
+        graphlib.TopologicalSorter(dependencies).prepare()
+    except graphlib.CycleError as cycle:
+        path = " -> ".join(cycle.args[1])
+        raise GraphError(f"internal error: dependency cycle {path} reached the analysis; "
+                         "validation should have rejected it") from None
+    raise GraphError("internal error: the graph's levels do not cover every step")
 
 
 def _reach(start: str, edges: Mapping[str, Tuple[str, ...]]) -> Set[str]:

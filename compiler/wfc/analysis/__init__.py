@@ -31,12 +31,13 @@ def analyze(workflow: Workflow) -> Plan:
     timing = critical.timing(graph, durations)
     ordered_levels = levels.by_priority(graph, timing.priority)
     wave_list = levels.waves(ordered_levels, workflow.max_parallel)
-    slots = schedule.simulate(estimates.problem(workflow, graph, durations, timing.priority))
+    starts = schedule.start_times(estimates.problem(workflow, graph, durations, timing.priority))
+    slots = {step: _slot(step, start, durations[step]) for step, start in starts.items()}
     figures = estimates.compute(estimates.Inputs(
         workflow, graph, ordered_levels, timing.priority, timing.duration, slots))
     keys = cache_keys.cache_keys(workflow, graph)
     planned = _planned_steps(workflow, graph, timing, levels.wave_index(wave_list), keys)
-    in_time_order = schedule.ordered({step: _rounded(slot) for step, slot in slots.items()})
+    in_time_order = schedule.ordered(slots)
     return Plan(
         workflow=workflow,
         order=levels.order(ordered_levels),
@@ -76,5 +77,7 @@ def _planned_steps(workflow: Workflow, graph: Graph, timing: critical.Timing,
     }
 
 
-def _rounded(slot: ScheduledStep) -> ScheduledStep:
-    return ScheduledStep(slot.step, estimates.seconds(slot.start), estimates.seconds(slot.finish))
+def _slot(step: str, start: float, duration: float) -> ScheduledStep:
+    """A slot rounded like every other figure; rounding is monotone, so the schedule's order,
+    its dependencies and its capacity limits all survive it."""
+    return ScheduledStep(step, estimates.seconds(start), estimates.seconds(start + duration))

@@ -7,8 +7,8 @@ A step's key is the SHA-256 (hex) of the canonical JSON (sorted keys, compact se
      "dependencies": [<key of each dependency, in dependency id order>]}
 
 The definition is the step's canonical model form (`wfc.model.to_dict`) without the fields that
-only describe or time it: `title`, `active`, `description`, `group`, `estimate`, `cached_estimate`
-and `estimate_defaulted`. Rewording a title or correcting an estimate therefore keeps every cached
+only describe or time it (`title`, `active`, `description`, `group`, `estimate`, `cached_estimate`,
+`estimate_defaulted`) and without the fields left at their model default. Rewording a title or correcting an estimate therefore keeps every cached
 result; changing what a step does (its prompt, command, agent, inputs, outputs, resources, ...)
 changes its key, and through the chain the key of every step downstream of it, because their
 inputs may now differ. The workflow name is included so two workflows never share entries by
@@ -18,23 +18,61 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Dict
+from dataclasses import MISSING, fields, is_dataclass
+from typing import Any, Dict, Mapping, Tuple
 
 from wfc.graph import Graph
-from wfc.model import Step, Workflow, to_dict
+from wfc.model import Step, Workflow
 
 PRESENTATIONAL = frozenset(
     {"title", "active", "description", "group", "estimate", "cached_estimate", "estimate_defaulted"}
 )
 
 
+_REQUIRED = object()
+_KEPT: Tuple[Tuple[str, Any], ...] = tuple(
+    (f.name, f.default_factory() if f.default_factory is not MISSING else
+     f.default if f.default is not MISSING else _REQUIRED)
+    for f in fields(Step) if f.name not in PRESENTATIONAL
+)
+
+
 def definition(step: Step) -> Dict[str, Any]:
-    """The part of a step that decides what it computes."""
-    return {name: value for name, value in to_dict(step).items() if name not in PRESENTATIONAL}
+    """The part of a step that decides what it computes, as it goes into the hash: its fields
+    minus the presentational ones, and minus those still at their model default.
+
+    Leaving defaults out keeps keys stable when the model later gains a field with a default,
+    and keeps the hashed text short. Nested values stay as they are: `canonical_json` writes them
+    exactly as `wfc.model.to_dict` would (tuples as lists, mappings with sorted keys, dataclasses as
+    objects), without converting 10,000 steps field by field first."""
+    kept = {}
+    for name, default in _KEPT:
+        value = getattr(step, name)
+        if default is _REQUIRED or value != default:
+            kept[name] = value
+    return kept
 
 
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+_FIELD_NAMES: Dict[type, Tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    """What json cannot encode by itself: model dataclasses and non-dict mappings."""
+    if is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES.get(type(value))
+        if names is None:
+            names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
+        return {name: getattr(value, name) for name in names}
+    if isinstance(value, Mapping):
+        return {str(key): value[key] for key in value}
+    raise TypeError(f"internal error: {type(value).__name__} has no canonical JSON form")
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
 
 
 def cache_keys(workflow: Workflow, graph: Graph) -> Dict[str, str]:

@@ -28,8 +28,12 @@ class Timing:
 def priorities(graph: Graph, durations: Mapping[str, float]) -> Dict[str, float]:
     """Longest remaining path of every step, computed sinks first."""
     remaining: Dict[str, float] = {}
+    dependents = graph.dependent_map
     for step in reversed(graph.topological_order()):
-        after = max((remaining[d] for d in graph.dependents_of(step)), default=0.0)
+        after = 0.0
+        for user in dependents[step]:
+            if remaining[user] > after:
+                after = remaining[user]
         remaining[step] = durations[step] + after
     return remaining
 
@@ -40,8 +44,13 @@ def earliest_starts(graph: Graph, durations: Mapping[str, float]) -> Dict[str, f
     Finishes are summed in the same order the scheduler adds durations, so an unbounded
     schedule's makespan equals the critical path exactly, not just to a rounding."""
     start: Dict[str, float] = {}
+    dependencies = graph.dependency_map
     for step in graph.topological_order():
-        start[step] = max((start[d] + durations[d] for d in graph.dependencies_of(step)), default=0.0)
+        earliest = 0.0
+        for needed in dependencies[step]:
+            if start[needed] + durations[needed] > earliest:
+                earliest = start[needed] + durations[needed]
+        start[step] = earliest
     return start
 
 

@@ -19,6 +19,8 @@ def by_priority(graph: Graph, priority: Mapping[str, float]) -> Levels:
 
 def waves(levels: Levels, max_parallel: Optional[int]) -> Levels:
     """Each level cut into groups of at most `max_parallel` (a whole level when unbounded)."""
+    if max_parallel is None:
+        return levels
     cut: list = []
     for level in levels:
         size = max_parallel or max(len(level), 1)

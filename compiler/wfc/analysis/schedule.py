@@ -32,7 +32,7 @@ class ReadyQueue:
 
     def __init__(self, priorities: Mapping[str, float], requests: Mapping[str, Mapping[str, int]]) -> None:
         self._priorities = priorities
-        self._requests = requests
+        self._keys = {step: tuple(sorted(request.items())) for step, request in requests.items() if request}
         self._heaps: Dict[Request, List[Tuple[float, str]]] = {}
         self._size = 0
 
@@ -40,7 +40,7 @@ class ReadyQueue:
         return self._size
 
     def push(self, step_id: str) -> None:
-        request = tuple(sorted(self._requests.get(step_id, {}).items()))
+        request = self._keys.get(step_id, ())
         heapq.heappush(self._heaps.setdefault(request, []), (-self._priorities[step_id], step_id))
         self._size += 1
 
@@ -49,6 +49,8 @@ class ReadyQueue:
 
         `free_slots` is how many more steps may run (None: unbounded); `free` is each resource's
         free capacity, reduced here by what the started steps hold."""
+        if len(self._heaps) == 1 and () in self._heaps:
+            return self._take_unconstrained(free_slots)
         started: List[str] = []
         heads = [(heap[0], request) for request, heap in self._heaps.items()]
         heapq.heapify(heads)
@@ -68,10 +70,23 @@ class ReadyQueue:
         self._size -= len(started)
         return started
 
+    def _take_unconstrained(self, free_slots: Optional[int]) -> List[str]:
+        """The common case, no ready step holds a resource: the best `free_slots` start."""
+        heap = self._heaps[()]
+        count = len(heap) if free_slots is None else min(free_slots, len(heap))
+        started = [heapq.heappop(heap)[1] for _ in range(count)]
+        if not heap:
+            del self._heaps[()]
+        self._size -= count
+        return started
+
 
 @dataclass(frozen=True)
 class Problem:
-    """What one simulation needs: the steps, their dependencies, durations and demands."""
+    """What one simulation needs: the steps, their dependencies, durations and demands.
+
+    `dependents` is the inverse of `dependencies`; pass it when you have it (the graph does),
+    otherwise it is derived."""
 
     steps: Sequence[str]
     dependencies: Mapping[str, Sequence[str]]
@@ -80,41 +95,54 @@ class Problem:
     max_parallel: Optional[int] = None
     requests: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     capacities: Mapping[str, int] = field(default_factory=dict)
+    dependents: Optional[Mapping[str, Sequence[str]]] = None
 
 
 def simulate(problem: Problem) -> Dict[str, ScheduledStep]:
     """Start and finish of every step under the policy; exact floats, in no particular order."""
+    starts = start_times(problem)
+    durations = problem.durations
+    return {step: ScheduledStep(step, start, start + durations[step]) for step, start in starts.items()}
+
+
+def start_times(problem: Problem) -> Dict[str, float]:
+    """When each step starts under the policy (its finish is start plus duration)."""
     _check_fits(problem)
     waiting = {step: len(problem.dependencies.get(step, ())) for step in problem.steps}
-    dependents = _dependents(problem)
+    dependents = problem.dependents if problem.dependents is not None else _dependents(problem)
     queue = ReadyQueue(problem.priorities, problem.requests)
     for step in problem.steps:
-        if waiting[step] == 0:
+        if not waiting[step]:
             queue.push(step)
+    durations, requests, limit = problem.durations, problem.requests, problem.max_parallel
     running: List[Tuple[float, str]] = []
     free = dict(problem.capacities)
-    slots: Dict[str, ScheduledStep] = {}
+    starts: Dict[str, float] = {}
     now = 0.0
     while True:
-        room = None if problem.max_parallel is None else problem.max_parallel - len(running)
-        for step in queue.take(room, free):
-            slots[step] = ScheduledStep(step, now, now + problem.durations[step])
-            heapq.heappush(running, (slots[step].finish, step))
+        for step in queue.take(None if limit is None else limit - len(running), free):
+            starts[step] = now
+            heapq.heappush(running, (now + durations[step], step))
         if not running:
             break
         now = running[0][0]
         while running and running[0][0] == now:
-            _, done = heapq.heappop(running)
-            _release(problem.requests.get(done, {}), free)
+            done = heapq.heappop(running)[1]
+            if done in requests:
+                _release(requests[done], free)
             for follower in dependents.get(done, ()):
                 waiting[follower] -= 1
-                if waiting[follower] == 0:
+                if not waiting[follower]:
                     queue.push(follower)
-    if len(slots) != len(problem.steps):
-        missing = sorted(set(problem.steps) - set(slots))
+    _check_complete(problem, starts)
+    return starts
+
+
+def _check_complete(problem: Problem, starts: Mapping[str, float]) -> None:
+    if len(starts) != len(problem.steps):
+        missing = sorted(set(problem.steps) - set(starts))
         raise ScheduleError(f"internal error: steps {missing} never became ready (a cycle or a "
                             "dependency outside the problem)")
-    return slots
 
 
 def _release(request: Mapping[str, int], free: MutableMapping[str, int]) -> None:
@@ -133,8 +161,8 @@ def _dependents(problem: Problem) -> Dict[str, List[str]]:
 def _check_fits(problem: Problem) -> None:
     if problem.max_parallel is not None and problem.max_parallel < 1:
         raise ScheduleError(f"internal error: max_parallel is {problem.max_parallel}; it must be >= 1")
-    for step in problem.steps:
-        for name, units in problem.requests.get(step, {}).items():
+    for step, request in problem.requests.items():
+        for name, units in request.items():
             capacity = problem.capacities.get(name, 0)
             if units > capacity:
                 raise ScheduleError(f"internal error: step '{step}' holds {units} of resource '{name}', "
@@ -148,3 +176,9 @@ def ordered(slots: Mapping[str, ScheduledStep]) -> Tuple[ScheduledStep, ...]:
 
 def makespan(slots: Mapping[str, ScheduledStep]) -> float:
     return max((slot.finish for slot in slots.values()), default=0.0)
+
+
+def makespan_of(problem: Problem) -> float:
+    """The makespan alone, without building the slots."""
+    durations = problem.durations
+    return max((start + durations[step] for step, start in start_times(problem).items()), default=0.0)
