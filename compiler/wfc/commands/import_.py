@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Optional
@@ -66,7 +67,7 @@ def import_(legacy: Path, output: Optional[Path], force: bool) -> None:
         fail(f"cannot read {source}: {error.strerror or error}", usage=True)
     result = import_legacy(data, source, name)
     if result.warnings:
-        click.echo(render(result.warnings, "text", use_colour(click.get_text_stream("stderr"))), err=True)
+        click.echo(render(result.warnings, "text", use_colour(sys.stderr)), err=True)
     if output is None:
         click.echo(result.text, nl=False)
         return
