@@ -1,0 +1,45 @@
+"""Compensation: completed steps are undone in reverse order of completion, each outcome
+journaled, and one failing compensation does not stop the others."""
+from __future__ import annotations
+
+from conftest import Workspace
+
+FLOW = """
+    version: 1
+    title: Saga
+    description: d
+    max_parallel: 1
+    on_failure: {{compensate: {compensate}}}
+    steps:
+      create: {{title: Create, run: 'true', estimate: 5s, compensate: {{run: 'echo create >> marks/undo'}}}}
+      plain: {{title: No undo, run: 'true', needs: [create], estimate: 4s}}
+      fill: {{title: Fill, run: 'true', needs: [plain], estimate: 3s, compensate: {{run: 'echo fill >> marks/undo; exit 9'}}}}
+      tag: {{title: Tag, run: 'true', needs: [fill], estimate: 2s, compensate: {{run: ['sh', '-c', 'echo tag >> marks/undo']}}}}
+      publish: {{title: Publish, run: 'echo denied >&2; exit 1', needs: [tag], estimate: 1s, compensate: {{run: 'echo publish >> marks/undo'}}}}
+"""
+
+
+def test_compensations_run_in_reverse_completion_order_past_a_failing_one(ws: Workspace) -> None:
+    result = ws.run(ws.plan(FLOW.format(compensate="true")))
+    assert result.status == "failed"
+    finished = [step for _, step in ws.kinds(result, "step_finished")]
+    assert finished == ["create", "plain", "fill", "tag"]
+    assert (ws.root / "marks" / "undo").read_text().split() == ["tag", "fill", "create"]
+    outcomes = [(e["event"], e["step"], e.get("error")) for e in ws.events(result)
+                if e["event"] in ("step_compensated", "compensation_failed")]
+    assert outcomes == [("step_compensated", "tag", None),
+                        ("compensation_failed", "fill", "command exited with status 9: (no stderr)"),
+                        ("step_compensated", "create", None)]
+
+
+def test_compensation_can_be_turned_off(ws: Workspace) -> None:
+    result = ws.run(ws.plan(FLOW.format(compensate="false")))
+    assert result.status == "failed"
+    assert ws.kinds(result, "compensation_started") == []
+    assert not (ws.root / "marks" / "undo").exists()
+
+
+def test_a_successful_run_compensates_nothing(ws: Workspace) -> None:
+    result = ws.run(ws.plan(FLOW.format(compensate="true").replace("echo denied >&2; exit 1", "true")))
+    assert result.status == "succeeded"
+    assert not (ws.root / "marks" / "undo").exists()
