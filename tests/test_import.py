@@ -21,8 +21,8 @@ from wfc.analysis import analyze
 from wfc.cli import main
 from wfc.commands import import_ as import_command
 from wfc.errors import ValidationFailed
-from wfc.legacy import (format_seconds, import_legacy, jinja_literal, minutes_in, scalar, split_minutes,
-                        unique_ids, workflow_data)
+from wfc.legacy import import_legacy, minutes_in
+from wfc.legacy_writer import format_seconds, jinja_literal, scalar, split_minutes, unique_ids, workflow_data
 from wfc.validate import validate_file
 
 LEGACY = Path(__file__).parent / "legacy"

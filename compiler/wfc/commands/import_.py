@@ -17,7 +17,8 @@ import click
 
 from wfc.diagnostics_output import render, use_colour
 from wfc.errors import fail
-from wfc.legacy import import_legacy, slug
+from wfc.legacy import import_legacy
+from wfc.legacy_writer import slug
 from wfc.validate import display_path
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
