@@ -15,6 +15,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+# Characters JSON leaves raw but YAML reads as line breaks (U+0085, U+2028, U+2029) or refuses as
+# non-printable (DEL, C1 controls, the BOM, U+FFFE/U+FFFF): written as \u escapes in YAML scalars.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 def python_literal(value: Any) -> str:
@@ -34,7 +37,20 @@ def markdown_text(value: Any) -> str:
 
 def yaml_scalar(value: Any) -> str:
     """A double-quoted YAML scalar (JSON strings are valid YAML), always on one line."""
-    return json.dumps(str(value), ensure_ascii=False)
+    quoted = json.dumps(str(value), ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", quoted)
+
+
+def inline_code(value: Any) -> str:
+    """An inline code span showing the text literally on one line: delimited by a backtick run
+    longer than any inside it, padded when the text starts or ends with a backtick."""
+    text = " ".join(str(value).split())
+    if not text:
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def code_fence(value: Any, language: str = "") -> str:
@@ -56,7 +72,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(py=python_literal, json=json_literal, md=markdown_text, yaml=yaml_scalar, fence=code_fence)
+    env.filters.update(py=python_literal, json=json_literal, md=markdown_text, yaml=yaml_scalar, fence=code_fence,
+                       code=inline_code)
     return env
 
 

@@ -1,0 +1,369 @@
+"""The Claude Code slash command for a plan: `generated/commands/NAME.md`.
+
+Claude Code cannot run the plan's scheduler, so the doc turns the plan into instructions the model
+follows: create the task list, then launch each wave's agents together in one message, hand each
+producer's result to its readers, and undo completed work in reverse when something fails.
+
+This module builds plain data (the "view") from the plan and `command.md.j2` lays it out. User
+strings stay raw in the view and the template escapes each for its context (`yaml`, `md`, `code`,
+`fence`), with two rewrites done here because they are about Claude Code, not markdown:
+
+- templates: `{{ args.NAME }}` becomes the argument placeholder Claude Code substitutes
+  (`$ARGUMENTS` for a single argument, `$1`, `$2`... in argument order for several) and
+  `{{ context.NAME }}` a `[[NAME]]` marker the model replaces with the producer's result;
+- inert text: Claude Code substitutes `$ARGUMENTS` and `$1` anywhere in the file and runs
+  ``!`cmd` `` when it loads the command, so the workflow's own text must not contain them.
+  `$1` is written `${1}` (the same to a shell) and `!` before a backtick gets a zero-width space.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from wfc.durations import format_duration
+from wfc.model import Command, Step, Workflow
+from wfc.plan import Plan
+from wfc.render.environment import render
+from wfc.render.graph_export import render_mermaid
+from wfc.render.header import header_text
+
+TEMPLATE = "command.md.j2"
+PROGRESS_TOOLS = {"todowrite": ("TodoWrite",), "tasks": ("TaskCreate", "TaskUpdate")}
+_CLAUDE_PLACEHOLDER = re.compile(r"\$(ARGUMENTS|\d+)")
+_BANG_BACKTICK = re.compile(r"!(?=`)")
+_LOOKUP = r"\{\{-?\s*(args|context|step)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(['\"])(.*?)\3\s*\])\s*-?\}\}"
+_TEMPLATE_LOOKUP = re.compile(_LOOKUP)
+_TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#")
+
+
+def command_file_name(workflow: Workflow) -> str:
+    return f"{workflow.name}.md"
+
+
+def render_command_doc(plan: Plan) -> str:
+    """The whole file: YAML frontmatter, the generated-by comment, then the instructions."""
+    return render(TEMPLATE, doc=command_view(plan))
+
+
+# -- text rewrites -----------------------------------------------------------------------------
+
+
+def inert(text: str) -> str:
+    """`text` with nothing Claude Code would substitute or execute when it loads the command."""
+    text = _CLAUDE_PLACEHOLDER.sub(lambda match: "${" + match.group(1) + "}", str(text))
+    return _BANG_BACKTICK.sub("!\u200b", text)
+
+
+def placeholders(workflow: Workflow) -> Dict[str, str]:
+    """Argument name -> what Claude Code replaces with the value the user typed."""
+    names = [argument.name for argument in workflow.arguments]
+    if len(names) == 1:
+        return {names[0]: "$ARGUMENTS"}
+    return {name: f"${index}" for index, name in enumerate(names, start=1)}
+
+
+def command_text(text: str, workflow: Workflow, step: Optional[Step] = None) -> str:
+    """A workflow template as the model should read it: inert, with argument lookups turned into
+    Claude Code placeholders and context lookups into `[[NAME]]` markers. Anything else
+    (conditions, filters) is left as written, and `has_template_logic` tells the doc to say so."""
+    arguments = placeholders(workflow)
+    values = {"id": step.id, "title": step.title, "attempt": "1"} if step else {}
+
+    def replace(match: "re.Match[str]") -> str:
+        namespace, name = match.group(1), match.group(2) or match.group(4)
+        if namespace == "args" and name in arguments:
+            return arguments[name]
+        if namespace == "context":
+            return f"[[{name}]]"
+        if namespace == "step" and name in values:
+            return inert(values[name])
+        return match.group(0)
+
+    return _TEMPLATE_LOOKUP.sub(replace, inert(text))
+
+
+def has_template_logic(text: str) -> bool:
+    return bool(_TEMPLATE_SYNTAX.search(text))
+
+
+def command_line(command: Command) -> str:
+    """A list of arguments shown as one shell line, each argument quoted when it needs it."""
+    if isinstance(command, str):
+        return command
+    import shlex
+
+    return " ".join(shlex.quote(part) for part in command)
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+
+def pattern(plan: Plan) -> str:
+    """The DAG's shape in words, from level widths: what a reader needs to picture the run."""
+    widths = [len(level) for level in plan.levels]
+    steps = len(plan.order)
+    shape = " → ".join(str(width) for width in widths)
+    if steps == 1:
+        return "a single step"
+    if len(widths) == 1:
+        return f"fan-out: {steps} independent steps, all at once"
+    if max(widths) == 1:
+        return f"pipeline: {steps} steps, each waiting for the one before"
+    if widths[0] == 1 and widths[-1] == 1 and len(widths) == 3:
+        return f"fan-out/fan-in: one step, then {widths[1]} in parallel, then one that merges them"
+    return f"layered DAG: {len(widths)} levels of widths {shape}"
+
+
+def ratio(base: float, value: float) -> str:
+    return f"{base / value:.2f}x" if value > 0 else "n/a"
+
+
+def performance_rows(plan: Plan) -> List[Dict[str, Any]]:
+    figures = plan.estimate
+    rows = [
+        ("Before: one step at a time, every reader re-deriving what it needs", figures.sequential_unshared, False),
+        ("One step at a time, context shared", figures.sequential, False),
+        ("Level by level, each level waiting for its slowest step", figures.level_barrier, False),
+        ("After: this plan, each step starting as soon as what it needs is done", figures.makespan, True),
+        ("Re-run with nothing changed (cached context)", figures.warm_makespan, False),
+        ("Worst case: every attempt times out and every retry waits its backoff", figures.worst_case, False),
+        ("Lower bound (critical path, capacity and resources)", figures.lower_bound, False),
+    ]
+    return [{"label": label, "time": format_duration(seconds), "speedup": ratio(figures.sequential, seconds),
+             "highlight": highlight} for label, seconds, highlight in rows]
+
+
+def times(plan: Plan) -> Dict[str, Any]:
+    figures = plan.estimate
+    return {
+        "makespan": format_duration(figures.makespan),
+        "sequential": format_duration(figures.sequential),
+        "sequential_unshared": format_duration(figures.sequential_unshared),
+        "critical_path": format_duration(figures.critical_path),
+        "speedup": f"{figures.speedup:g}x",
+        "time_saved_pct": f"{figures.time_saved_pct:g} %",
+        "redundant_pct": f"{figures.redundant_work_eliminated_pct:g} %",
+        "max_width": figures.max_width,
+        "max_parallel": plan.workflow.max_parallel,
+    }
+
+
+# -- frontmatter and arguments -----------------------------------------------------------------
+
+
+def allowed_tools(workflow: Workflow) -> Tuple[str, ...]:
+    """Task (to launch subagents), the progress tools, and every tool a step declares."""
+    tools = {"Task", *PROGRESS_TOOLS[workflow.progress]}
+    tools.update(tool for step in workflow.steps for tool in step.tools)
+    return tuple(sorted(tools))
+
+
+def argument_hint(workflow: Workflow) -> str:
+    return " ".join(f"<{a.name}>" if a.required and a.default is None else f"[{a.name}]"
+                    for a in workflow.arguments)
+
+
+def frontmatter(workflow: Workflow) -> List[Tuple[str, str]]:
+    """(key, value) pairs in a fixed order; the template writes each value with the `yaml` filter."""
+    pairs = [("description", inert(workflow.description))]
+    if workflow.arguments:
+        pairs.append(("argument-hint", inert(argument_hint(workflow))))
+    pairs.append(("allowed-tools", inert(", ".join(allowed_tools(workflow)))))
+    if workflow.model:
+        pairs.append(("model", inert(workflow.model)))
+    return pairs
+
+
+def argument_rows(workflow: Workflow) -> List[Dict[str, Any]]:
+    marks = placeholders(workflow)
+    return [{
+        "name": inert(argument.name),
+        "placeholder": marks[argument.name],
+        "position": "everything after the command" if len(marks) == 1 else f"word {index}",
+        "description": inert(argument.description),
+        "type": argument.type,
+        "default": "" if argument.default is None else inert(json.dumps(argument.default, ensure_ascii=False)),
+        "required": argument.required and argument.default is None,
+        "choices": inert(", ".join(json.dumps(v, ensure_ascii=False) for v in argument.enum or ())),
+    } for index, argument in enumerate(workflow.arguments, start=1)]
+
+
+# -- tasks, waves and steps --------------------------------------------------------------------
+
+
+def task_rows(plan: Plan) -> List[Dict[str, str]]:
+    workflow = plan.workflow
+    return [{"step": task.step,
+             "content": command_text(task.content, workflow, workflow.step(task.step)),
+             "active_form": command_text(task.active_form, workflow, workflow.step(task.step)),
+             "status": task.status} for task in plan.tasks]
+
+
+def task_calls(plan: Plan) -> str:
+    """The exact payload for the progress tool: one TodoWrite list, or one TaskCreate per task."""
+    rows = task_rows(plan)
+    if plan.workflow.progress == "todowrite":
+        items: List[Dict[str, str]] = [
+            {"content": row["content"], "activeForm": row["active_form"], "status": row["status"]} for row in rows]
+        return json.dumps({"todos": items}, ensure_ascii=False, indent=2)
+    items = [{"subject": row["content"], "activeForm": row["active_form"],
+              "description": f"wfc step {row['step']}"} for row in rows]
+    return json.dumps(items, ensure_ascii=False, indent=2)
+
+
+def producers(workflow: Workflow) -> Dict[str, str]:
+    return {name: step.id for step in workflow.steps for name in step.outputs}
+
+
+def readers(workflow: Workflow) -> Dict[str, List[str]]:
+    found: Dict[str, List[str]] = {entry.name: [] for entry in workflow.context}
+    for step in workflow.steps:
+        for name in step.inputs:
+            found.setdefault(name, []).append(step.id)
+    return found
+
+
+def resource_notes(plan: Plan, wave: Sequence[str]) -> List[Dict[str, Any]]:
+    """Resources this wave asks for beyond their capacity: those steps must take turns."""
+    workflow = plan.workflow
+    notes = []
+    for name, capacity in sorted(workflow.resources.items()):
+        holders = [step for step in wave if name in workflow.step(step).resources]
+        wanted = sum(workflow.step(step).resources[name] for step in holders)
+        if wanted > capacity:
+            notes.append({"resource": inert(name), "capacity": capacity, "steps": holders})
+    return notes
+
+
+def first_launch(plan: Plan, wave: Sequence[str]) -> List[str]:
+    """The steps of a wave that can start together, taken in priority order while every resource
+    they hold has room (the schedule's own policy); the rest wait for a holder to finish."""
+    workflow = plan.workflow
+    used: Dict[str, int] = {}
+    chosen = []
+    for step_id in wave:
+        wanted = workflow.step(step_id).resources
+        if all(used.get(name, 0) + units <= workflow.resources.get(name, units) for name, units in wanted.items()):
+            chosen.append(step_id)
+            for name, units in wanted.items():
+                used[name] = used.get(name, 0) + units
+    return chosen
+
+
+def wave_views(plan: Plan) -> List[Dict[str, Any]]:
+    workflow = plan.workflow
+    task_titles = {row["step"]: row for row in task_rows(plan)}
+    views = []
+    for index, wave in enumerate(plan.waves):
+        steps = [step_view(plan, workflow.step(step), task_titles[step]) for step in wave]
+        views.append({
+            "number": index + 1,
+            "level": plan.planned(wave[0]).level + 1,
+            "steps": steps,
+            "agents": [view for view in steps if view["kind"] == "agent"],
+            "others": [view for view in steps if view["kind"] != "agent"],
+            "resource_notes": resource_notes(plan, wave),
+            "first": first_launch(plan, wave),
+            "queued": [step for step in wave if step not in first_launch(plan, wave)],
+        })
+    return views
+
+
+def step_view(plan: Plan, step: Step, task: Mapping[str, str]) -> Dict[str, Any]:
+    workflow = plan.workflow
+    planned = plan.planned(step.id)
+    made_by = producers(workflow)
+    body = step.prompt if step.kind == "agent" else command_line(step.run) if step.kind == "shell" else ""
+    text = command_text(body or "", workflow, step)
+    return {
+        "id": step.id, "kind": step.kind, "title": task["content"], "active_form": task["active_form"],
+        "description": inert(step.description), "agent": inert(step.agent or "general-purpose"),
+        "model": inert(step.model or ""), "tools": [inert(tool) for tool in step.tools],
+        "max_turns": step.max_turns, "text": text, "template_logic": has_template_logic(text),
+        "call": inert(step.call or ""), "cwd": inert(step.cwd or ""),
+        "env": [(inert(key), inert(value)) for key, value in sorted(step.env.items())],
+        "reads": [{"name": inert(name), "producer": made_by.get(name, "")} for name in step.inputs],
+        "writes": [inert(name) for name in step.outputs],
+        "waits_for": list(planned.dependencies),
+        "resources": [(inert(name), units) for name, units in sorted(step.resources.items())],
+        "when": inert(step.when or ""), "continue_on_error": step.continue_on_error,
+        "estimate": format_duration(planned.estimate), "critical": planned.critical,
+        "timeout": format_duration(step.timeout) if step.timeout else "",
+        "retry": retry_text(step), "compensated": step.compensate is not None,
+    }
+
+
+def retry_text(step: Step) -> str:
+    retry = step.retry
+    if retry.attempts <= 1:
+        return ""
+    waits = ", ".join(format_duration(retry.delay_before(attempt)) for attempt in range(2, retry.attempts + 1))
+    return f"up to {retry.attempts} attempts in all, waiting {waits} before each retry"
+
+
+# -- context and failure -----------------------------------------------------------------------
+
+
+def context_rows(plan: Plan) -> List[Dict[str, Any]]:
+    """What to keep and for how long: from the producer's finish to the last reader's start in the
+    makespan schedule, never past the entry's ttl."""
+    workflow = plan.workflow
+    made_by, read_by = producers(workflow), readers(workflow)
+    rows = []
+    for entry in workflow.context:
+        producer = made_by.get(entry.name, "")
+        last = max((plan.scheduled(step).start for step in read_by[entry.name] if plan.scheduled(step)), default=None)
+        rows.append({
+            "name": inert(entry.name), "description": inert(entry.description), "producer": producer,
+            "readers": read_by[entry.name], "ttl": format_duration(entry.ttl),
+            "until": format_duration(last) if last is not None else "",
+        })
+    return rows
+
+
+def compensation_views(plan: Plan) -> List[Dict[str, Any]]:
+    """Compensations in the order to run them if every step had completed as scheduled: the
+    reverse of completion (latest finish first; ties, latest start first, then step id)."""
+    workflow = plan.workflow
+    slots = sorted(plan.schedule, key=lambda slot: (slot.finish, slot.start, slot.step), reverse=True)
+    views = []
+    for slot in slots:
+        step = workflow.step(slot.step)
+        action = step.compensate
+        if action is None:
+            continue
+        body = action.prompt if action.kind == "agent" else command_line(action.run) if action.kind == "shell" else ""
+        text = command_text(body or "", workflow, step)
+        views.append({"step": step.id, "title": command_text(step.title, workflow, step), "kind": action.kind,
+                      "text": text, "template_logic": has_template_logic(text),
+                      "agent": inert(action.agent or "general-purpose"), "call": inert(action.call or ""),
+                      "cwd": inert(action.cwd or "")})
+    return views
+
+
+def docs_view(workflow: Workflow) -> Dict[str, Any]:
+    docs = workflow.docs
+    return {
+        "purpose": inert(docs.purpose),
+        "usage": [inert(item) for item in docs.usage],
+        "success_criteria": [inert(item) for item in docs.success_criteria],
+        "outputs": [inert(item) for item in docs.outputs],
+    }
+
+
+def command_view(plan: Plan) -> Dict[str, Any]:
+    """Everything the template shows, computed once: the template only lays it out."""
+    workflow = plan.workflow
+    return {
+        "header": header_text(workflow), "name": workflow.name, "source": workflow.source,
+        "frontmatter": frontmatter(workflow), "title": command_text(workflow.title, workflow),
+        "description": inert(workflow.description), "docs": docs_view(workflow),
+        "arguments": argument_rows(workflow), "argument_hint": inert(argument_hint(workflow)),
+        "times": times(plan), "pattern": pattern(plan), "mermaid": render_mermaid(plan).rstrip("\n"),
+        "critical_path": list(plan.critical_path), "progress": workflow.progress,
+        "tasks": task_rows(plan), "task_calls": task_calls(plan), "waves": wave_views(plan),
+        "context": context_rows(plan), "compensations": compensation_views(plan),
+        "on_failure": workflow.on_failure, "performance": performance_rows(plan),
+        "resources": [(inert(name), capacity) for name, capacity in sorted(workflow.resources.items())],
+    }
