@@ -289,6 +289,13 @@ def test_docs_state_the_plans_figures(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_docs_count_the_legacy_agents_right(name: str) -> None:
+    _, plan = compiled(name)
+    stated = re.findall(r"which ran (\d+) agents", plan.workflow.docs.purpose)
+    assert stated == [str(len(legacy_agents(name)))]
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_usage_examples_invoke_the_slash_command(name: str) -> None:
     _, plan = compiled(name)
     usage = plan.workflow.docs.usage
