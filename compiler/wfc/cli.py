@@ -55,6 +55,8 @@ class LazyGroup(click.Group):
     def resolve_command(self, ctx: click.Context, args: List[str]) -> Any:
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            if name in COMMANDS:
+                ctx.fail(f"The command '{name}' is not available in this installation of wfc; reinstall it.")
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
             suggestion = f" Did you mean '{close[0]}'?" if close else ""
             ctx.fail(f"No such command '{name}'.{suggestion}")
