@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Protocol
 
 from wfc.runtime.journal import read_events, run_ids
 
@@ -87,6 +87,3 @@ def _number(value: Any) -> Optional[float]:
         return None
     return float(value)
 
-
-def runs_of(source: RunSource, workflow: str) -> Tuple[MeasuredRun, ...]:
-    return tuple(run for run in source.runs() if run.workflow == workflow)
