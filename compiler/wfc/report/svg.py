@@ -88,7 +88,7 @@ def gantt_svg(report: WorkflowReport) -> str:
     for index, step in enumerate(report.steps):
         body.extend(_bar(layout, index, step))
     height = layout.y(len(report.steps)) + 8
-    return _svg(layout.width, height, f"Estimated schedule of {report.name}", body, 640)
+    return _svg(layout.width, height, f"Estimated schedule of {report.name}", body, 860)
 
 
 class DagLayout:
