@@ -1,8 +1,6 @@
 """Step kinds: shell, Python and agent executors, outputs, retries, timeouts."""
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import pytest

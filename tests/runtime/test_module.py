@@ -9,7 +9,6 @@ from pathlib import Path
 from conftest import FAKE_AGENT, PYTHON, Workspace
 from wfc.render.header import header_text
 from wfc.render.module import module_file_name, render_module
-from wfc.runtime.journal import read_events
 
 NASTY = 'Quote " and \\ backslash, """ triple, \'\'\' single, \u2028 separator, {% raw %}{{ x }}{% endraw %} end'
 
@@ -99,8 +98,8 @@ def test_the_module_and_wfc_run_do_the_same_run(ws: Workspace) -> None:
     events = [json.loads(line) for line in module.stdout.splitlines()]
     finished = {e["step"] for e in events if e["event"] == "step_finished"}
     assert finished == {"list", "review"}
-    outputs = json.loads((next((ws.state / "runs").iterdir()) / "outputs" / "review.json").read_text())
-    assert outputs == {"review": "Review src:3:fast:True for L"}
+    review = next(e for e in events if e["event"] == "step_finished" and e["step"] == "review")
+    assert review["outputs"] == {"review": "Review src:3:fast:True for L"}
     cli = subprocess.run(["wfc", "run", "review-all", "--arg", "target=src", "--arg", "label=L", "--arg", "depth=3",
                           "--arg", "strict=true", *env_agent], capture_output=True, text=True, cwd=ws.root)
     assert cli.returncode == 0, cli.stderr

@@ -2,14 +2,13 @@
 again that the journal recorded as finished. Ctrl-C cancels cleanly with exit code 130."""
 from __future__ import annotations
 
-import os
 import pickle
 import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Set
+from typing import Dict, Set
 
 from conftest import PYTHON, Workspace
 from wfc.runtime.journal import read_events

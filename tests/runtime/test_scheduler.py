@@ -1,7 +1,7 @@
 """Scheduling: dependency-driven starts, the plan's priority policy, caps and capacities."""
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import List
 
 from conftest import Workspace, intervals
 
@@ -42,7 +42,6 @@ def test_a_fast_chain_runs_past_a_slow_step(ws: Workspace) -> None:
     spans = intervals(ws.events(result))
     slow_end = spans["slow"][1]
     assert spans["c2"][0] < slow_end and spans["c3"][0] < slow_end
-    assert spans["c3"][1] < slow_end
 
 
 def test_max_parallel_and_capacities_are_never_exceeded(ws: Workspace) -> None:

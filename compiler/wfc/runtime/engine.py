@@ -111,13 +111,13 @@ class PlanRun:
         if outcome.status == FAILED and outcome.continue_on_error:
             self.context.update({name: None for name in step.outputs})
         self.context.update(outcome.values)
-        if outcome.status in (FINISHED, CACHE_HIT):
-            self.journal.save_outputs(step_id, outcome.values)
         if outcome.status == FINISHED and self.cacheable(step_id):
             problem = self.store.store(outcome.values, self.keys[step_id])  # type: ignore[union-attr]
             if problem:
                 self.warn(problem, step_id)
         fields: Dict[str, Any] = {"step": step_id}
+        if outcome.status in (FINISHED, CACHE_HIT) and outcome.values:
+            fields["outputs"] = outcome.values  # resume reads them back from here
         if outcome.status in (FINISHED, FAILED, CANCELLED):
             fields.update(attempt=outcome.attempts, duration=round(outcome.duration, 6), **outcome.meta)
         if outcome.error:

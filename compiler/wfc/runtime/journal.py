@@ -2,8 +2,9 @@
 
 It is the source of truth for resume and for estimate-vs-actual reports, so every event is
 flushed as it happens (a SIGKILL loses at most the event being written, and a torn last line is
-ignored on reading). Outputs of finished steps live beside it in `outputs/STEP.json`, written
-before the `step_finished` event, so a step the journal calls finished always has its outputs.
+ignored on reading). A finished step's outputs travel inside its `step_finished` (or
+`step_cache_hit`) event, so a step the journal calls finished always has its outputs, at the
+cost of one write per event rather than an extra file per step.
 """
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, IO, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 DONE_EVENTS = ("step_finished", "step_cache_hit", "step_skipped")
+# json.dumps with options builds a new encoder per call; the journal writes two events per step
+_ENCODE = json.JSONEncoder(sort_keys=True, default=str).encode
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -36,10 +39,11 @@ class Journal:
 
     def __init__(self, run_dir: Optional[Path], listeners: Tuple[Any, ...] = ()) -> None:
         self.run_dir = run_dir
-        self._handle: Optional[IO[str]] = None
+        self._fd: Optional[int] = None
         if run_dir is not None:  # None: events go to listeners only (dry runs)
             run_dir.mkdir(parents=True, exist_ok=True)
-            self._handle = open(run_dir / "journal.jsonl", "a", encoding="utf-8")
+            # one unbuffered O_APPEND write per event: flushed as it happens, never interleaved
+            self._fd = os.open(run_dir / "journal.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._lock = threading.Lock()
         self.started = time.monotonic()
         self.listeners = listeners
@@ -49,23 +53,17 @@ class Journal:
 
     def event(self, kind: str, **fields: Any) -> Dict[str, Any]:
         record = {"event": kind, "t": round(time.monotonic() - self.started, 6), **fields}
-        if self._handle is not None:
-            line = json.dumps(record, sort_keys=True, default=str) + "\n"
-            with self._lock:
-                self._handle.write(line)
-                self._handle.flush()
+        if self._fd is not None:
+            os.write(self._fd, (_ENCODE(record) + "\n").encode("utf-8"))
         for listener in self.listeners:
             listener(record)
         return record
 
-    def save_outputs(self, step_id: str, values: Mapping[str, Any]) -> None:
-        if self.run_dir is not None:
-            atomic_write(self.run_dir / "outputs" / f"{step_id}.json", json.dumps(values, sort_keys=True, default=str))
-
     def close(self) -> None:
         with self._lock:
-            if self._handle is not None:
-                self._handle.close()
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 def read_events(path: Path) -> List[Dict[str, Any]]:
@@ -107,22 +105,12 @@ def load_past_run(run_dir: Path) -> PastRun:
             args = record.get("args") or {}
         if kind not in DONE_EVENTS or not isinstance(step, str):
             continue
-        saved = _read_outputs(run_dir, step) if kind != "step_skipped" else {}
-        if saved is None:
-            continue  # outputs lost: run the step again rather than trust a half state
+        saved = record.get("outputs") or {}
         done[step] = kind
-        outputs[step] = saved
+        outputs[step] = saved if isinstance(saved, dict) else {}
         if kind == "step_finished":
             completed.append(step)
     return PastRun(run_dir.name, done, outputs, tuple(completed), args)
-
-
-def _read_outputs(run_dir: Path, step: str) -> Optional[Mapping[str, Any]]:
-    try:
-        data = json.loads((run_dir / "outputs" / f"{step}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def run_ids(runs_dir: Path) -> Iterator[str]:

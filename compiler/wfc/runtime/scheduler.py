@@ -15,7 +15,7 @@ import heapq
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Protocol, Tuple
 
 DEFAULT_WORKERS = 256  # threads mostly wait on subprocesses; this bounds an unbounded workflow
 CANCEL = object()
