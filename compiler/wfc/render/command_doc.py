@@ -83,6 +83,11 @@ def command_text(text: str, workflow: Workflow, step: Optional[Step] = None) -> 
     return _TEMPLATE_LOOKUP.sub(replace, inert(text))
 
 
+def has_claude_placeholder(text: Optional[str]) -> bool:
+    """Whether `inert` rewrote part of this user text (the doc then says how to read it back)."""
+    return bool(text) and _CLAUDE_PLACEHOLDER.search(str(text)) is not None
+
+
 def has_template_logic(text: str) -> bool:
     return bool(_TEMPLATE_SYNTAX.search(text))
 
@@ -281,6 +286,7 @@ def step_view(plan: Plan, step: Step, task: Mapping[str, str]) -> Dict[str, Any]
         "description": inert(step.description), "agent": inert(step.agent or "general-purpose"),
         "model": inert(step.model or ""), "tools": [inert(tool) for tool in step.tools],
         "max_turns": step.max_turns, "text": text, "template_logic": has_template_logic(text),
+        "rewritten": has_claude_placeholder(body),
         "call": inert(step.call or ""), "cwd": inert(step.cwd or ""),
         "env": [(inert(key), inert(value)) for key, value in sorted(step.env.items())],
         "reads": [{"name": inert(name), "producer": made_by.get(name, "")} for name in step.inputs],
@@ -337,6 +343,7 @@ def compensation_views(plan: Plan) -> List[Dict[str, Any]]:
         text = command_text(body or "", workflow, step)
         views.append({"step": step.id, "title": command_text(step.title, workflow, step), "kind": action.kind,
                       "text": text, "template_logic": has_template_logic(text),
+                      "rewritten": has_claude_placeholder(body),
                       "agent": inert(action.agent or "general-purpose"), "call": inert(action.call or ""),
                       "cwd": inert(action.cwd or "")})
     return views
