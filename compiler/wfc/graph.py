@@ -151,8 +151,11 @@ def build_graph(workflow: Workflow) -> Graph:
             if name not in producers:
                 raise GraphError(f"internal error: step '{step.id}' reads '{name}', which no step "
                                  "produces; validation should have rejected it")
-        found = set(step.needs).union(producers[name] for name in step.inputs)
-        dependencies[step.id] = tuple(sorted(found))
+        if not step.inputs and len(step.needs) < 2:
+            dependencies[step.id] = tuple(step.needs)
+        else:
+            found = set(step.needs).union(producers[name] for name in step.inputs)
+            dependencies[step.id] = tuple(sorted(found))
     return Graph(ids, dependencies, _invert(ids, dependencies), producers,
                  {name: tuple(sorted(set(users))) for name, users in consumers.items()})
 
@@ -169,10 +172,10 @@ def _producers(workflow: Workflow) -> Dict[str, str]:
 
 def _invert(ids: Iterable[str], dependencies: Mapping[str, Tuple[str, ...]]) -> Dict[str, Tuple[str, ...]]:
     dependents: Dict[str, List[str]] = {step: [] for step in ids}
-    for step, needed in dependencies.items():
-        for dependency in needed:
+    for step in sorted(dependencies):  # so that every list below comes out sorted by id
+        for dependency in dependencies[step]:
             if dependency not in dependents:
                 raise GraphError(f"internal error: step '{step}' needs '{dependency}', which is not "
                                  "a step; validation should have rejected it")
             dependents[dependency].append(step)
-    return {step: tuple(sorted(users)) for step, users in dependents.items()}
+    return {step: tuple(users) for step, users in dependents.items()}

@@ -46,9 +46,10 @@ def definition(step: Step) -> Dict[str, Any]:
     exactly as `wfc.model.to_dict` would (tuples as lists, mappings with sorted keys, dataclasses as
     objects), without converting 10,000 steps field by field first."""
     kept = {}
+    values = step.__dict__
     for name, default in _KEPT:
-        value = getattr(step, name)
-        if default is _REQUIRED or value != default:
+        value = values[name]
+        if value is not default and (default is _REQUIRED or value != default):
             kept[name] = value
     return kept
 

@@ -15,6 +15,7 @@ and choices of the naive scan at O((started + requests) log n) per event.
 from __future__ import annotations
 
 import heapq
+from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, MutableMapping, Optional, Sequence, Tuple
 
@@ -171,7 +172,7 @@ def _check_fits(problem: Problem) -> None:
 
 def ordered(slots: Mapping[str, ScheduledStep]) -> Tuple[ScheduledStep, ...]:
     """Slots by start, then step id: the order of the plan's schedule and task list."""
-    return tuple(sorted(slots.values(), key=lambda slot: (slot.start, slot.step)))
+    return tuple(sorted(slots.values(), key=attrgetter("start", "step")))
 
 
 def makespan(slots: Mapping[str, ScheduledStep]) -> float:
