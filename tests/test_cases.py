@@ -26,15 +26,7 @@ _HINT = re.compile(r"^#   hint: (.*)$")
 
 # Cases whose expectation states the right behaviour the validator does not have yet (see the
 # lead's /tmp/validator-bugs.md); strict, so a fix turns them into failures until the mark goes.
-KNOWN_BUGS: Dict[str, str] = {
-    "needs-listed-twice.yaml": "schema_errors._alternatives reports a list as a wrong type when the "
-                               "array branch failed on uniqueItems",
-    "argument-default-wrong-type.yaml": "checks.check_arguments writes 'a integer'",
-    "top-level-scalar.yaml": "validate._not_a_mapping prints the Python type name ('a str')",
-    "duration-infinite.yaml": "non-finite numbers (.inf, 1e400, .nan) pass as durations",
-    "python-object-tag.yaml": "load._check_tag shows the expanded 'tag:yaml.org,2002:' form, "
-                              "not the '!!' the user wrote",
-}
+KNOWN_BUGS: Dict[str, str] = {}
 
 # The spec's reject list ("What the compiler must reject"), each entry with the case that covers it.
 REJECT_LIST: Dict[str, Tuple[str, str]] = {

@@ -80,10 +80,10 @@ def test_a_byte_order_mark_is_accepted() -> None:
 
 
 @pytest.mark.parametrize("text, tag, column", [
-    ("x: !!python/object:os.system {}\n", "tag:yaml.org,2002:python/object:os.system", 4),
-    ("x: !!python/name:builtins.eval ''\n", "tag:yaml.org,2002:python/name:builtins.eval", 4),
-    ("x: !!binary aGVsbG8=\n", "tag:yaml.org,2002:binary", 4),
-    ("x: !!set {a, b}\n", "tag:yaml.org,2002:set", 4),
+    ("x: !!python/object:os.system {}\n", "!!python/object:os.system", 4),
+    ("x: !!python/name:builtins.eval ''\n", "!!python/name:builtins.eval", 4),
+    ("x: !!binary aGVsbG8=\n", "!!binary", 4),
+    ("x: !!set {a, b}\n", "!!set", 4),
     ("x: [1, !secret token]\n", "!secret", 8),
     ("x: !<tag:example.com,2024:thing> 1\n", "tag:example.com,2024:thing", 4),
 ])
@@ -150,3 +150,10 @@ def test_the_digest_is_of_the_bytes_as_read() -> None:
     import hashlib
 
     assert load_bytes(b"\xef\xbb\xbf" + VALID, "x.yaml").sha256 == hashlib.sha256(b"\xef\xbb\xbf" + VALID).hexdigest()
+
+
+@pytest.mark.xfail(strict=True, reason="load._failed builds diagnostics without source_line, so load-stage "
+                                       "errors print no source line and no caret")
+def test_load_stage_diagnostics_show_the_source_line() -> None:
+    text = "steps:\n  a:\n    title: A\n  a:\n    title: B\n"
+    assert only(load_text(text, "dup.yaml").diagnostics).source_line == "  a:"
