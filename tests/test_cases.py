@@ -129,3 +129,57 @@ def test_diagnostics_carry_the_source_line_they_point_into() -> None:
     (diagnostic,) = validate_file(CASES / "unknown-step-key.yaml").diagnostics
     assert diagnostic.source_line == "    neds: [analyze]"
     assert diagnostic.dotted_path() == "steps.quality.neds"
+
+
+# -- docs/errors.md -------------------------------------------------------------------------------
+
+ROOT = CASES.parent.parent
+ERRORS_DOC = ROOT / "docs" / "errors.md"
+_SECTION = re.compile(r"^## (WFC\d{3}): ", re.MULTILINE)
+_EXAMPLE = re.compile(r"```yaml\n(.*?)```\n+```text\n(.*?)\n```", re.DOTALL)
+
+
+def documented_sections() -> Dict[str, str]:
+    text = ERRORS_DOC.read_text(encoding="utf-8")
+    starts = [(match.group(1), match.start()) for match in _SECTION.finditer(text)]
+    ends = [start for _, start in starts[1:]] + [len(text)]
+    return {code: text[start:end] for (code, start), end in zip(starts, ends)}
+
+
+def emitted_codes() -> List[str]:
+    """Every code the compiler can emit: each quoted "WFCnnn" in its source."""
+    found = set()
+    for source in (ROOT / "compiler" / "wfc").rglob("*.py"):
+        found.update(re.findall(r"[\"'](WFC\d{3})[\"']", source.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def test_every_emitted_code_is_documented() -> None:
+    codes = emitted_codes()
+    assert len(codes) >= 37
+    assert [code for code in codes if code not in documented_sections()] == []
+
+
+def test_every_documented_code_is_emitted() -> None:
+    assert sorted(set(documented_sections()) - set(emitted_codes())) == []
+
+
+def test_every_section_says_what_it_means_and_how_to_fix_it() -> None:
+    for code, section in documented_sections().items():
+        assert "\nFix: " in section, code
+
+
+@pytest.mark.parametrize("code", sorted(code for code, section in documented_sections().items()
+                                        if _EXAMPLE.search(section)))
+def test_every_documented_example_prints_its_documented_output(code: str) -> None:
+    """The example, saved as workflows/example.yaml, makes `wfc validate` print exactly the text shown."""
+    from wfc.commands.validate import plan_warnings
+    from wfc.diagnostics_output import format_text
+    from wfc.load import load_bytes
+    from wfc.validate import validate_document
+
+    example, output = _EXAMPLE.search(documented_sections()[code]).groups()  # type: ignore[union-attr]
+    result = validate_document(load_bytes(example.encode("utf-8"), "workflows/example.yaml"), "example")
+    diagnostics = [*result.diagnostics, *plan_warnings(result)]
+    assert [d.code for d in diagnostics] == [code]
+    assert "\n\n".join(format_text(d) for d in diagnostics) == output
