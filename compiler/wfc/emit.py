@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Set
 
-from wfc.render.header import parse_header
+from wfc.render.header import HEADER_PROBE_BYTES, parse_header
 
-HEADER_PROBE_BYTES = 2048
 DIFF_LINES = 40
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
 from wfc.emit import atomic_write, read_bytes
-from wfc.render.header import parse_header
+from wfc.render.header import HEADER_PROBE_BYTES, parse_header
 
 STATE_FILE = Path(".wfc") / "compile-state.json"
 _PACKAGE = Path(__file__).resolve().parent
@@ -74,7 +74,7 @@ def all_current(sources: Sequence[Path], out_dir: Path, commands_dir: Path) -> b
         source_sha = hashlib.sha256(source.read_bytes()).hexdigest()
         for output in expected_outputs(source, out_dir, commands_dir):
             data = read_bytes(output)
-            header = parse_header(data[:2048].decode("utf-8", "replace")) if data else None
+            header = parse_header(data[:HEADER_PROBE_BYTES].decode("utf-8", "replace")) if data else None
             if header is None or header[1] != source_sha or stamp.get(output.as_posix()) != hashlib.sha256(data).hexdigest():
                 return False
             expected += 1
@@ -89,6 +89,6 @@ def _has_orphans(out_dir: Path, commands_dir: Path, stamp: Dict[str, str]) -> bo
             for path in directory.iterdir():
                 if path.is_file() and path.as_posix() not in stamp and path.suffix in (".py", ".json", ".md"):
                     data = read_bytes(path) or b""
-                    if parse_header(data[:2048].decode("utf-8", "replace")):
+                    if parse_header(data[:HEADER_PROBE_BYTES].decode("utf-8", "replace")):
                         return True
     return False
