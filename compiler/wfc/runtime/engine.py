@@ -187,7 +187,8 @@ def _execute(plan: Plan, options: RunOptions, run_id: str, run_dir: Path, past: 
     static = {planned.id: planned.cache_key for planned in plan.steps}
     keys = runtime_keys(workflow, plan.order, static, dependencies, options.args, Path.cwd()) if store else {}
     hooks = PlanRun(plan, options, journal, past, executors, store, keys)
-    journal.event("run_started", run_id=run_id, workflow=workflow.name, args=dict(options.args),
+    journal.event("run_started", run_id=run_id, workflow=workflow.name, source_sha256=workflow.source_sha256,
+                  args=dict(options.args),
                   resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan)
     scheduler = Scheduler(nodes_of(plan), hooks,
                           max_parallel=options.max_parallel or workflow.max_parallel,
