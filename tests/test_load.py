@@ -152,8 +152,6 @@ def test_the_digest_is_of_the_bytes_as_read() -> None:
     assert load_bytes(b"\xef\xbb\xbf" + VALID, "x.yaml").sha256 == hashlib.sha256(b"\xef\xbb\xbf" + VALID).hexdigest()
 
 
-@pytest.mark.xfail(strict=True, reason="load._failed builds diagnostics without source_line, so load-stage "
-                                       "errors print no source line and no caret")
 def test_load_stage_diagnostics_show_the_source_line() -> None:
     text = "steps:\n  a:\n    title: A\n  a:\n    title: B\n"
     assert only(load_text(text, "dup.yaml").diagnostics).source_line == "  a:"

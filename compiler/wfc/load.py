@@ -99,7 +99,7 @@ def load_bytes(raw: bytes, file: str) -> Document:
 
 
 def load_text(text: str, file: str, sha256: Optional[str] = None) -> Document:
-    digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     builder = _Builder()
     try:
         for event in YAML(typ="safe").parse(text):
@@ -129,7 +129,9 @@ def load_text(text: str, file: str, sha256: Optional[str] = None) -> Document:
 
 def _failed(file: str, text: str, digest: str, code: str, message: str, position: Position, hint: str,
             path: YamlPath = ()) -> Document:
-    diagnostic = Diagnostic(code, ERROR, message, file, position.line, position.column, hint, path)
+    lines = text.splitlines()
+    source_line = lines[position.line - 1] if 0 < position.line <= len(lines) else ""
+    diagnostic = Diagnostic(code, ERROR, message, file, position.line, position.column, hint, path, source_line)
     return Document(file, text, digest, None, diagnostics=(diagnostic,))
 
 
