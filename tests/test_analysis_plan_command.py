@@ -96,7 +96,7 @@ def test_plan_prints_analysis_warnings_on_stderr(mini: str) -> None:
         "estimated schedule 'analyze' writes it at 5m and its last reader 'style' starts at 9m",
         "mini.yaml:16:25: warning[WFC302]: step 'analyze' writes context 'notes' but no step reads it: "
         "expected some step to list 'notes' in `inputs`",
-        "mini.yaml:28:5: warning[WFC303]: step 'style' has no `estimate` (here or in `defaults`); "
+        "mini.yaml:27:3: warning[WFC303]: step 'style' has no `estimate` (here or in `defaults`); "
         "the plan assumes 1m",
     ]
     assert "  hint: raise `ttl` of 'codebase' to at least 4m, or let 'style' start earlier" in stderr

@@ -171,7 +171,7 @@ def test_imported_workflow_validates_compiles_and_keeps_the_legacy_total(stem: s
     plan = analyze(validated.workflow)
     legacy_minutes, expected = VALID[stem]
     if stem == "untimed":  # no legacy time: every step is flagged as defaulted, at 1m each
-        assert [(d.code, d.line) for d in plan.warnings] == [("WFC303", 11), ("WFC303", 21), ("WFC303", 31)]
+        assert [(d.code, d.line) for d in plan.warnings] == [("WFC303", 10), ("WFC303", 20), ("WFC303", 30)]
         assert plan.estimate.sequential == len(expected) * 60.0
     else:
         assert plan.warnings == ()

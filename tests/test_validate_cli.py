@@ -143,7 +143,7 @@ def test_github_format_prints_workflow_command_annotations(project: Path) -> Non
     assert done.stdout.splitlines() == [
         "::error file=workflows/broken.yaml,line=12,col=13,title=WFC041::WFC041: step 'report' needs "
         "'analyse', which is not a step (hint: did you mean 'analyze'?)",
-        "::warning file=workflows/warns.yaml,line=6,col=5,title=WFC303::WFC303: step 'analyze' has no "
+        "::warning file=workflows/warns.yaml,line=5,col=3,title=WFC303::WFC303: step 'analyze' has no "
         "`estimate` (here or in `defaults`); the plan assumes 1m (hint: add `estimate:` to 'analyze' "
         "(for example `estimate: 5m`) or `defaults.estimate`, so the schedule and speedup figures rest on "
         "real durations)",
@@ -154,7 +154,7 @@ def test_a_warning_passes_unless_strict(project: Path) -> None:
     write(project, "warns.yaml", WARNS)
     relaxed = wfc(project)
     assert relaxed.returncode == 0
-    assert relaxed.stdout.startswith("workflows/warns.yaml:6:5: warning[WFC303]: step 'analyze' has no `estimate`")
+    assert relaxed.stdout.startswith("workflows/warns.yaml:5:3: warning[WFC303]: step 'analyze' has no `estimate`")
     assert relaxed.stderr == "0 errors, 1 warning in 1 file\n"
     strict = wfc(project, "--strict")
     assert (strict.returncode, strict.stdout, strict.stderr) == (1, relaxed.stdout, relaxed.stderr)

@@ -48,8 +48,18 @@ def build_workflow(document: Document, name: str) -> Workflow:
         docs=build_docs(data.get("docs") or {}),
         progress=data.get("progress", "todowrite"),
         model=defaults.get("model"),
-        positions=dict(document.value_positions),
+        positions=entry_positions(document),
     )
+
+
+def entry_positions(document: Document) -> Dict[Tuple[Any, ...], Any]:
+    """Value positions, except that a named entry (a step, a context, an argument) is where its
+    name is written: the line a finding about the whole step should point at."""
+    positions = dict(document.value_positions)
+    for path, position in document.key_positions.items():
+        if len(path) == 2 and path[0] in ("steps", "context", "arguments", "resources"):
+            positions[path] = position
+    return positions
 
 
 def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Step:

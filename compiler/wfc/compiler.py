@@ -91,7 +91,7 @@ def compile_file(path: Path, options: CompileOptions) -> WorkflowOutcome:
         return WorkflowOutcome(result.file, None, result.diagnostics)
     plan = analyze(result.workflow)
     outputs = tuple(renderer.output(plan, options) for renderer in available_renderers())
-    return WorkflowOutcome(result.file, plan, result.diagnostics + plan.warnings, outputs)
+    return WorkflowOutcome(result.file, plan, result.diagnostics + result.located(plan.warnings), outputs)
 
 
 def compile_paths(paths: Sequence[str], options: CompileOptions) -> CompileResult:

@@ -189,7 +189,7 @@ def _from_plain(cls: type, data: Mapping[str, Any]) -> Any:
         if f.name not in data:
             continue
         raw = data[f.name]
-        if f.name in _NESTED and raw is not None:
+        if f.name in _NESTED and isinstance(raw, Mapping):  # OnFailure.compensate is a bool, not an Action
             values[f.name] = _from_plain(_NESTED[f.name], raw)
         elif f.name in _SEQUENCES:
             values[f.name] = tuple(_from_plain(_SEQUENCES[f.name], item) for item in raw)

@@ -6,9 +6,9 @@ user sees all problems in one run. Only a file with no error becomes a model.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import List, Optional, Tuple, Union
+from typing import Iterable, List, Optional, Tuple, Union
 
 from wfc.build import build_workflow
 from wfc.checks import Finding, all_findings
@@ -23,10 +23,17 @@ class ValidationResult:
     file: str
     workflow: Optional[Workflow]
     diagnostics: Tuple[Diagnostic, ...]
+    text: str = field(default="", repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.workflow is not None
+
+    def located(self, later: Iterable[Diagnostic]) -> Tuple[Diagnostic, ...]:
+        """Findings of later stages (the analysis reads no files) with their source lines."""
+        lines = self.text.splitlines()
+        return tuple(replace(d, source_line=lines[d.line - 1]) if not d.source_line and 0 < d.line <= len(lines) else d
+                     for d in later)
 
 
 def validate_document(document: Document, stem: str) -> ValidationResult:
@@ -40,7 +47,7 @@ def validate_document(document: Document, stem: str) -> ValidationResult:
     diagnostics = sorted_diagnostics(to_diagnostic(document, finding) for finding in findings)
     if any(d.is_error for d in diagnostics):
         return ValidationResult(document.file, None, diagnostics)
-    return ValidationResult(document.file, build_workflow(document, stem), diagnostics)
+    return ValidationResult(document.file, build_workflow(document, stem), diagnostics, document.text)
 
 
 def validate_file(path: Union[str, Path]) -> ValidationResult:

@@ -17,7 +17,7 @@ def plan_warnings(result: ValidationResult) -> Tuple[Diagnostic, ...]:
         return ()
     from wfc.analysis import analyze
 
-    return analyze(result.workflow).warnings
+    return result.located(analyze(result.workflow).warnings)
 
 
 @click.command()

@@ -9,11 +9,10 @@ re-reading YAML. Validated by `schema/plan.schema.json`.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any, Dict, List, Mapping
 
 from wfc.errors import Diagnostic
-from wfc.model import OnFailure, Workflow, from_dict, to_dict
+from wfc.model import Workflow, from_dict, to_dict
 from wfc.plan import Estimate, Plan, PlannedStep, ScheduledStep, Task
 from wfc.render.header import header_text
 
@@ -80,7 +79,7 @@ def _plain(value: Any) -> Any:
 
 def plan_from_dict(data: Mapping[str, Any]) -> Plan:
     """The Plan that `plan_to_dict` wrote, equal to the original."""
-    workflow = _workflow_from_dict(data["workflow"])
+    workflow = from_dict(data["workflow"])
     schedule = tuple(ScheduledStep(s["step"], s["start"], s["finish"]) for s in data["estimate"]["schedule"])
     return Plan(
         workflow=workflow,
@@ -95,16 +94,6 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
         warnings=tuple(_warning_from_dict(workflow, w) for w in data["warnings"]),
         cache_keys=dict(data["cache_keys"]),
     )
-
-
-def _workflow_from_dict(data: Mapping[str, Any]) -> Workflow:
-    """`wfc.model.from_dict`, except for `on_failure`: from_dict treats every field named
-    `compensate` as a nested Action, so OnFailure's boolean `compensate` would crash it."""
-    rest = {key: value for key, value in data.items() if key != "on_failure"}
-    workflow = from_dict(rest)
-    if "on_failure" in data:
-        workflow = replace(workflow, on_failure=OnFailure(**data["on_failure"]))
-    return workflow
 
 
 def _step_from_dict(step_id: str, fields: Mapping[str, Any]) -> PlannedStep:
