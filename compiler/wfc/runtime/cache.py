@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from wfc.model import Step, Workflow
-from wfc.runtime.journal import atomic_write
+from wfc.runtime.journal import ENCODE, atomic_write
 from wfc.runtime.templating import template_args
 
 ENTRY_FORMAT = 1
@@ -60,7 +60,7 @@ def runtime_keys(workflow: Workflow, order: Tuple[str, ...], static: Mapping[str
     for step_id in order:
         step = steps[step_id]
         used = {name: args[name] for name in step_arguments(step, names)}
-        parts = [static.get(step_id, ""), json.dumps(used, sort_keys=True, default=str)]
+        parts = [static.get(step_id, ""), ENCODE(used)]
         if step.files:
             parts.append(files_digest(step.files, root))
         parts += [keys[dep] for dep in dependencies[step_id]]

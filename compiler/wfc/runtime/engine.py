@@ -135,6 +135,12 @@ def nodes_of(plan: Plan) -> Dict[str, Node]:
                              dict(steps[planned.id].resources)) for planned in plan.steps}
 
 
+def plan_keys(plan: Plan, args: Mapping[str, Any]) -> Dict[str, str]:
+    dependencies = {planned.id: planned.dependencies for planned in plan.steps}
+    static = {planned.id: planned.cache_key for planned in plan.steps}
+    return runtime_keys(plan.workflow, plan.order, static, dependencies, args, Path.cwd())
+
+
 def resolve_run(options: RunOptions) -> tuple:
     """(run id, run directory, what earlier sessions of it finished)."""
     runs_dir = options.state_dir / "runs"
@@ -183,16 +189,16 @@ def _execute(plan: Plan, options: RunOptions, run_id: str, run_dir: Path, past: 
     executors = Executors(registry, options.agent_command)
     store = None if options.no_cache else ContextStore(
         options.state_dir / "cache", {entry.name: entry.ttl for entry in workflow.context})
-    dependencies = {planned.id: planned.dependencies for planned in plan.steps}
-    static = {planned.id: planned.cache_key for planned in plan.steps}
-    keys = runtime_keys(workflow, plan.order, static, dependencies, options.args, Path.cwd()) if store else {}
-    hooks = PlanRun(plan, options, journal, past, executors, store, keys)
+    hooks = PlanRun(plan, options, journal, past, executors, store, {})
+    if store is not None and any(hooks.cacheable(step_id) for step_id in plan.order):
+        hooks.keys = plan_keys(plan, options.args)  # hashing files and keys only pays when used
     journal.event("run_started", run_id=run_id, workflow=workflow.name, source_sha256=workflow.source_sha256,
                   args=dict(options.args),
                   resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan)
     scheduler = Scheduler(nodes_of(plan), hooks,
                           max_parallel=options.max_parallel or workflow.max_parallel,
-                          capacities=workflow.resources, keep_going=workflow.on_failure.keep_going)
+                          capacities=workflow.resources, keep_going=workflow.on_failure.keep_going,
+                          batch=journal)
     with _interrupts(scheduler, registry):
         summary = scheduler.run()
         status = "cancelled" if summary.cancelled else "failed" if summary.failed or summary.not_run else "succeeded"

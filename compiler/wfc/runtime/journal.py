@@ -1,24 +1,41 @@
 """The run journal: `.wfc/runs/RUN_ID/journal.jsonl`, append-only, one JSON object per line.
 
-It is the source of truth for resume and for estimate-vs-actual reports, so every event is
-flushed as it happens (a SIGKILL loses at most the event being written, and a torn last line is
-ignored on reading). A finished step's outputs travel inside its `step_finished` (or
-`step_cache_hit`) event, so a step the journal calls finished always has its outputs, at the
-cost of one write per event rather than an extra file per step.
+It is the source of truth for resume and for estimate-vs-actual reports. The guarantee: an
+event is handed to the kernel (one unbuffered O_APPEND write; it survives a SIGKILL of the run,
+not a power cut, there is no fsync) before anything it reports can have consequences. Outside a
+batch that means as it happens. The scheduler wraps each bookkeeping section in a batch
+(`hold`/`release`) and the section's events go out in one write when it ends, which is before
+any step the section launched starts: so a step's `step_finished` is written before any of its
+dependents starts, and before the run reports success. A kill loses at most the section being
+written; a torn last line is ignored on reading, and a step whose finished event was lost simply
+runs again on resume. A finished step's outputs travel inside its `step_finished` (or
+`step_cache_hit`) event, so a step the journal calls finished always has its outputs.
 """
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 DONE_EVENTS = ("step_finished", "step_cache_hit", "step_skipped")
-# json.dumps with options builds a new encoder per call; the journal writes two events per step
-_ENCODE = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
+def _encoder() -> Callable[[Any], str]:
+    """`json.dumps(sort_keys=True, default=str)` without its per-call cost: JSONEncoder.encode
+    builds a fresh C encoder for every call; this builds it once (without the circular-reference
+    check, which the C encoder's recursion limit backs up) and reuses it for every event."""
+    if c_make_encoder is None:
+        return json.JSONEncoder(sort_keys=True, default=str).encode
+    chunks = c_make_encoder(None, str, encode_basestring_ascii, None, ": ", ", ", True, False, True)
+    return lambda value: "".join(chunks(value, 0))
+
+
+ENCODE = _encoder()
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -42,9 +59,10 @@ class Journal:
         self._fd: Optional[int] = None
         if run_dir is not None:  # None: events go to listeners only (dry runs)
             run_dir.mkdir(parents=True, exist_ok=True)
-            # one unbuffered O_APPEND write per event: flushed as it happens, never interleaved
             self._fd = os.open(run_dir / "journal.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # events also come from workers (retries)
+        self._pending: List[str] = []
+        self._holds = 0
         self.started = time.monotonic()
         self.listeners = listeners
 
@@ -54,13 +72,37 @@ class Journal:
     def event(self, kind: str, **fields: Any) -> Dict[str, Any]:
         record = {"event": kind, "t": round(time.monotonic() - self.started, 6), **fields}
         if self._fd is not None:
-            os.write(self._fd, (_ENCODE(record) + "\n").encode("utf-8"))
+            line = ENCODE(record)
+            with self._lock:
+                self._pending.append(line)
+                if not self._holds:
+                    self._write()
         for listener in self.listeners:
             listener(record)
         return record
 
+    def hold(self) -> None:
+        """Start a batch: events are kept until the matching `release` (batches nest)."""
+        with self._lock:
+            self._holds += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._holds -= 1
+            if not self._holds:
+                self._write()
+
+    def _write(self) -> None:
+        if not self._pending or self._fd is None:
+            return
+        data = memoryview(("\n".join(self._pending) + "\n").encode("utf-8"))
+        self._pending.clear()
+        while data:  # a regular file takes it all at once unless the disk is full
+            data = data[os.write(self._fd, data):]
+
     def close(self) -> None:
         with self._lock:
+            self._write()
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None

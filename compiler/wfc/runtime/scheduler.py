@@ -6,8 +6,16 @@ within `max_parallel` and the free capacity of every resource it holds; a step t
 is passed over, not waited for. No level barriers: a step starts the moment its dependencies are
 done, so a slow step never holds back an unrelated branch.
 
-All bookkeeping happens on the calling thread; workers only run steps and post results on a
-queue. That keeps the state lock-free and the per-step overhead to a queue round trip.
+Bookkeeping runs on whichever worker finished a step, under one lock, and that worker goes
+straight on to run the first step its completion launched; only the other launched steps travel
+through the job queue. A chain therefore runs on one thread with no hand-off per step, and the
+calling thread only waits for the end (or for Ctrl-C). Every bookkeeping section is one journal
+batch: its events are written together when it ends, before any step it launched starts, so a
+step's finished event is always on disk before any of its dependents runs.
+
+Steps are integers inside: dependents, waiting counts and resources are lists indexed by step,
+and the ready heap holds each step's precomputed rank in the priority order, so a step costs no
+string hashing, tuple building or float comparisons on the hot path.
 """
 from __future__ import annotations
 
@@ -15,10 +23,11 @@ import heapq
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, List, Mapping, Optional, Protocol, Tuple
 
 DEFAULT_WORKERS = 256  # threads mostly wait on subprocesses; this bounds an unbounded workflow
 CANCEL = object()
+DONE = object()
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class Outcome(Protocol):
 
 
 class Hooks(Protocol):
+    """Called under the scheduler's lock (one at a time), except `work`, which runs concurrently."""
+
     def immediate(self, step_id: str) -> Optional[Outcome]:
         """An outcome without running (resumed, skipped, cache hit), or None to run the step."""
 
@@ -62,6 +73,24 @@ class Hooks(Protocol):
         """The outcome for a step whose `work` raised: a bug, reported as the step failing."""
 
 
+class Batch(Protocol):
+    """Where events of one bookkeeping section are held, then written together (the journal)."""
+
+    def hold(self) -> None:
+        ...
+
+    def release(self) -> None:
+        ...
+
+
+class NoBatch:
+    def hold(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Summary:
     failed: bool
@@ -70,136 +99,180 @@ class Summary:
 
 
 class Workers:
-    """A minimal thread pool: threads are spawned on demand and live until `close`."""
+    """Threads spawned on demand (never fewer than steps in flight), living until `close`. Each
+    runs a step, then whatever step the scheduler hands back for it, until there is none."""
 
-    def __init__(self, work: Callable[[str], Any], results: "queue.SimpleQueue[Any]") -> None:
-        self._jobs: "queue.SimpleQueue[Optional[str]]" = queue.SimpleQueue()
-        self._work = work
-        self._results = results
-        self._threads: List[threading.Thread] = []
+    def __init__(self, scheduler: "Scheduler") -> None:
+        self.jobs: "queue.SimpleQueue[Optional[int]]" = queue.SimpleQueue()
+        self.scheduler = scheduler
+        self.threads: List[threading.Thread] = []
 
-    def submit(self, step_id: str, busy: int) -> None:
-        if busy > len(self._threads):
-            thread = threading.Thread(target=self._loop, name=f"wfc-worker-{len(self._threads)}", daemon=True)
-            self._threads.append(thread)
+    def submit(self, index: int, in_flight: int) -> None:
+        while len(self.threads) < in_flight:
+            thread = threading.Thread(target=self._loop, name=f"wfc-worker-{len(self.threads)}", daemon=True)
+            self.threads.append(thread)
             thread.start()
-        self._jobs.put(step_id)
+        self.jobs.put(index)
 
     def _loop(self) -> None:
+        get, work, complete = self.jobs.get, self.scheduler.work, self.scheduler.complete
         while True:
-            step_id = self._jobs.get()
-            if step_id is None:
+            index = get()
+            if index is None:
                 return
-            self._results.put((step_id, self._work(step_id)))
+            while index is not None:
+                index = complete(index, work(index))
 
     def close(self) -> None:
-        for _ in self._threads:
-            self._jobs.put(None)
+        for _ in self.threads:
+            self.jobs.put(None)
 
 
 class Scheduler:
     def __init__(self, nodes: Mapping[str, Node], hooks: Hooks, *, max_parallel: Optional[int],
-                 capacities: Mapping[str, int], keep_going: bool) -> None:
-        self.nodes = nodes
+                 capacities: Mapping[str, int], keep_going: bool, batch: Batch = NoBatch()) -> None:
         self.hooks = hooks
+        self.batch = batch
         self.limit = max_parallel if max_parallel is not None else DEFAULT_WORKERS
         self.free = dict(capacities)
         self.keep_going = keep_going
-        self.results: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
-        self.waiting = {node.id: len(node.dependencies) for node in nodes.values()}
-        self.ready: List[Tuple[float, str]] = []
+        self.ids: List[str] = list(nodes)
+        position = {step_id: index for index, step_id in enumerate(self.ids)}
+        self.dependents = [tuple(position[d] for d in nodes[s].dependents) for s in self.ids]
+        self.waiting = [len(nodes[s].dependencies) for s in self.ids]
+        self.resources = [tuple(nodes[s].resources.items()) for s in self.ids]
+        self.by_rank = sorted(range(len(self.ids)), key=lambda i: (-nodes[self.ids[i]].priority, self.ids[i]))
+        self.rank = [0] * len(self.ids)
+        for rank, index in enumerate(self.by_rank):
+            self.rank[index] = rank
+        self.ready: List[int] = []  # ranks
+        self.started = [False] * len(self.ids)
         self.running = 0
-        self.started: set = set()
-        self.failed = False
-        self.cancelled = False
-        self.stopping = False
+        self.failed = self.cancelled = self.stopping = False
+        self.lock = threading.Lock()
+        self.signals: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        self.workers = Workers(self)
 
     def interrupt(self) -> None:
-        """Safe from a signal handler: SimpleQueue.put is reentrant."""
-        self.results.put(CANCEL)
+        """Safe from a signal handler: SimpleQueue.put is reentrant, and no lock is taken here."""
+        self.signals.put(CANCEL)
 
     def run(self) -> Summary:
-        workers = Workers(self._safe_work, self.results)
         try:
-            self._settle([node_id for node_id, count in self.waiting.items() if count == 0])
-            self._launch(workers)
-            while self.running:
-                item = self.results.get()
-                if item is CANCEL:
-                    self._cancel()
-                    continue
-                step_id, outcome = item
-                self.running -= 1
-                for name, units in self.nodes[step_id].resources.items():
-                    self.free[name] += units
-                self._settle([], (step_id, outcome))
-                self._launch(workers)
+            roots = [index for index, count in enumerate(self.waiting) if count == 0]
+            if self._section(lambda: self._settle(roots)):
+                self._wait()
         finally:
-            workers.close()
-        not_run = tuple(sorted(node_id for node_id in self.nodes if node_id not in self.started))
+            self.workers.close()
+        not_run = tuple(sorted(self.ids[i] for i, began in enumerate(self.started) if not began))
         return Summary(self.failed, self.cancelled, not_run)
+
+    def _wait(self) -> None:
+        while True:
+            item = self.signals.get()
+            if item is DONE:
+                return
+            if item is CANCEL:
+                self._section(self._cancel)
+            elif isinstance(item, BaseException):
+                raise item
+
+    def _section(self, bookkeeping: Any) -> bool:
+        """Bookkeeping on the calling thread, its launches handed to the pool; True while steps run."""
+        with self.lock:
+            self.batch.hold()
+            try:
+                bookkeeping()
+                launched = self._launch()
+            finally:
+                self.batch.release()
+            for index in launched:
+                self.workers.submit(index, self.running)
+            return self.running > 0
 
     def _cancel(self) -> None:
         if not self.cancelled:
             self.cancelled = self.stopping = True
             self.hooks.cancel()
 
-    def _safe_work(self, step_id: str) -> Any:
+    def work(self, index: int) -> Any:
         try:
-            return self.hooks.work(step_id)
+            return self.hooks.work(self.ids[index])
         except BaseException as error:  # a bug must not hang the run waiting for this step
-            return self.hooks.crashed(step_id, f"internal error: {type(error).__name__}: {error}")
+            return self.hooks.crashed(self.ids[index], f"internal error: {type(error).__name__}: {error}")
 
-    def _settle(self, newly_ready: List[str], done: Optional[Tuple[str, Any]] = None) -> None:
+    def complete(self, index: int, outcome: Any) -> Optional[int]:
+        """Record a worker's step, launch what it released; the first launched step is the
+        worker's next job (no queue round trip), the rest go to the pool."""
+        try:
+            with self.lock:
+                self.batch.hold()
+                try:
+                    self.running -= 1
+                    for name, units in self.resources[index]:
+                        self.free[name] += units
+                    self._settle((), (index, outcome))
+                    launched = self._launch()
+                finally:
+                    self.batch.release()
+                for extra in launched[1:]:
+                    self.workers.submit(extra, self.running)
+                idle = self.running == 0
+        except BaseException as error:  # reported on the calling thread instead of hanging it
+            self.signals.put(error)
+            return None
+        if idle:
+            self.signals.put(DONE)
+        return launched[0] if launched else None
+
+    def _settle(self, newly_ready: Any, done: Optional[Tuple[int, Any]] = None) -> None:
         """Record outcomes and release dependents, resolving steps that need no thread (skips,
         cache hits, resumed steps) iteratively, so a chain of 10,000 hits cannot overflow."""
-        finished: List[Tuple[str, Any]] = [done] if done else []
+        hooks, ids, waiting, dependents = self.hooks, self.ids, self.waiting, self.dependents
+        finished: List[Tuple[int, Any]] = [done] if done else []
         pending = list(newly_ready)
         while finished or pending:
             while pending:
-                step_id = pending.pop()
-                outcome = None if self.stopping else self.hooks.immediate(step_id)
+                index = pending.pop()
+                outcome = None if self.stopping else hooks.immediate(ids[index])
                 if outcome is None:
-                    heapq.heappush(self.ready, (-self.nodes[step_id].priority, step_id))
+                    heapq.heappush(self.ready, self.rank[index])
                 else:
-                    self.started.add(step_id)
-                    finished.append((step_id, outcome))
+                    self.started[index] = True
+                    finished.append((index, outcome))
             if finished:
-                step_id, outcome = finished.pop()
-                self.hooks.finished(step_id, outcome)
+                index, outcome = finished.pop()
+                hooks.finished(ids[index], outcome)
                 if outcome.fails_run:
                     self.failed = True
                     self.stopping = self.stopping or not self.keep_going
                 if outcome.satisfies:
-                    pending.extend(self._release(step_id))
+                    for dependent in dependents[index]:
+                        waiting[dependent] -= 1
+                        if not waiting[dependent]:
+                            pending.append(dependent)
 
-    def _release(self, step_id: str) -> List[str]:
-        ready = []
-        for dependent in self.nodes[step_id].dependents:
-            self.waiting[dependent] -= 1
-            if self.waiting[dependent] == 0:
-                ready.append(dependent)
-        return ready
-
-    def _launch(self, workers: Workers) -> None:
+    def _launch(self) -> List[int]:
+        """Start ready steps in priority order while they fit; returns them in start order."""
         if self.stopping or not self.ready:
-            return
-        passed_over: List[Tuple[float, str]] = []
-        while self.ready and self.running < self.limit:
-            entry = heapq.heappop(self.ready)
-            node = self.nodes[entry[1]]
-            if node.resources and not self._fits(node):
-                passed_over.append(entry)
-                continue
-            for name, units in node.resources.items():
-                self.free[name] -= units
+            return []
+        launched: List[int] = []
+        passed_over: List[int] = []
+        ready, limit, free = self.ready, self.limit, self.free
+        while ready and self.running < limit:
+            rank = heapq.heappop(ready)
+            index = self.by_rank[rank]
+            held = self.resources[index]
+            if held:
+                if not all(free.get(name, 0) >= units for name, units in held):
+                    passed_over.append(rank)
+                    continue
+                for name, units in held:
+                    free[name] -= units
             self.running += 1
-            self.started.add(node.id)
-            self.hooks.started(node.id)
-            workers.submit(node.id, self.running)
-        for entry in passed_over:
-            heapq.heappush(self.ready, entry)
-
-    def _fits(self, node: Node) -> bool:
-        return all(self.free.get(name, 0) >= units for name, units in node.resources.items())
-
+            self.started[index] = True
+            self.hooks.started(self.ids[index])
+            launched.append(index)
+        for rank in passed_over:
+            heapq.heappush(ready, rank)
+        return launched
