@@ -5,7 +5,9 @@ the critical path and the plan's estimate.
 
 Goals (issue 5): overhead per step at most half of Dask's, with the journal on; measured makespan
 within 5 % of the critical path on a DAG of 20 ms steps; the estimate within 5 % of the measured
-makespan. Both schedulers get the same graph and the same number of worker threads.
+makespan. Both schedulers get the same graph and the same number of worker threads, and are
+timed alternately in one process: the median of several repeats after a warm-up, in CPU time of
+every thread (what the scheduling costs, less disturbed by a busy machine) and in wall time.
 """
 from __future__ import annotations
 
