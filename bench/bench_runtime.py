@@ -100,10 +100,16 @@ def run_dask(edges: Edges, function: Callable[..., Any], workers: int) -> Timing
     return timed(lambda: dask.threaded.get(graph, list(edges), num_workers=workers))
 
 
-def median_of(repeats: int, measure: Callable[[], Timing]) -> Timing:
-    measure()  # warm-up: lazy imports and first-call caches are not per-step costs
-    timings = [measure() for _ in range(repeats)]
+def median_of(timings: List[Timing]) -> Timing:
     return Timing(statistics.median(t.wall for t in timings), statistics.median(t.cpu for t in timings))
+
+
+def side_by_side(repeats: int, ours: Callable[[], Timing], theirs: Callable[[], Timing]) -> Tuple[Timing, Timing]:
+    """Alternating, so a burst of load on the machine hits both; a warm-up first, because lazy
+    imports and first-call caches are not per-step costs."""
+    ours(), theirs()
+    pairs = [(ours(), theirs()) for _ in range(repeats)]
+    return median_of([pair[0] for pair in pairs]), median_of([pair[1] for pair in pairs])
 
 
 def overhead(count: int, workers: int, repeats: int) -> None:
@@ -113,8 +119,7 @@ def overhead(count: int, workers: int, repeats: int) -> None:
           f" after a warm-up (dask {dask.__version__}); us per step, CPU (all threads) and wall")
     for name, edges in (("chain", chain(count)), ("fan-out", fan_out(count))):
         plan = plan_for(edges, "__main__:noop", 1.0, workers)
-        ours = median_of(repeats, lambda: run_wfc(plan))
-        theirs = median_of(repeats, lambda: run_dask(edges, noop, workers))
+        ours, theirs = side_by_side(repeats, lambda: run_wfc(plan), lambda: run_dask(edges, noop, workers))
         scale = 1e6 / count
         print(f"  {name:<8} wfc (journal on) cpu {ours.cpu * scale:6.1f} wall {ours.wall * scale:6.1f}   "
               f"dask threaded cpu {theirs.cpu * scale:6.1f} wall {theirs.wall * scale:6.1f}   "
@@ -124,7 +129,8 @@ def overhead(count: int, workers: int, repeats: int) -> None:
 def makespan(workers: int) -> None:
     edges = layered()
     plan = plan_for(edges, "__main__:sleep20", 0.02, workers)
-    measured = median_of(3, lambda: run_wfc(plan)).wall
+    run_wfc(plan)
+    measured = median_of([run_wfc(plan) for _ in range(3)]).wall
     critical, estimated = plan.estimate.critical_path, plan.estimate.makespan
     print(f"makespan, {len(edges)} steps of 20 ms, max_parallel {workers}")
     print(f"  critical path {critical * 1000:.0f} ms, estimate {estimated * 1000:.0f} ms, measured {measured * 1000:.1f} ms")
