@@ -269,7 +269,7 @@ class Rehearsal(PlanRun):
 def schedule_text(plan: Plan) -> str:
     from wfc.durations import format_duration
 
-    width = max((len(slot.step) for slot in plan.schedule), default=4)
+    width = max([len("step")] + [len(slot.step) for slot in plan.schedule])  # short ids: columns still line up
     lines = [f"{'step':<{width}}  {'start':>8}  {'finish':>8}"]
     lines += [f"{slot.step:<{width}}  {format_duration(slot.start):>8}  {format_duration(slot.finish):>8}"
               for slot in plan.schedule]

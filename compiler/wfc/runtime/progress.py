@@ -142,8 +142,12 @@ def _render(text: str, data: Mapping[str, Any]) -> str:
         return text
 
 
-def listeners_for(plan: Plan, options: RunOptions, out: TextIO = sys.stdout,
-                  err: TextIO = sys.stderr) -> List[Callable[[Record], None]]:
+def listeners_for(plan: Plan, options: RunOptions, out: Optional[TextIO] = None,
+                  err: Optional[TextIO] = None) -> List[Callable[[Record], None]]:
+    """The streams default to sys.stdout and sys.stderr as they are now, not at import time, so
+    a redirected stream (pytest, an embedding program) gets the output."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
     listeners: List[Callable[[Record], None]] = []
     if options.events == "jsonl":
         listeners.append(EventStream(out))
