@@ -31,3 +31,16 @@ def test_every_session_of_a_resumed_run_records_its_source(ws: Workspace) -> Non
     assert first.run_id == second.run_id
     assert [header["source_sha256"] for header in headers] == [plan.workflow.source_sha256] * 2
     assert [header["resumed"] for header in headers] == [False, True]
+
+
+def test_a_finished_event_is_written_before_any_dependent_starts(ws: Workspace) -> None:
+    # each step reads the journal from its own process: its dependency's step_finished must be there
+    (ws.root / "check.sh").write_text(
+        'grep -c "\\"event\\": \\"step_finished\\", \\"step\\": \\"$1\\"" .wfc/runs/*/journal.jsonl > marks/$2\n')
+    steps = "\n".join(f"  s{i}: {{title: S{i}, run: 'sh check.sh s{i - 1} s{i}', needs: [s{i - 1}]}}" for i in range(1, 6))
+    steps = "  s0: {title: S0, run: 'true'}\n" + steps
+    plan = ws.plan(f"version: 1\ntitle: T\ndescription: d\nsteps:\n{steps}\n")
+    result = ws.run(plan)
+    assert result.status == "succeeded", result.outcomes
+    assert ws.markers() == {f"s{i}": 1 for i in range(1, 6)}
+    assert all((ws.root / "marks" / f"s{i}").read_text() == "1\n" for i in range(1, 6))

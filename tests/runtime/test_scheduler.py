@@ -144,3 +144,34 @@ def test_keep_going_lets_independent_branches_finish(ws: Workspace) -> None:
     assert result.not_run == ("after",)
     assert ws.markers() == {"other": 0, "other2": 0}
     assert ws.kinds(result, "step_not_run") == [("step_not_run", "after")]
+
+
+def test_a_bug_in_bookkeeping_on_a_worker_reaches_the_caller_instead_of_hanging() -> None:
+    import pytest
+
+    from wfc.runtime.outcome import FINISHED, StepOutcome
+    from wfc.runtime.scheduler import Node, Scheduler
+
+    class Hooks:
+        def immediate(self, step_id: str) -> None:
+            return None
+
+        def started(self, step_id: str) -> None:
+            pass
+
+        def work(self, step_id: str) -> StepOutcome:
+            return StepOutcome(FINISHED)
+
+        def finished(self, step_id: str, outcome: StepOutcome) -> None:
+            raise KeyError(f"bookkeeping bug at {step_id}")
+
+        def cancel(self) -> None:
+            pass
+
+        def crashed(self, step_id: str, message: str) -> StepOutcome:
+            raise AssertionError(message)
+
+    nodes = {"a": Node("a", (), ("b",), 2.0, {}), "b": Node("b", ("a",), (), 1.0, {})}
+    scheduler = Scheduler(nodes, Hooks(), max_parallel=2, capacities={}, keep_going=False)
+    with pytest.raises(KeyError, match="bookkeeping bug at a"):
+        scheduler.run()
