@@ -7,6 +7,7 @@ the runtime reads back, so a generated module never needs the YAML file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
 DEFAULT_ESTIMATE = 60.0
@@ -150,13 +151,22 @@ class Workflow:
     )
 
     def step(self, step_id: str) -> Step:
-        return self.steps_by_id()[step_id]
+        return self._steps_index[step_id]
 
     def steps_by_id(self) -> Dict[str, Step]:
+        return dict(self._steps_index)
+
+    @cached_property
+    def _steps_index(self) -> Dict[str, Step]:
+        """Built once: renderers look steps up by id once per edge, so rebuilding it is quadratic."""
         return {step.id: step for step in self.steps}
 
     def context_entry(self, name: str) -> ContextEntry:
-        return {entry.name: entry for entry in self.context}[name]
+        return self._context_index[name]
+
+    @cached_property
+    def _context_index(self) -> Dict[str, ContextEntry]:
+        return {entry.name: entry for entry in self.context}
 
     def position_of(self, *yaml_path: Any) -> Position:
         """Where a node was written, falling back to its nearest written ancestor."""

@@ -6,7 +6,8 @@ them recompute the analysis. All times are seconds from the start of a run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Tuple
+from functools import cached_property
+from typing import Dict, Mapping, Optional, Tuple
 
 from wfc.errors import Diagnostic
 from wfc.model import Workflow
@@ -84,7 +85,16 @@ class Plan:
     cache_keys: Mapping[str, str] = field(default_factory=dict)
 
     def planned(self, step_id: str) -> PlannedStep:
-        return next(step for step in self.steps if step.id == step_id)
+        return self._planned_index[step_id]
 
     def scheduled(self, step_id: str) -> Optional[ScheduledStep]:
-        return next((slot for slot in self.schedule if slot.step == step_id), None)
+        return self._scheduled_index.get(step_id)
+
+    @cached_property
+    def _planned_index(self) -> Dict[str, PlannedStep]:
+        """Built once: renderers ask per step, and a scan per question is quadratic."""
+        return {step.id: step for step in self.steps}
+
+    @cached_property
+    def _scheduled_index(self) -> Dict[str, ScheduledStep]:
+        return {slot.step: slot for slot in self.schedule}

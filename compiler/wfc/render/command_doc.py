@@ -259,9 +259,12 @@ def first_launch(plan: Plan, wave: Sequence[str]) -> List[str]:
 def wave_views(plan: Plan) -> List[Dict[str, Any]]:
     workflow = plan.workflow
     task_titles = {row["step"]: row for row in task_rows(plan)}
+    made_by = producers(workflow)
     views = []
     for index, wave in enumerate(plan.waves):
-        steps = [step_view(plan, workflow.step(step), task_titles[step]) for step in wave]
+        steps = [step_view(plan, workflow.step(step), task_titles[step], made_by) for step in wave]
+        first = first_launch(plan, wave)
+        starting = set(first)
         views.append({
             "number": index + 1,
             "level": plan.planned(wave[0]).level + 1,
@@ -269,16 +272,15 @@ def wave_views(plan: Plan) -> List[Dict[str, Any]]:
             "agents": [view for view in steps if view["kind"] == "agent"],
             "others": [view for view in steps if view["kind"] != "agent"],
             "resource_notes": resource_notes(plan, wave),
-            "first": first_launch(plan, wave),
-            "queued": [step for step in wave if step not in first_launch(plan, wave)],
+            "first": first,
+            "queued": [step for step in wave if step not in starting],
         })
     return views
 
 
-def step_view(plan: Plan, step: Step, task: Mapping[str, str]) -> Dict[str, Any]:
+def step_view(plan: Plan, step: Step, task: Mapping[str, str], made_by: Mapping[str, str]) -> Dict[str, Any]:
     workflow = plan.workflow
     planned = plan.planned(step.id)
-    made_by = producers(workflow)
     body = step.prompt if step.kind == "agent" else command_line(step.run) if step.kind == "shell" else ""
     text = command_text(body or "", workflow, step)
     return {

@@ -29,7 +29,18 @@ def plan_to_json(plan: Plan) -> str:
     return json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+_last: List[Any] = [None, None]  # (plan, its dict): the JSON and the module renderers both ask
+
+
 def plan_to_dict(plan: Plan) -> Dict[str, Any]:
+    """The plan as JSON data. Callers must not mutate the result: the last one is reused, since
+    one compile asks for it once per output kind and it costs a second at 10,000 steps."""
+    if _last[0] is not plan:
+        _last[0], _last[1] = plan, _plan_data(plan)
+    return _last[1]
+
+
+def _plan_data(plan: Plan) -> Dict[str, Any]:
     workflow = plan.workflow
     return {
         "_generated": header_text(workflow),
