@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import sys
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import click
 
@@ -70,10 +70,10 @@ def cli() -> None:
     Python modules and Claude Code slash commands."""
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    """Entry point: the one place where errors turn into exit codes."""
+def guarded(action: Callable[[], Any]) -> None:
+    """The one place where errors become exit codes, for `wfc` and for every generated module."""
     try:
-        cli.main(args=argv, prog_name="wfc", standalone_mode=False)
+        action()
     except WfcError as error:
         from wfc.diagnostics_output import print_error
 
@@ -90,3 +90,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     sys.exit(0)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Entry point of the `wfc` console script."""
+    guarded(lambda: cli.main(args=argv, prog_name="wfc", standalone_mode=False))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import difflib
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import click
 
-from wfc.errors import EXIT_USAGE, UsageError, WfcError
+from wfc.cli import guarded
+from wfc.errors import UsageError
 from wfc.model import Argument, Workflow
 from wfc.plan import Plan
 
@@ -179,25 +180,6 @@ def build_command(plan: Plan) -> click.Command:
     help_text = f"{workflow.title}\n\n{workflow.description}".strip()
     return click.Command(workflow.name, params=params, callback=callback, help=help_text,
                          context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-
-
-def guarded(action: Callable[[], None]) -> None:
-    """Errors to exit codes, no tracebacks: the same contract as `wfc`'s own entry point."""
-    try:
-        action()
-    except WfcError as error:
-        from wfc.diagnostics_output import print_error
-
-        print_error(error)
-        sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code if error.exit_code else EXIT_USAGE)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
 
 
 def main(plan_data: Mapping[str, Any], argv: Optional[Sequence[str]] = None) -> None:
