@@ -121,6 +121,9 @@ def load_text(text: str, file: str, sha256: Optional[str] = None) -> Document:
     except LoadError as error:
         code, message, position, hint, path = error.diagnostic_args
         return _failed(file, text, digest, code, message, position, hint, path)
+    except UnicodeError:  # only reachable through load_text: a str holding a lone surrogate
+        return _failed(file, text, digest, "WFC003", "the text holds a character that is not valid Unicode "
+                       "(a lone surrogate)", Position(1, 1), "save the file as UTF-8")
     except (ValueError, RecursionError, OverflowError) as error:  # the C reader's own complaints
         return _failed(file, text, digest, "WFC001", f"invalid YAML: {error}", Position(1, 1),
                        "check the file for control characters or an unusual encoding")

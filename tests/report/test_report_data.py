@@ -5,7 +5,7 @@ from dataclasses import asdict, replace
 from typing import List
 
 import pytest
-from conftest import journal_events, model_plans
+from report_support import journal_events, model_plans
 
 from factories import make_step, make_workflow
 from wfc.analysis import analyze

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from conftest import ROOT, mermaid_errors, model_plans
+from report_support import ROOT, mermaid_errors, model_plans
 
 from wfc.analysis import analyze
 from wfc.durations import format_duration

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import List
 
-from conftest import Workspace
+from runtime_support import Workspace
 
 FLOW = """
     version: 1

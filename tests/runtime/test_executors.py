@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAKE_AGENT, PYTHON, Workspace
+from runtime_support import FAKE_AGENT, PYTHON, Workspace
 from wfc.model import Step
 from wfc.runtime.executors import claude_argv
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from conftest import Workspace
+from runtime_support import Workspace
 from wfc.report.runs import JournalDirectory
 
 FLOW = "version: 1\ntitle: T\ndescription: d\nsteps:\n  a: {title: A, run: 'true'}\n"

@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import FAKE_AGENT, PYTHON, Workspace
+from runtime_support import FAKE_AGENT, PYTHON, Workspace
 from wfc.render.header import header_text
 from wfc.render.module import module_file_name, render_module
 

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, List
 
-from conftest import PYTHON, Workspace
+from runtime_support import PYTHON, Workspace
 from wfc.runtime.journal import read_events
 from wfc.runtime.progress import TodoFile
 

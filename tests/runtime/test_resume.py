@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, Set
 
-from conftest import PYTHON, Workspace
+from runtime_support import PYTHON, Workspace
 from wfc.runtime.journal import read_events
 
 RUNNER = str(Path(__file__).resolve().parent / "runner.py")

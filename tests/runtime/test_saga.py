@@ -2,7 +2,7 @@
 journaled, and one failing compensation does not stop the others."""
 from __future__ import annotations
 
-from conftest import Workspace
+from runtime_support import Workspace
 
 FLOW = """
     version: 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import List
 
-from conftest import Workspace, intervals
+from runtime_support import Workspace, intervals
 
 
 def overlap_peak(events: List[dict], steps: List[str]) -> int:
