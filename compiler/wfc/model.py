@@ -7,7 +7,7 @@ the runtime reads back, so a generated module never needs the YAML file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
 DEFAULT_ESTIMATE = 60.0
@@ -182,15 +182,26 @@ _NESTED = {"retry": Retry, "compensate": Action, "on_failure": OnFailure, "docs"
 _SEQUENCES = {"steps": Step, "arguments": Argument, "context": ContextEntry}
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def to_dict(value: Any) -> Any:
     """Plain JSON data: dataclasses as dicts (positions dropped), tuples as lists, dict keys sorted."""
-    if hasattr(value, "__dataclass_fields__"):
-        return {f.name: to_dict(getattr(value, f.name)) for f in fields(value) if f.name != "positions"}
+    kind = type(value)
+    if kind in _SCALARS:  # most values: answered before any slower test
+        return value
+    if hasattr(kind, "__dataclass_fields__"):
+        return {name: to_dict(getattr(value, name)) for name in _field_names(kind)}
     if isinstance(value, (tuple, list)):
         return [to_dict(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): to_dict(value[key]) for key in sorted(value)}
     return value
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> Tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.name != "positions")
 
 
 def _from_plain(cls: type, data: Mapping[str, Any]) -> Any:
