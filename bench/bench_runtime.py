@@ -12,6 +12,7 @@ every thread (what the scheduling costs, less disturbed by a busy machine) and i
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -126,16 +127,32 @@ def overhead(count: int, workers: int, repeats: int) -> None:
               f"ratio cpu {ours.cpu / theirs.cpu:.2f} wall {ours.wall / theirs.wall:.2f} (goal <= 0.50)")
 
 
+def schedule_span(plan: Plan) -> Tuple[float, float]:
+    """(wall seconds of the whole run, seconds from the first step's start to the last step's finish
+    in the journal). The first includes run set-up (state directory, journal, threads), which is
+    not scheduling; the second is the makespan the plan's estimate predicts."""
+    with tempfile.TemporaryDirectory() as state:
+        outcome: List[Any] = []
+        wall = timed(lambda: outcome.append(run_plan(plan, RunOptions(state_dir=Path(state), progress="none")))).wall
+        journal = Path(state) / "runs" / outcome[0].run_id / "journal.jsonl"
+        events = [json.loads(line) for line in journal.read_text().splitlines()]
+    starts = [e["t"] for e in events if e["event"] == "step_started"]
+    finishes = [e["t"] for e in events if e["event"] == "step_finished"]
+    return wall, max(finishes) - min(starts)
+
+
 def makespan(workers: int) -> None:
     edges = layered()
     plan = plan_for(edges, "__main__:sleep20", 0.02, workers)
-    run_wfc(plan)
-    measured = median_of([run_wfc(plan) for _ in range(3)]).wall
+    schedule_span(plan)
+    runs = [schedule_span(plan) for _ in range(5)]
+    wall, span = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
     critical, estimated = plan.estimate.critical_path, plan.estimate.makespan
-    print(f"makespan, {len(edges)} steps of 20 ms, max_parallel {workers}")
-    print(f"  critical path {critical * 1000:.0f} ms, estimate {estimated * 1000:.0f} ms, measured {measured * 1000:.1f} ms")
-    print(f"  measured / critical path {measured / critical:.3f} (goal <= 1.05)   "
-          f"estimate / measured {estimated / measured:.3f} (goal >= 0.95)")
+    print(f"makespan, {len(edges)} steps of 20 ms, max_parallel {workers}, median of 5")
+    print(f"  critical path {critical * 1000:.0f} ms, estimate {estimated * 1000:.0f} ms, "
+          f"measured span {span * 1000:.1f} ms (whole run with set-up {wall * 1000:.1f} ms)")
+    print(f"  span / critical path {span / critical:.3f} (goal <= 1.05)   "
+          f"estimate / span {estimated / span:.3f} (goal >= 0.95)   whole run / critical path {wall / critical:.3f}")
 
 
 def main() -> None:
