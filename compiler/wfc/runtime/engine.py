@@ -99,6 +99,8 @@ class PlanRun:
             if not last_error:
                 return StepOutcome(FINISHED, values, attempts=attempt, duration=self.journal.now() - began,
                                    meta=result.meta)
+            if result.permanent:
+                break
         if cancelled.is_set():
             return StepOutcome(CANCELLED, error="cancelled", attempts=attempt)
         return StepOutcome(FAILED, error=last_error, attempts=attempt, duration=self.journal.now() - began,

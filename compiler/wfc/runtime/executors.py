@@ -36,6 +36,7 @@ class StepResult:
     timed_out: bool = False
     cancelled: bool = False
     meta: Mapping[str, Any] = field(default_factory=dict)
+    permanent: bool = False  # retrying cannot succeed (the program does not exist)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,11 @@ def tail(text: str, limit: int = STDERR_TAIL) -> str:
     return text if len(text) <= limit else "..." + text[-limit:]
 
 
+CANNOT_START = -10_000  # no real exit status or signal number: the process never started
+AGENT_HINT = ("install Claude Code so that `claude` is on PATH, or name another agent runner with "
+              "--agent-command or WFC_AGENT_COMMAND")
+
+
 def run_process(
     argv: Any,
     *,
@@ -112,7 +118,8 @@ def run_process(
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
     except OSError as error:
-        return 127, "", f"cannot start {argv!r}: {error.strerror or error}", False
+        program = argv if isinstance(argv, str) else argv[0]
+        return CANNOT_START, "", f"cannot start `{program}`: {error.strerror or error}", False
     registry.add(process)
     try:
         out, err = process.communicate(stdin, timeout=timeout)
@@ -133,6 +140,9 @@ def _process_result(what: str, code: Optional[int], out: str, err: str, timed_ou
                           timed_out=True)
     if registry.cancelled.is_set() and code is not None and code < 0:
         return StepResult(False, error=f"{what} was cancelled", cancelled=True)
+    if code == CANNOT_START:  # a missing program stays missing: retrying cannot help
+        hint = AGENT_HINT if what == "agent" else "check the command's name and PATH"
+        return StepResult(False, error=f"{err} ({hint})", permanent=True)
     if code != 0:
         detail = tail(err) or "(no stderr)"
         return StepResult(False, error=f"{what} exited with status {code}: {detail}")
