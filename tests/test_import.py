@@ -19,8 +19,8 @@ from ruamel.yaml import YAML
 
 from wfc.analysis import analyze
 from wfc.cli import main
-from wfc.commands import import_ as import_command
 from wfc.errors import ValidationFailed
+from wfc.emit import atomic_write
 from wfc.legacy import import_legacy, minutes_in
 from wfc.legacy_writer import format_seconds, jinja_literal, scalar, split_minutes, unique_ids, workflow_data
 from wfc.validate import validate_file
@@ -369,8 +369,8 @@ def test_a_failed_write_leaves_neither_a_partial_file_nor_a_temporary(tmp_path: 
     def broken_replace(source: str, destination: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(import_command.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
-        import_command.write_atomically(target, "new text\n")
+        atomic_write(target, "new text\n")
     assert os.listdir(tmp_path) == ["incident-review.yaml"]
     assert target.read_text(encoding="utf-8") == "mine\n"

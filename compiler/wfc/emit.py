@@ -12,7 +12,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Set
+from typing import Iterable, List, Optional, Sequence, Set, Union
 
 from wfc.render.header import HEADER_PROBE_BYTES, parse_header
 
@@ -43,15 +43,19 @@ def read_bytes(path: Path) -> Optional[bytes]:
         return None
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Readers see the old bytes or the new ones; a crash leaves only a stray temporary file."""
+def atomic_write(path: Path, data: Union[bytes, str], durable: bool = True) -> None:
+    """Readers see the old bytes or the new ones; a crash leaves only a stray temporary file.
+
+    `durable` also survives a power cut (fsync); files rewritten many times a second, such as a
+    live task list, skip it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -1,14 +1,13 @@
 """`wfc graph`: a workflow's DAG as mermaid (paste into markdown) or Graphviz dot (`dot -Tsvg`)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Optional
 
 import click
 
 from wfc.errors import fail
+from wfc.emit import atomic_write
 
 FORMATS = ("mermaid", "dot")
 
@@ -40,12 +39,4 @@ def write_text(path: Path, text: str) -> None:
     if not folder.is_dir():
         fail(f"cannot write {path.as_posix()}: the directory {folder.as_posix()} does not exist",
              usage=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    atomic_write(path, text)

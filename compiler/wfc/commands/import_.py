@@ -6,10 +6,8 @@ because the usual next step after importing is editing the result by hand.
 """
 from __future__ import annotations
 
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -20,22 +18,9 @@ from wfc.errors import fail
 from wfc.legacy import import_legacy
 from wfc.legacy_writer import slug
 from wfc.validate import display_path
+from wfc.emit import atomic_write
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """All of `text` at `path` or nothing: a temporary file in the same directory, then a rename."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def output_name(output: Path, force: bool) -> str:
@@ -72,7 +57,7 @@ def import_(legacy: Path, output: Optional[Path], force: bool) -> None:
     if output is None:
         click.echo(result.text, nl=False)
         return
-    write_atomically(output, result.text)
+    atomic_write(output, result.text)
     command = result.command
     steps = sum(len(phase.agents) for phase in command.phases)
     untimed = sum(1 for phase in command.phases if phase.minutes is None)

@@ -1,7 +1,6 @@
 """`wfc report`: performance estimates of workflows, with measured runs where there are any."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -11,6 +10,7 @@ from wfc.errors import Diagnostic, fail
 from wfc.model import Workflow
 from wfc.plan import Plan
 from wfc.validate import validate_file, workflow_files
+from wfc.emit import atomic_write
 
 FORMATS = ("md", "html", "json")
 
@@ -41,14 +41,6 @@ def renderer(output_format: str) -> Callable:
     return renderers[output_format]
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Readers never see half a report: write beside it, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="md", show_default=True,
@@ -68,5 +60,5 @@ def report(paths: Tuple[str, ...], output_format: str, output: Optional[Path], r
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_atomically(output, text)
+        atomic_write(output, text)
         click.echo(f"wrote {output}", err=True)

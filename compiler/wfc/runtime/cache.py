@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from wfc.model import Step, Workflow
-from wfc.runtime.journal import ENCODE, atomic_write
+from wfc.emit import atomic_write
+from wfc.runtime.journal import ENCODE
 from wfc.runtime.templating import template_args
 
 ENTRY_FORMAT = 1
@@ -123,7 +124,7 @@ class ContextStore:
         for name, value in values.items():
             entry = {"format": ENTRY_FORMAT, "key": key, "name": name, "stored_at": self.clock(), "value": value}
             try:
-                atomic_write(self.path(name, key), json.dumps(entry, sort_keys=True))
+                atomic_write(self.path(name, key), json.dumps(entry, sort_keys=True), durable=False)
             except OSError as error:
                 return f"could not cache `{name}` at {self.path(name, key)} ({error.strerror or error})"
             except (TypeError, ValueError) as error:

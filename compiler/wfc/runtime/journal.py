@@ -38,19 +38,6 @@ def _encoder() -> Callable[[Any], str]:
 ENCODE = _encoder()
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Readers see the old file or the new one, never half of either."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 class Journal:
     """Appends events with times relative to the start of this session of the run."""
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, TextIO
 
 from wfc.durations import format_duration
 from wfc.plan import Plan
-from wfc.runtime.journal import atomic_write
+from wfc.emit import atomic_write
 from wfc.runtime.outcome import RunOptions
 from wfc.runtime.templating import TemplateFailed, render
 
@@ -132,7 +132,7 @@ class TodoFile:
                 self.write()
 
     def write(self) -> None:
-        atomic_write(self.path, json.dumps({"todos": self.tasks}, indent=2, ensure_ascii=False) + "\n")
+        atomic_write(self.path, json.dumps({"todos": self.tasks}, indent=2, ensure_ascii=False) + "\n", durable=False)
 
 
 def _render(text: str, data: Mapping[str, Any]) -> str:
