@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from wfc.durations import format_duration
 from wfc.model import Command, Step, Workflow
+from wfc.naming import command_file
 from wfc.plan import Plan
 from wfc.render.environment import render
 from wfc.render.graph_export import render_mermaid
@@ -54,7 +55,7 @@ class View(Dict[str, Any]):
 
 
 def command_file_name(workflow: Workflow) -> str:
-    return f"{workflow.name}.md"
+    return command_file(workflow.name)
 
 
 def render_command_doc(plan: Plan) -> str:

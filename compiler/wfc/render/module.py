@@ -10,14 +10,14 @@ import json
 from typing import Any
 
 from wfc.model import Workflow
+from wfc.naming import module_file
 from wfc.plan import Plan
 from wfc.render.environment import render
 from wfc.render.header import header_text
 
 
 def module_file_name(workflow: Workflow) -> str:
-    """`review-all` -> `review_all.py`: importable, and what `python generated/...` expects."""
-    return workflow.name.replace("-", "_") + ".py"
+    return module_file(workflow.name)
 
 
 _LEAVES = frozenset({str, int, float, bool, type(None)})

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Mapping
 
 from wfc.errors import Diagnostic
 from wfc.model import Workflow, from_dict, to_dict
+from wfc.naming import plan_file
 from wfc.plan import Estimate, Plan, PlannedStep, ScheduledStep, Task
 from wfc.render.header import header_text
 
@@ -22,7 +23,7 @@ STEP_FIELDS = tuple(name for name in PlannedStep.__dataclass_fields__ if name !=
 
 
 def plan_file_name(workflow: Workflow) -> str:
-    return f"{workflow.name}.plan.json"
+    return plan_file(workflow.name)
 
 
 def plan_to_json(plan: Plan) -> str:
