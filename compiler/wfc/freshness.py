@@ -16,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
-from wfc.emit import atomic_write, read_bytes
+from wfc.emit import Output, atomic_write, read_bytes
+from wfc.naming import command_file, module_file, plan_file
 from wfc.render.header import HEADER_PROBE_BYTES, parse_header
 
 STATE_FILE = Path(".wfc") / "compile-state.json"
@@ -37,7 +38,7 @@ def compiler_fingerprint() -> str:
 def expected_outputs(source: Path, out_dir: Path, commands_dir: Path) -> List[Path]:
     """The files a workflow compiles to, from its file name alone (the spec fixes the naming)."""
     stem = source.stem
-    return [out_dir / f"{stem}.plan.json", out_dir / f"{stem.replace('-', '_')}.py", commands_dir / f"{stem}.md"]
+    return [out_dir / plan_file(stem), out_dir / module_file(stem), commands_dir / command_file(stem)]
 
 
 def _state_key(out_dir: Path, commands_dir: Path) -> str:
@@ -53,10 +54,11 @@ def load_state() -> Dict[str, Dict[str, str]]:
     return state if isinstance(state, dict) else {}
 
 
-def record(out_dir: Path, commands_dir: Path, outputs: Iterable[Path]) -> None:
-    """Remember that these outputs were verified current by this compiler."""
+def record(out_dir: Path, commands_dir: Path, outputs: Iterable[Output]) -> None:
+    """Remember that these outputs, just written or verified equal to the files, are current for
+    this compiler (hashed from memory: the bytes on disk are the same)."""
     state = load_state()
-    hashes = {path.as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in outputs if path.is_file()}
+    hashes = {output.path.as_posix(): hashlib.sha256(output.text.encode("utf-8")).hexdigest() for output in outputs}
     state[_state_key(out_dir, commands_dir)] = {"compiler": compiler_fingerprint(), **hashes}
     try:
         atomic_write(STATE_FILE, json.dumps(state, sort_keys=True).encode())

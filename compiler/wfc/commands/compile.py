@@ -77,7 +77,7 @@ def compile_(paths: Tuple[str, ...], out_dir: str, commands_dir: Optional[str], 
         sys.exit(EXIT_INVALID)
     from wfc.freshness import record
 
-    record(out, commands, [output.path for outcome in result.outcomes for output in outcome.outputs])
+    record(out, commands, [output for outcome in result.outcomes for output in outcome.outputs])
 
 
 def up_to_date(sources: "list[Path]", out: Path, commands: Path) -> bool:
