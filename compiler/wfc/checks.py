@@ -7,14 +7,13 @@ are attached by the caller, which owns the source map.
 """
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from wfc.templating import TemplateProblem, check_expression, check_template
-from wfc.wording import where
+from wfc.wording import closest, where
 
 KIND_KEYS = {"prompt": "agent", "run": "shell", "call": "python"}
 KIND_ONLY_KEYS = {"agent": ("agent", "model", "tools", "max_turns"), "shell": ("env", "cwd")}
@@ -34,8 +33,8 @@ class Finding:
 
 def suggest(name: str, candidates: Sequence[str]) -> str:
     """A "did you mean" hint, or an empty string when nothing is close."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    close = closest(name, candidates)
+    return f"did you mean '{close}'?" if close else ""
 
 
 def names(value: Any) -> List[str]:

@@ -6,7 +6,6 @@ with its code; a usage mistake exits 2 with click's message and a "did you mean"
 """
 from __future__ import annotations
 
-import difflib
 import importlib
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -15,6 +14,7 @@ import click
 
 from wfc import __version__
 from wfc.errors import EXIT_USAGE, WfcError
+from wfc.wording import closest
 
 # name -> (module, attribute, one-line help); the help is here so `wfc --help` imports nothing else
 COMMANDS: Dict[str, Tuple[str, str, str]] = {
@@ -57,8 +57,8 @@ class LazyGroup(click.Group):
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
             if name in COMMANDS:
                 ctx.fail(f"The command '{name}' is not available in this installation of wfc; reinstall it.")
-            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
-            suggestion = f" Did you mean '{close[0]}'?" if close else ""
+            close = closest(name, self.list_commands(ctx))
+            suggestion = f" Did you mean '{close}'?" if close else ""
             ctx.fail(f"No such command '{name}'.{suggestion}")
         return super().resolve_command(ctx, args)
 

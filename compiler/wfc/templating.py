@@ -5,7 +5,6 @@ and the runtime renders them with the same environment, so what compiles is what
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +12,8 @@ from typing import Any, List, Mapping, Sequence
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from wfc.wording import closest
 
 NAMESPACES = ("args", "context", "step")
 
@@ -91,9 +92,9 @@ def _unknown_lookups(lookups: Sequence[tuple], arguments: Sequence[str], inputs:
 
 
 def _lookup_hint(namespace: str, attribute: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(attribute, list(known), n=1, cutoff=0.6)
+    close = closest(attribute, known)
     if close:
-        return f"did you mean '{namespace}.{close[0]}'?"
+        return f"did you mean '{namespace}.{close}'?"
     if namespace == "context":
         return f"add '{attribute}' to the step's `inputs`" + (f" (its inputs are: {', '.join(known)})" if known else "")
     return f"declare '{attribute}' under `arguments`" + (f" (the arguments are: {', '.join(known)})" if known else "")

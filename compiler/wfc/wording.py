@@ -1,7 +1,8 @@
 """How diagnostics name things: values found, places in a workflow, paths as users write them."""
 from __future__ import annotations
 
-from typing import Any, Tuple
+import difflib
+from typing import Any, Iterable, Optional, Tuple
 
 
 def describe(value: Any) -> str:
@@ -38,3 +39,9 @@ def dotted(path: Tuple[Any, ...]) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def closest(name: Any, candidates: Iterable[Any]) -> Optional[str]:
+    """The candidate a typo most likely meant, or None: every "did you mean" uses this one rule."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return close[0] if close else None

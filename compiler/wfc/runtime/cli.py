@@ -7,7 +7,6 @@ argument values and therefore the same cache keys.
 """
 from __future__ import annotations
 
-import difflib
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -18,6 +17,7 @@ from wfc.cli import guarded
 from wfc.errors import UsageError
 from wfc.model import Argument, Workflow
 from wfc.plan import Plan
+from wfc.wording import closest
 
 TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0")
@@ -62,9 +62,9 @@ def argument_values(workflow: Workflow, given: Mapping[str, Any]) -> Dict[str, A
     declared = {argument.name: argument for argument in workflow.arguments}
     for name in given:
         if name not in declared:
-            close = difflib.get_close_matches(name, list(declared), n=1)
+            close = closest(name, declared)
             known = ", ".join(sorted(declared)) or "none"
-            hint = f" Did you mean `{close[0]}`?" if close else f" Known arguments: {known}."
+            hint = f" Did you mean `{close}`?" if close else f" Known arguments: {known}."
             raise UsageError(f"unknown argument `{name}`.{hint}")
     values: Dict[str, Any] = {}
     for name, argument in declared.items():
