@@ -19,11 +19,12 @@ string hashing, tuple building or float comparisons on the hot path.
 """
 from __future__ import annotations
 
-import heapq
 import queue
 import threading
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Protocol, Tuple
+
+from wfc.analysis.schedule import ReadyQueue
 
 DEFAULT_WORKERS = 256  # threads mostly wait on subprocesses; this bounds an unbounded workflow
 CANCEL = object()
@@ -141,11 +142,9 @@ class Scheduler:
         self.dependents = [tuple(position[d] for d in nodes[s].dependents) for s in self.ids]
         self.waiting = [len(nodes[s].dependencies) for s in self.ids]
         self.resources = [tuple(nodes[s].resources.items()) for s in self.ids]
-        self.by_rank = sorted(range(len(self.ids)), key=lambda i: (-nodes[self.ids[i]].priority, self.ids[i]))
-        self.rank = [0] * len(self.ids)
-        for rank, index in enumerate(self.by_rank):
-            self.rank[index] = rank
-        self.ready: List[int] = []  # ranks
+        self.position = position
+        # the plan's own policy object, so the estimate and the run start steps in the same order
+        self.queue = ReadyQueue({s: nodes[s].priority for s in self.ids}, {s: nodes[s].resources for s in self.ids})
         self.started = [False] * len(self.ids)
         self.running = 0
         self.failed = self.cancelled = self.stopping = False
@@ -236,7 +235,7 @@ class Scheduler:
                 index = pending.pop()
                 outcome = None if self.stopping else hooks.immediate(ids[index])
                 if outcome is None:
-                    heapq.heappush(self.ready, self.rank[index])
+                    self.queue.push(ids[index])
                 else:
                     self.started[index] = True
                     finished.append((index, outcome))
@@ -254,25 +253,11 @@ class Scheduler:
 
     def _launch(self) -> List[int]:
         """Start ready steps in priority order while they fit; returns them in start order."""
-        if self.stopping or not self.ready:
+        if self.stopping or not len(self.queue):
             return []
-        launched: List[int] = []
-        passed_over: List[int] = []
-        ready, limit, free = self.ready, self.limit, self.free
-        while ready and self.running < limit:
-            rank = heapq.heappop(ready)
-            index = self.by_rank[rank]
-            held = self.resources[index]
-            if held:
-                if not all(free.get(name, 0) >= units for name, units in held):
-                    passed_over.append(rank)
-                    continue
-                for name, units in held:
-                    free[name] -= units
-            self.running += 1
+        launched = [self.position[step_id] for step_id in self.queue.take(self.limit - self.running, self.free)]
+        self.running += len(launched)
+        for index in launched:
             self.started[index] = True
             self.hooks.started(self.ids[index])
-            launched.append(index)
-        for rank in passed_over:
-            heapq.heappush(ready, rank)
         return launched
