@@ -1,7 +1,6 @@
 """How diagnostics name things: values found, places in a workflow, paths as users write them."""
 from __future__ import annotations
 
-import difflib
 from typing import Any, Iterable, Optional, Tuple
 
 
@@ -43,5 +42,7 @@ def dotted(path: Tuple[Any, ...]) -> str:
 
 def closest(name: Any, candidates: Iterable[Any]) -> Optional[str]:
     """The candidate a typo most likely meant, or None: every "did you mean" uses this one rule."""
+    import difflib  # only on a mistake: `wfc` start-up stays free of it
+
     close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
     return close[0] if close else None
