@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from wfc.durations import parse_duration
 from wfc.templating import TemplateProblem, check_expression, check_template
 from wfc.wording import closest, where
 
@@ -87,6 +88,8 @@ def check_name(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
 
 def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
     for arg_name, spec in arguments.items():
+        if isinstance(spec, dict):
+            yield from check_argument_numbers(arg_name, spec)
         if not isinstance(spec, dict) or spec.get("default") is None:
             continue
         default, enum = spec["default"], spec.get("enum")
@@ -100,6 +103,32 @@ def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
             article = "an" if str(spec.get("type", "string"))[:1] in "aeiou" else "a"
             yield Finding("WFC053", f"the default {default!r} of argument '{arg_name}' is not {article} {spec.get('type', 'string')}",
                           "change the default or the argument's `type`", ("arguments", arg_name, "default"))
+
+
+def check_argument_numbers(arg_name: str, spec: Mapping[str, Any]) -> Iterator[Finding]:
+    """Plans are JSON, read by other tools too: a default or choice must be a number JSON can carry."""
+    enum = spec.get("enum")
+    values = [(("default",), spec.get("default"))] + [(("enum", i), v) for i, v in enumerate(enum if isinstance(enum, list) else [])]
+    for suffix, value in values:
+        if not representable(value):
+            yield Finding("WFC054", f"the number {shown_number(value)} in argument '{arg_name}' cannot be represented: numbers must "
+                          "be finite and between -2**63 and 2**63 - 1", "write a smaller number, or quote it to make it a string",
+                          ("arguments", arg_name) + suffix)
+
+
+def shown_number(value: Any) -> str:
+    """A number as a message shows it: a 300-digit integer would drown the message."""
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:12]}... ({len(text.lstrip('-'))} digits)"
+
+
+def representable(value: Any) -> bool:
+    """Whether a number survives JSON: finite, and an integer small enough for 64 bits."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -INT64 <= value < INT64
+    return True
 
 
 def check_kind(step_id: str, step: Mapping[str, Any]) -> Iterator[Finding]:
@@ -127,15 +156,39 @@ def check_kind(step_id: str, step: Mapping[str, Any]) -> Iterator[Finding]:
                       "give the compensation one action", ("steps", step_id, "compensate"), at_key=True)
 
 
+MAX_DURATION = 10**10  # seconds, about 317 years: past it, sums of estimates lose meaning and overflow
+INT64 = 2**63  # what JSON readers in other languages (and orjson) take
+
+
 def check_finite_durations(base: Tuple[Any, ...], holder: Mapping[str, Any]) -> Iterator[Finding]:
-    """The schema accepts any number >= 0, and YAML can spell infinity (`.inf`) and not-a-number."""
+    """The schema accepts any number >= 0, and YAML can spell infinity (`.inf`), not-a-number and
+    numbers too large for a float."""
     retry = mapping(holder.get("retry"))
     candidates = [((key,), holder.get(key)) for key in ("estimate", "cached_estimate", "timeout", "ttl")]
     candidates += [(("retry", key), retry.get(key)) for key in ("backoff", "max_backoff")]
+    factor = retry.get("factor")
+    if isinstance(factor, float) and not math.isfinite(factor):
+        yield Finding("WFC020", f"{where(base + ('retry', 'factor'))}: the backoff factor must be a finite number, found {factor}",
+                      "write a factor like 2 (each retry waits twice as long as the one before)", base + ("retry", "factor"))
     for suffix, value in candidates:
-        if isinstance(value, float) and not math.isfinite(value):
-            yield Finding("WFC020", f"{where(base + suffix)}: a number ({value}) is not a duration",
+        problem = duration_problem(value)
+        if problem:
+            yield Finding("WFC020", f"{where(base + suffix)}: {problem}",
                           "write a finite duration like 90s, 5m, 1h30m or 250ms (a bare number is seconds)", base + suffix)
+
+
+def duration_problem(value: Any) -> str:
+    """Why a number or duration string cannot be used, or an empty string. Shapes the schema
+    rejects (negative, not a duration) are left to it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"a number ({value}) is not a duration"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > MAX_DURATION:
+        return f"{shown_number(value)} seconds is longer than the longest duration wfc accepts ({MAX_DURATION:,} s, about 317 years)"
+    if isinstance(value, str):
+        seconds = parse_duration(value)
+        if seconds is not None and not seconds <= MAX_DURATION:
+            return f"'{value}' is longer than the longest duration wfc accepts ({MAX_DURATION:,} s, about 317 years)"
+    return ""
 
 
 def check_needs(steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
