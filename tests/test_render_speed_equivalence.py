@@ -1,16 +1,18 @@
 """The fast paths of the renderers print exactly what the straightforward code printed.
 
-`indented_json` stands in for `json.dumps(indent=2)`, `canonical` for a sorted JSON round trip,
-and `inert`/`command_text` skip their regexes when the text cannot match: each is checked
-against the plain definition on generated data and on every shipped and golden workflow.
+`indented_json` (orjson) stands in for `json.dumps(indent=2)`, the module embeds the plan file's
+text instead of a dict literal, and `inert`/`command_text` skip their regexes when the text cannot
+match: each is checked against the plain definition on generated data and on every shipped and
+golden workflow.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict, List
 
 import pytest
 from hypothesis import given, settings
@@ -22,7 +24,7 @@ from wfc.plan import Plan
 from wfc.render import command_doc
 from wfc.render.environment import render
 from wfc.render.header import header_text
-from wfc.render.module import canonical, module_file_name, render_module
+from wfc.render.module import module_file_name, render_module
 from wfc.render.plan_json import indented_json, plan_to_dict, plan_to_json
 from wfc.validate import load_workflow
 
@@ -47,54 +49,52 @@ def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- indented_json -----------------------------------------------------------------------------
 
+_plain_floats = st.floats(min_value=1e-4, max_value=1e15) | st.floats(min_value=-1e15, max_value=-1e-4) | st.just(0.0)
+_plain_json = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | _plain_floats | _text,
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
+                           max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_plain_json)
+def test_indented_json_is_json_dumps_with_indent_2_where_numbers_need_no_exponent(value: Any) -> None:
+    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
 
 @settings(max_examples=300, deadline=None)
 @given(_json)
-def test_indented_json_is_json_dumps_with_indent_2(value: Any) -> None:
+def test_indented_json_reads_back_as_the_same_data(value: Any) -> None:
+    assert json.loads(indented_json(value)) == value
+
+
+def test_indented_json_writes_exponents_without_a_plus_sign() -> None:
+    assert indented_json([1e16, 1e-7, 1.5e300]) == "[\n  1e16,\n  1e-7,\n  1.5e300\n]"
+
+
+def test_what_orjson_refuses_takes_json_dumps_and_its_errors() -> None:
+    value = {"big": 2**70, "k": ()}
     assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
-
-
-def test_indented_json_handles_what_json_handles_beyond_plain_data() -> None:
-    value = {1: (2, [3.5]), 1.5: {}, True: [], None: "x", "k": (), "\x00": ["\x00", {"\x00": [1]}]}
-    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
-    assert indented_json([math.nan, -math.inf]) == '[\n  NaN,\n  -Infinity\n]'
-
-
-def test_indented_json_refuses_nan_when_told_to_like_json() -> None:
-    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
-        indented_json({"a": [math.inf]}, allow_nan=False)
     with pytest.raises(TypeError, match="Object of type set is not JSON serializable"):
-        indented_json({"a": {1}})
+        indented_json({"a": {1}, "b": 2**70})
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
-def test_plan_json_is_the_indented_standard_encoding(path: Path) -> None:
+def test_plan_json_is_the_indented_encoding_of_its_own_data(path: Path) -> None:
     plan = plan_of(path)
     assert plan_to_json(plan) == json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n"
 
 
-# -- canonical ---------------------------------------------------------------------------------
-
-
-@settings(max_examples=300, deadline=None)
-@given(_json)
-def test_canonical_is_the_sorted_json_round_trip(value: Any) -> None:
-    assert repr(canonical(value)) == repr(json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False)))
-
-
-def test_canonical_turns_tuples_into_lists_as_the_round_trip_did() -> None:
-    assert canonical({"b": (1, (2,)), "a": [{"d": 1, "c": (3,)}]}) == {"a": [{"c": [3], "d": 1}], "b": [1, [2]]}
-    assert list(canonical({"b": 1, "a": 2})) == ["a", "b"]
+# -- module ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
-def test_module_is_what_the_round_trip_gave(path: Path) -> None:
+def test_module_embeds_the_plan_file_text_and_reads_back_its_data(path: Path) -> None:
     plan = plan_of(path)
-    workflow = plan.workflow
-    docstring = f"{workflow.title}\n\n{workflow.description}\n\nRun it: python {module_file_name(workflow)} --help\n"
-    sorted_plan = json.loads(json.dumps(plan_to_dict(plan), sort_keys=True, ensure_ascii=False))
-    expected = render("module.py.j2", header=header_text(workflow), docstring=docstring, plan=sorted_plan)
-    assert render_module(plan) == expected
+    text = render_module(plan)
+    assert plan_to_json(plan).replace("'", "\\u0027") in text
+    namespace: Dict[str, Any] = {}
+    exec(compile(text, module_file_name(plan.workflow), "exec"), namespace)
+    assert namespace["PLAN"] == plan_to_dict(plan)
 
 
 # -- command doc -------------------------------------------------------------------------------
@@ -127,3 +127,22 @@ def test_view_keys_read_as_attributes_in_jinja_and_dict_methods_stay_methods() -
     assert view == {"title": "T", "kind": "agent"} and callable(command_doc.View(items=1).items)
     with pytest.raises(AttributeError, match="missing"):
         getattr(view, "missing")
+
+
+_MODULE_FRAGMENTS = ["'''", "'", '"""', "\\", "\\'''", "\u2028", "\x85", "\x00", "\r\n", "\ufeff", "\\u0027", "#", "\n"]
+_hostile = st.lists(st.sampled_from(_MODULE_FRAGMENTS) | st.text(max_size=8), min_size=1, max_size=5).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(strings=st.lists(_hostile, min_size=4, max_size=4))
+def test_module_reads_back_any_title_prompt_or_command(strings: List[str]) -> None:
+    base = plan_of(ROOT / "workflows/review-all.yaml").workflow
+    title, description, prompt, command = strings
+    steps = tuple(dataclasses.replace(step, title=title or "t", prompt=prompt if step.kind == "agent" else None,
+                                      run=command if step.kind == "shell" else None, description=description)
+                  for step in base.steps)
+    plan = analyze(dataclasses.replace(base, title=title, description=description, steps=steps))
+    namespace: Dict[str, Any] = {}
+    exec(compile(render_module(plan), "module.py", "exec"), namespace)
+    assert namespace["PLAN"] == plan_to_dict(plan)
+    assert namespace["__doc__"] == f"{title}\n\n{description}\n\nRun it: python review_all.py --help\n"

@@ -6,8 +6,10 @@ the runtime reads back, so a generated module never needs the YAML file.
 """
 from __future__ import annotations
 
+from collections import abc
 from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
 DEFAULT_ESTIMATE = 60.0
@@ -182,26 +184,35 @@ _NESTED = {"retry": Retry, "compensate": Action, "on_failure": OnFailure, "docs"
 _SEQUENCES = {"steps": Step, "arguments": Argument, "context": ContextEntry}
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def to_dict(value: Any) -> Any:
     """Plain JSON data: dataclasses as dicts (positions dropped), tuples as lists, dict keys sorted."""
     kind = type(value)
-    if kind in _SCALARS:  # most values: answered before any slower test
+    if kind in _SCALARS:  # tested most common first: this runs for every value of every step
         return value
+    if kind is tuple or kind is list:
+        return [item if type(item) in _SCALARS else to_dict(item) for item in value] if value else []
+    if kind is dict:
+        return {str(key): to_dict(value[key]) for key in sorted(value)} if value else {}
     if hasattr(kind, "__dataclass_fields__"):
-        return {name: to_dict(getattr(value, name)) for name in _field_names(kind)}
+        names, values_of = field_layout(kind)
+        return {name: item if type(item) in _SCALARS else to_dict(item) for name, item in zip(names, values_of(value))}
     if isinstance(value, (tuple, list)):
         return [to_dict(item) for item in value]
-    if isinstance(value, Mapping):
+    if isinstance(value, abc.Mapping):
         return {str(key): to_dict(value[key]) for key in sorted(value)}
     return value
 
 
 @lru_cache(maxsize=None)
-def _field_names(cls: type) -> Tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.name != "positions")
+def field_layout(cls: type) -> Tuple[Tuple[str, ...], Any]:
+    """A dataclass's field names and one C-level getter for all their values: 30 fields of
+    10,000 steps are read by one call per step instead of one `getattr` per field."""
+    names = tuple(f.name for f in fields(cls) if f.name != "positions")
+    getter = attrgetter(*names)
+    return names, (getter if len(names) > 1 else lambda value: (getter(value),))
 
 
 def _from_plain(cls: type, data: Mapping[str, Any]) -> Any:
