@@ -244,3 +244,50 @@ def test_argument_names_reach_the_doc_escaped() -> None:
     assert "| a\\|b\\`c \\# d | everything after the command | string |  | x |" in text
     assert "- a\\|b\\`c \\# d: $ARGUMENTS" in text
     assert frontmatter(text)["argument-hint"] == "[a|b`c\n# d]"
+
+
+# -- fast paths print what the plain definitions print -----------------------------------------
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+_pieces = st.lists(st.sampled_from(["a", "é", " ", "\n\t", "`", "``", "\\", "*", "_", "{", "[", "<", "(", "#", "+",
+                                    "-", ".", "!", "|", "~", "$1", "😀", "\u2028"]), max_size=10).map("".join)
+
+
+def plain_code(text: str) -> str:
+    """`inline_code` as first written, with no fast path."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_pieces, st.sampled_from(["", "sh", "json"]))
+def test_escaping_filters_match_their_plain_definitions(text: str, language: str) -> None:
+    from wfc.render.environment import code_fence, inline_code, markdown_text
+
+    assert markdown_text(text) == _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    assert inline_code(text) == plain_code(text)
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    assert code_fence(text, language) == f"{fence}{language}\n{text}\n{fence}"
+
+
+@pytest.mark.parametrize("progress", ["todowrite", "tasks"])
+@settings(max_examples=60, deadline=None)
+@given(titles=st.lists(_pieces, max_size=4))
+def test_task_calls_are_the_indented_json_encoding(progress: str, titles: List[str]) -> None:
+    import json
+
+    from wfc.render.command_doc import TaskRow, task_calls
+
+    plan = analyze(dataclasses.replace(golden_workflow("long-pipeline"), progress=progress))
+    rows = [TaskRow(f"s{index}", title, title[::-1], "pending") for index, title in enumerate(titles)]
+    if progress == "todowrite":
+        expected: Any = {"todos": [{"content": r.content, "activeForm": r.active_form, "status": r.status}
+                                   for r in rows]}
+    else:
+        expected = [{"subject": r.content, "activeForm": r.active_form, "description": f"wfc step {r.step}"}
+                    for r in rows]
+    assert task_calls(plan, rows) == json.dumps(expected, indent=2, ensure_ascii=False)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from json.encoder import encode_basestring as _json_string
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from wfc.durations import format_duration
 from wfc.model import Command, Step, Workflow
@@ -28,7 +29,6 @@ from wfc.plan import Plan
 from wfc.render.environment import render
 from wfc.render.graph_export import render_mermaid
 from wfc.render.header import header_text
-from wfc.render.plan_json import indented_json
 
 TEMPLATE = "command.md.j2"
 PROGRESS_TOOLS = {"todowrite": ("TodoWrite",), "tasks": ("TaskCreate", "TaskUpdate")}
@@ -229,24 +229,49 @@ def argument_rows(workflow: Workflow) -> List[Dict[str, Any]]:
 # -- tasks, waves and steps --------------------------------------------------------------------
 
 
-def task_rows(plan: Plan) -> List[Dict[str, str]]:
+class TaskRow(NamedTuple):
+    """One row of the task list. A named tuple, like `StepView`, because the template reads its
+    fields once per step: attribute lookups on it cost Jinja no failed getattr."""
+
+    step: str
+    content: str
+    active_form: str
+    status: str
+
+
+def task_rows(plan: Plan) -> List[TaskRow]:
     workflow = plan.workflow
-    return [View(step=task.step,
-                 content=command_text(task.content, workflow, workflow.step(task.step)),
-                 active_form=command_text(task.active_form, workflow, workflow.step(task.step)),
-                 status=task.status) for task in plan.tasks]
+    rows = []
+    for task in plan.tasks:
+        step = workflow.step(task.step)
+        rows.append(TaskRow(task.step, command_text(task.content, workflow, step),
+                            command_text(task.active_form, workflow, step), task.status))
+    return rows
 
 
-def task_calls(plan: Plan, rows: Optional[List[Dict[str, str]]] = None) -> str:
-    """The exact payload for the progress tool: one TodoWrite list, or one TaskCreate per task."""
+def task_calls(plan: Plan, rows: Optional[List[TaskRow]] = None) -> str:
+    """The exact payload for the progress tool: one TodoWrite list, or one TaskCreate per task.
+    The same text as `json.dumps(..., indent=2, ensure_ascii=False)`, written row by row because
+    the list has one fixed shape and the generic indenting encoder is Python code per value."""
     rows = task_rows(plan) if rows is None else rows
     if plan.workflow.progress == "todowrite":
-        items: List[Dict[str, str]] = [
-            {"content": row["content"], "activeForm": row["active_form"], "status": row["status"]} for row in rows]
-        return indented_json({"todos": items})
-    items = [{"subject": row["content"], "activeForm": row["active_form"],
-              "description": f"wfc step {row['step']}"} for row in rows]
-    return indented_json(items)
+        items = [(("content", row.content), ("activeForm", row.active_form), ("status", row.status))
+                 for row in rows]
+        return "{\n  \"todos\": " + _json_objects(items, "  ") + "\n}" if items else '{\n  "todos": []\n}'
+    items = [(("subject", row.content), ("activeForm", row.active_form), ("description", f"wfc step {row.step}"))
+             for row in rows]
+    return _json_objects(items, "")
+
+
+def _json_objects(items: Sequence[Sequence[Tuple[str, str]]], indent: str) -> str:
+    """A JSON list of flat string objects, indented by 2 from `indent`, as `json.dumps` lays it out."""
+    if not items:
+        return "[]"
+    quote = _json_string
+    inner, field = indent + "  ", ",\n" + indent + "    "
+    objects = [inner + "{\n" + indent + "    " + field.join(quote(key) + ": " + quote(value) for key, value in item)
+               + "\n" + inner + "}" for item in items]
+    return "[\n" + ",\n".join(objects) + "\n" + indent + "]"
 
 
 def producers(workflow: Workflow) -> Dict[str, str]:
@@ -288,21 +313,21 @@ def first_launch(plan: Plan, wave: Sequence[str]) -> List[str]:
     return chosen
 
 
-def wave_views(plan: Plan, rows: Optional[List[Dict[str, str]]] = None) -> List[Dict[str, Any]]:
+def wave_views(plan: Plan, rows: Optional[List[TaskRow]] = None) -> List[Dict[str, Any]]:
     workflow = plan.workflow
-    task_titles = {row["step"]: row for row in (task_rows(plan) if rows is None else rows)}
-    made_by = producers(workflow)
+    tasks = {row.step: row for row in (task_rows(plan) if rows is None else rows)}
+    made = _StepFacts(plan)
     views = []
     for index, wave in enumerate(plan.waves):
-        steps = [step_view(plan, workflow.step(step), task_titles[step], made_by) for step in wave]
+        steps = [step_view(plan, workflow.step(step), tasks[step], made) for step in wave]
         first = first_launch(plan, wave)
         starting = set(first)
         views.append(View({
             "number": index + 1,
             "level": plan.planned(wave[0]).level + 1,
             "steps": steps,
-            "agents": [view for view in steps if view["kind"] == "agent"],
-            "others": [view for view in steps if view["kind"] != "agent"],
+            "agents": [view for view in steps if view.kind == "agent"],
+            "others": [view for view in steps if view.kind != "agent"],
             "resource_notes": resource_notes(plan, wave),
             "first": first,
             "queued": [step for step in wave if step not in starting],
@@ -310,28 +335,77 @@ def wave_views(plan: Plan, rows: Optional[List[Dict[str, str]]] = None) -> List[
     return views
 
 
-def step_view(plan: Plan, step: Step, task: Mapping[str, str], made_by: Mapping[str, str]) -> Dict[str, Any]:
-    workflow = plan.workflow
+class StepView(NamedTuple):
+    """What the template shows of one step, user text already made inert. A named tuple: built
+    once per step and read field by field, it costs the least to make and to look up, and a tuple
+    of strings adds nothing for the garbage collector to trace."""
+
+    id: str
+    kind: str
+    title: str
+    active_form: str
+    description: str
+    agent: str
+    model: str
+    tools: Tuple[str, ...]
+    max_turns: Optional[int]
+    text: str
+    template_logic: bool
+    rewritten: bool
+    call: str
+    cwd: str
+    env: Tuple[Tuple[str, str], ...]
+    reads: Tuple[Tuple[str, str], ...]  # (context name, producing step or "")
+    writes: Tuple[str, ...]
+    waits_for: Tuple[str, ...]
+    resources: Tuple[Tuple[str, int], ...]
+    when: str
+    continue_on_error: bool
+    estimate: str
+    critical: bool
+    timeout: str
+    retry: str
+
+
+class _StepFacts:
+    """What every step view asks of the whole plan, and the strings that repeat from step to step
+    (agent names, durations), worked out once per document instead of once per step."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.made_by = producers(plan.workflow)
+        self.durations: Dict[float, str] = {}
+        self.inert: Dict[str, str] = {}
+
+    def duration(self, seconds: float) -> str:
+        text = self.durations.get(seconds)
+        if text is None:
+            text = self.durations[seconds] = format_duration(seconds)
+        return text
+
+    def inert_name(self, name: str) -> str:
+        text = self.inert.get(name)
+        if text is None:
+            text = self.inert[name] = inert(name)
+        return text
+
+
+def step_view(plan: Plan, step: Step, task: TaskRow, made: _StepFacts) -> StepView:
     planned = plan.planned(step.id)
     body = step.prompt if step.kind == "agent" else command_line(step.run) if step.kind == "shell" else ""
-    text = command_text(body or "", workflow, step)
-    return View({
-        "id": step.id, "kind": step.kind, "title": task["content"], "active_form": task["active_form"],
-        "description": inert(step.description), "agent": inert(step.agent or "general-purpose"),
-        "model": inert(step.model or ""), "tools": [inert(tool) for tool in step.tools],
-        "max_turns": step.max_turns, "text": text, "template_logic": has_template_logic(text),
-        "rewritten": has_claude_placeholder(body),
-        "call": inert(step.call or ""), "cwd": inert(step.cwd or ""),
-        "env": [(inert(key), inert(value)) for key, value in sorted(step.env.items())],
-        "reads": [{"name": inert(name), "producer": made_by.get(name, "")} for name in step.inputs],
-        "writes": [inert(name) for name in step.outputs],
-        "waits_for": list(planned.dependencies),
-        "resources": [(inert(name), units) for name, units in sorted(step.resources.items())],
-        "when": inert(step.when or ""), "continue_on_error": step.continue_on_error,
-        "estimate": format_duration(planned.estimate), "critical": planned.critical,
-        "timeout": format_duration(step.timeout) if step.timeout else "",
-        "retry": retry_text(step), "compensated": step.compensate is not None,
-    })
+    text = command_text(body or "", plan.workflow, step)
+    name = made.inert_name
+    return StepView(
+        step.id, step.kind, task.content, task.active_form, inert(step.description) if step.description else "",
+        name(step.agent or "general-purpose"), name(step.model or ""), tuple(map(name, step.tools)),
+        step.max_turns, text, has_template_logic(text), has_claude_placeholder(body),
+        name(step.call or ""), inert(step.cwd) if step.cwd else "",
+        tuple((name(key), inert(value)) for key, value in sorted(step.env.items())) if step.env else (),
+        tuple((name(entry), made.made_by.get(entry, "")) for entry in step.inputs),
+        tuple(map(name, step.outputs)), planned.dependencies,
+        tuple((name(key), units) for key, units in sorted(step.resources.items())) if step.resources else (),
+        inert(step.when) if step.when else "", step.continue_on_error, made.duration(planned.estimate),
+        planned.critical, made.duration(step.timeout) if step.timeout else "", retry_text(step),
+    )
 
 
 def retry_text(step: Step) -> str:

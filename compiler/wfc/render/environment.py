@@ -15,6 +15,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+_MARKDOWN_ESCAPES = {ord(char): "\\" + char for char in "\\`*_{}[]<>()#+-.!|~"}
+_BACKTICKS = re.compile(r"`+")
 # Characters JSON leaves raw but YAML reads as line breaks (U+0085, U+2028, U+2029) or refuses as
 # non-printable (DEL, C1 controls, the BOM, U+FFFE/U+FFFF): written as \u escapes in YAML scalars.
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
@@ -30,9 +32,12 @@ def json_literal(value: Any) -> str:
 
 
 def markdown_text(value: Any) -> str:
-    """Inline markdown that shows the text literally, on one line."""
+    """Inline markdown that shows the text literally, on one line. Called a few times per step of
+    the command doc, so text without a special character skips the rewrite, and the rewrite is a
+    translate table (what `_MARKDOWN_SPECIAL.sub(r"\\\1", ...)` does, without a call back into
+    Python per match)."""
     text = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return text.translate(_MARKDOWN_ESCAPES) if _MARKDOWN_SPECIAL.search(text) else text
 
 
 def yaml_scalar(value: Any) -> str:
@@ -47,7 +52,9 @@ def inline_code(value: Any) -> str:
     text = " ".join(str(value).split())
     if not text:
         return ""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    if "`" not in text:  # most names: the one-backtick span, without scanning for runs
+        return f"`{text}`"
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
@@ -56,7 +63,9 @@ def inline_code(value: Any) -> str:
 def code_fence(value: Any, language: str = "") -> str:
     """A fenced block longer than any backtick run inside, so the content cannot close it."""
     text = str(value)
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    if "`" not in text:  # most prompts: the shortest fence, without scanning for runs
+        return f"```{language}\n{text}\n```"
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{language}\n{text}\n{fence}"
 
