@@ -291,3 +291,22 @@ def test_task_calls_are_the_indented_json_encoding(progress: str, titles: List[s
         expected = [{"subject": r.content, "activeForm": r.active_form, "description": f"wfc step {r.step}"}
                     for r in rows]
     assert task_calls(plan, rows) == json.dumps(expected, indent=2, ensure_ascii=False)
+
+
+def test_templates_unpack_the_view_tuples_in_field_order() -> None:
+    """The wave and task loops unpack `StepView` and `TaskRow` by position: a field added to one
+    side only must fail here, not shift every later field in the doc."""
+    from jinja2 import nodes
+
+    from wfc.render.command_doc import StepView, TaskRow
+    from wfc.render.environment import environment
+
+    env = environment()
+    loops = {}
+    for name in ("command_waves.md.j2", "command_progress.md.j2"):
+        tree = env.parse(env.loader.get_source(env, name)[0])
+        for loop in tree.find_all(nodes.For):
+            if isinstance(loop.target, nodes.Tuple) and isinstance(loop.iter, nodes.Getattr):
+                loops[loop.iter.attr] = tuple(item.name for item in loop.target.items)
+    assert loops["steps"] == StepView._fields
+    assert loops["tasks"] == TaskRow._fields

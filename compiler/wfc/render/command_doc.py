@@ -77,10 +77,15 @@ def inert(text: str) -> str:
 
 def placeholders(workflow: Workflow) -> Dict[str, str]:
     """Argument name -> what Claude Code replaces with the value the user typed."""
-    if _last_placeholders[0] is workflow:  # asked once per template of every step
-        return dict(_last_placeholders[1])
-    _last_placeholders[0], _last_placeholders[1] = workflow, _placeholders(workflow)
-    return dict(_last_placeholders[1])
+    return dict(_shared_placeholders(workflow))
+
+
+def _shared_placeholders(workflow: Workflow) -> Dict[str, str]:
+    """`placeholders`, remembered for the last workflow asked about (it is asked once per template
+    of every step) and not copied: callers here only read it."""
+    if _last_placeholders[0] is not workflow:
+        _last_placeholders[0], _last_placeholders[1] = workflow, _placeholders(workflow)
+    return _last_placeholders[1]
 
 
 _last_placeholders: List[Any] = [None, {}]
@@ -99,7 +104,7 @@ def command_text(text: str, workflow: Workflow, step: Optional[Step] = None) -> 
     (conditions, filters) is left as written, and `has_template_logic` tells the doc to say so."""
     if "{" not in text:  # no lookup to rewrite
         return inert(text)
-    arguments = placeholders(workflow)
+    arguments = _shared_placeholders(workflow)
     values = {"id": step.id, "title": step.title, "attempt": "1"} if step else {}
 
     def replace(match: "re.Match[str]") -> str:
@@ -252,26 +257,20 @@ def task_rows(plan: Plan) -> List[TaskRow]:
 def task_calls(plan: Plan, rows: Optional[List[TaskRow]] = None) -> str:
     """The exact payload for the progress tool: one TodoWrite list, or one TaskCreate per task.
     The same text as `json.dumps(..., indent=2, ensure_ascii=False)`, written row by row because
-    the list has one fixed shape and the generic indenting encoder is Python code per value."""
+    the payload has one fixed shape and the indenting encoder runs Python code per value."""
     rows = task_rows(plan) if rows is None else rows
-    if plan.workflow.progress == "todowrite":
-        items = [(("content", row.content), ("activeForm", row.active_form), ("status", row.status))
-                 for row in rows]
-        return "{\n  \"todos\": " + _json_objects(items, "  ") + "\n}" if items else '{\n  "todos": []\n}'
-    items = [(("subject", row.content), ("activeForm", row.active_form), ("description", f"wfc step {row.step}"))
-             for row in rows]
-    return _json_objects(items, "")
-
-
-def _json_objects(items: Sequence[Sequence[Tuple[str, str]]], indent: str) -> str:
-    """A JSON list of flat string objects, indented by 2 from `indent`, as `json.dumps` lays it out."""
-    if not items:
-        return "[]"
     quote = _json_string
-    inner, field = indent + "  ", ",\n" + indent + "    "
-    objects = [inner + "{\n" + indent + "    " + field.join(quote(key) + ": " + quote(value) for key, value in item)
-               + "\n" + inner + "}" for item in items]
-    return "[\n" + ",\n".join(objects) + "\n" + indent + "]"
+    if plan.workflow.progress == "todowrite":
+        if not rows:
+            return '{\n  "todos": []\n}'
+        todos = [f'    {{\n      "content": {quote(row.content)},\n      "activeForm": {quote(row.active_form)},\n'
+                 f'      "status": {quote(row.status)}\n    }}' for row in rows]
+        return '{\n  "todos": [\n' + ",\n".join(todos) + "\n  ]\n}"
+    if not rows:
+        return "[]"
+    calls = [f'  {{\n    "subject": {quote(row.content)},\n    "activeForm": {quote(row.active_form)},\n'
+             f'    "description": {quote("wfc step " + row.step)}\n  }}' for row in rows]
+    return "[\n" + ",\n".join(calls) + "\n]"
 
 
 def producers(workflow: Workflow) -> Dict[str, str]:
@@ -306,7 +305,7 @@ def first_launch(plan: Plan, wave: Sequence[str]) -> List[str]:
     chosen = []
     for step_id in wave:
         wanted = workflow.step(step_id).resources
-        if all(used.get(name, 0) + units <= workflow.resources.get(name, units) for name, units in wanted.items()):
+        if not wanted or all(used.get(name, 0) + units <= workflow.resources.get(name, units) for name, units in wanted.items()):
             chosen.append(step_id)
             for name, units in wanted.items():
                 used[name] = used.get(name, 0) + units
@@ -326,6 +325,7 @@ def wave_views(plan: Plan, rows: Optional[List[TaskRow]] = None) -> List[Dict[st
             "number": index + 1,
             "level": plan.planned(wave[0]).level + 1,
             "steps": steps,
+            "titles": [view.title for view in steps],
             "agents": [view for view in steps if view.kind == "agent"],
             "others": [view for view in steps if view.kind != "agent"],
             "resource_notes": resource_notes(plan, wave),
@@ -373,6 +373,7 @@ class _StepFacts:
 
     def __init__(self, plan: Plan) -> None:
         self.made_by = producers(plan.workflow)
+        self.planned = {planned.id: planned for planned in plan.steps}
         self.durations: Dict[float, str] = {}
         self.inert: Dict[str, str] = {}
 
@@ -390,22 +391,23 @@ class _StepFacts:
 
 
 def step_view(plan: Plan, step: Step, task: TaskRow, made: _StepFacts) -> StepView:
-    planned = plan.planned(step.id)
+    planned = made.planned[step.id]
     body = step.prompt if step.kind == "agent" else command_line(step.run) if step.kind == "shell" else ""
     text = command_text(body or "", plan.workflow, step)
     name = made.inert_name
-    return StepView(
+    return StepView._make((
         step.id, step.kind, task.content, task.active_form, inert(step.description) if step.description else "",
-        name(step.agent or "general-purpose"), name(step.model or ""), tuple(map(name, step.tools)),
-        step.max_turns, text, has_template_logic(text), has_claude_placeholder(body),
-        name(step.call or ""), inert(step.cwd) if step.cwd else "",
+        name(step.agent or "general-purpose"), name(step.model) if step.model else "",
+        tuple(map(name, step.tools)) if step.tools else (), step.max_turns, text, has_template_logic(text),
+        has_claude_placeholder(body), name(step.call) if step.call else "", inert(step.cwd) if step.cwd else "",
         tuple((name(key), inert(value)) for key, value in sorted(step.env.items())) if step.env else (),
-        tuple((name(entry), made.made_by.get(entry, "")) for entry in step.inputs),
-        tuple(map(name, step.outputs)), planned.dependencies,
+        tuple((name(entry), made.made_by.get(entry, "")) for entry in step.inputs) if step.inputs else (),
+        tuple(map(name, step.outputs)) if step.outputs else (), planned.dependencies,
         tuple((name(key), units) for key, units in sorted(step.resources.items())) if step.resources else (),
         inert(step.when) if step.when else "", step.continue_on_error, made.duration(planned.estimate),
-        planned.critical, made.duration(step.timeout) if step.timeout else "", retry_text(step),
-    )
+        planned.critical, made.duration(step.timeout) if step.timeout else "",
+        retry_text(step) if step.retry.attempts > 1 else "",
+    ))
 
 
 def retry_text(step: Step) -> str:
@@ -440,13 +442,12 @@ def compensation_views(plan: Plan) -> List[Dict[str, Any]]:
     """Compensations in the order to run them if every step had completed as scheduled: the
     reverse of completion (latest finish first; ties, latest start first, then step id)."""
     workflow = plan.workflow
-    slots = sorted(plan.schedule, key=lambda slot: (slot.finish, slot.start, slot.step), reverse=True)
+    undone = [slot for slot in plan.schedule if workflow.step(slot.step).compensate is not None]
     views = []
-    for slot in slots:
+    for slot in sorted(undone, key=lambda slot: (slot.finish, slot.start, slot.step), reverse=True):
         step = workflow.step(slot.step)
         action = step.compensate
-        if action is None:
-            continue
+        assert action is not None  # `undone` holds only compensated steps
         body = action.prompt if action.kind == "agent" else command_line(action.run) if action.kind == "shell" else ""
         text = command_text(body or "", workflow, step)
         views.append({"step": step.id, "title": command_text(step.title, workflow, step), "kind": action.kind,

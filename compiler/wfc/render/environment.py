@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -60,6 +60,17 @@ def inline_code(value: Any) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
+def code_list(values: Iterable[Any]) -> str:
+    """Inline code spans joined by commas: one filter call where a template loop would pay for a
+    loop object and a `loop.last` test per item (the command doc writes such a list per step)."""
+    return ", ".join(map(inline_code, values))
+
+
+def markdown_list(values: Iterable[Any]) -> str:
+    """Inline markdown texts joined by commas, as `code_list` does for code spans."""
+    return ", ".join(map(markdown_text, values))
+
+
 def code_fence(value: Any, language: str = "") -> str:
     """A fenced block longer than any backtick run inside, so the content cannot close it."""
     text = str(value)
@@ -82,7 +93,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(py=python_literal, json=json_literal, md=markdown_text, yaml=yaml_scalar, fence=code_fence,
-                       code=inline_code)
+                       code=inline_code, code_list=code_list, md_list=markdown_list)
     return env
 
 
