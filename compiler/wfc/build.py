@@ -7,7 +7,7 @@ this is the one place that decides what it means.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from wfc.durations import parse_duration
 from wfc.load import Document
@@ -19,6 +19,7 @@ from wfc.model import (
     ContextEntry,
     Docs,
     OnFailure,
+    Position,
     Retry,
     Step,
     Workflow,
@@ -48,18 +49,38 @@ def build_workflow(document: Document, name: str) -> Workflow:
         docs=build_docs(data.get("docs") or {}),
         progress=data.get("progress", "todowrite"),
         model=defaults.get("model"),
-        positions=entry_positions(document),
+        positions=EntryPositions(document),
     )
 
 
-def entry_positions(document: Document) -> Dict[Tuple[Any, ...], Any]:
+class EntryPositions(Mapping[Tuple[Any, ...], Position]):
     """Value positions, except that a named entry (a step, a context, an argument) is where its
-    name is written: the line a finding about the whole step should point at."""
-    positions = dict(document.value_positions)
-    for path, position in document.key_positions.items():
-        if len(path) == 2 and path[0] in ("steps", "context", "arguments", "resources"):
-            positions[path] = position
-    return positions
+    name is written: the line a finding about the whole step should point at.
+
+    Computed on first use: a fast-loaded document has no source map until someone asks, and a
+    workflow without warnings never does."""
+
+    def __init__(self, document: Document) -> None:
+        self._document = document
+        self._positions: Optional[Dict[Tuple[Any, ...], Position]] = None
+
+    def _all(self) -> Dict[Tuple[Any, ...], Position]:
+        if self._positions is None:
+            positions = dict(self._document.value_positions)
+            for path, position in self._document.key_positions.items():
+                if len(path) == 2 and path[0] in ("steps", "context", "arguments", "resources"):
+                    positions[path] = position
+            self._positions = positions
+        return self._positions
+
+    def __getitem__(self, path: Tuple[Any, ...]) -> Position:
+        return self._all()[path]
+
+    def __iter__(self) -> Iterator[Tuple[Any, ...]]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Step:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Dict, List, Optional, Tuple
 
 from ruamel.yaml import YAML
@@ -26,6 +27,7 @@ from ruamel.yaml.events import (
 )
 
 from wfc.errors import ERROR, Diagnostic
+from wfc.fastload import fast_data
 from wfc.model import Position
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -47,16 +49,42 @@ _PLAIN_WORD_STARTS = frozenset("abcdeghijklmopqrsuvwxyzABCDEGHIJKLMOPQRSUVWXYZ")
 
 
 @dataclass(frozen=True)
+class SourceMap:
+    """Where every value, and every mapping key, was written."""
+
+    values: Dict[YamlPath, Position] = field(default_factory=dict)
+    keys: Dict[YamlPath, Position] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Document:
-    """A loaded file: plain data, where each node was written, and what went wrong."""
+    """A loaded file: plain data, where each node was written, and what went wrong.
+
+    A document read by the fast path (`wfc.fastload`) has no source map yet: the first question
+    about a position reads the text again with the event loader, which is exact."""
 
     file: str
     text: str
     sha256: str
     data: Any
-    value_positions: Dict[YamlPath, Position] = field(default_factory=dict)
-    key_positions: Dict[YamlPath, Position] = field(default_factory=dict)
     diagnostics: Tuple[Diagnostic, ...] = ()
+    source_map: Optional[SourceMap] = field(default=None, repr=False, compare=False)
+
+    @property
+    def fast(self) -> bool:
+        return self.source_map is None
+
+    @cached_property
+    def positions(self) -> SourceMap:
+        return self.source_map if self.source_map is not None else exact(self).source_map or SourceMap()
+
+    @property
+    def value_positions(self) -> Dict[YamlPath, Position]:
+        return self.positions.values
+
+    @property
+    def key_positions(self) -> Dict[YamlPath, Position]:
+        return self.positions.keys
 
     def position_of(self, path: YamlPath, *, key: bool = False) -> Position:
         """Where `path` was written; the key's position when `key`, else the value's.
@@ -65,13 +93,19 @@ class Document:
         if key and path in self.key_positions:
             return self.key_positions[path]
         probe = tuple(path)
-        while probe and probe not in self.value_positions:
+        values = self.value_positions
+        while probe and probe not in values:
             probe = probe[:-1]
-        return self.value_positions.get(probe, Position(1, 1))
+        return values.get(probe, Position(1, 1))
 
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def exact(document: Document) -> Document:
+    """The document as the event loader reads it: itself when it was read that way."""
+    return document if not document.fast else load_text(document.text, document.file, document.sha256)
 
 
 class LoadError(Exception):
@@ -95,11 +129,16 @@ def load_bytes(raw: bytes, file: str) -> Document:
         return _failed(file, raw[: bad.start].decode("utf-8", "replace"), digest, "WFC003",
                        f"the file is not valid UTF-8: byte 0x{raw[bad.start]:02x} cannot start or continue a character",
                        position, "save the file as UTF-8")
-    return load_text(text.lstrip("\ufeff"), file, digest)
+    return load_text(text.lstrip("\ufeff"), file, digest, fast=True)
 
 
-def load_text(text: str, file: str, sha256: Optional[str] = None) -> Document:
+def load_text(text: str, file: str, sha256: Optional[str] = None, *, fast: bool = False) -> Document:
+    """The document in `text`. With `fast`, the data may come from `wfc.fastload`, and positions
+    are read only when asked for."""
     digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    data = fast_data(text) if fast else None
+    if data is not None:
+        return Document(file, text, digest, data)
     builder = _Builder()
     try:
         for event in YAML(typ="safe").parse(text):
@@ -127,7 +166,7 @@ def load_text(text: str, file: str, sha256: Optional[str] = None) -> Document:
     except (ValueError, RecursionError, OverflowError) as error:  # the C reader's own complaints
         return _failed(file, text, digest, "WFC001", f"invalid YAML: {error}", Position(1, 1),
                        "check the file for control characters or an unusual encoding")
-    return Document(file, text, digest, builder.result, builder.value_positions, builder.key_positions)
+    return Document(file, text, digest, builder.result, source_map=SourceMap(builder.value_positions, builder.key_positions))
 
 
 def _failed(file: str, text: str, digest: str, code: str, message: str, position: Position, hint: str,
@@ -135,7 +174,7 @@ def _failed(file: str, text: str, digest: str, code: str, message: str, position
     lines = text.splitlines()
     source_line = lines[position.line - 1] if 0 < position.line <= len(lines) else ""
     diagnostic = Diagnostic(code, ERROR, message, file, position.line, position.column, hint, path, source_line)
-    return Document(file, text, digest, None, diagnostics=(diagnostic,))
+    return Document(file, text, digest, None, (diagnostic,), SourceMap())
 
 
 def _position_of_offset(raw: bytes, offset: int) -> Position:

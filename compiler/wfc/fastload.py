@@ -1,0 +1,85 @@
+"""A fast path for loading: a Rust YAML reader, taken only where it provably reads what the
+event loader (`wfc.load`) reads.
+
+yaml-rs builds the plain data of a 2 MB workflow in 0.1 s; the event loader, which also records
+where every node was written, takes about 1 s. Positions are only needed when there is something
+to report, so the compiler reads with this first and asks `wfc.load` for the source map later,
+and only if it must. The two readers differ on a few YAML corners (yaml-rs also reads `1_000`,
+`0b101`, `0X1F` and `+0x1F` as numbers, and knows tags and anchors we refuse), so any text that
+holds such a corner, or anything the event loader refuses or reports (non-printable characters,
+several documents, directives, tags, anchors, aliases, merge keys, duplicate or non-string keys,
+integers past 64 bits), is left to the event loader. Nesting deeper than the event loader's
+limit is not looked for here: no workflow the schema accepts nests that deep, and a document with
+any error is read again exactly before it is reported (`wfc.validate`). The guard is deliberately coarse: prose
+like `**bold**` sends a file to the exact loader, which only costs time. A differential test
+(tests/test_fastload.py) holds the two readers to the same data.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Optional
+
+import orjson
+
+try:  # a wheel may be missing on an unusual platform: then every file takes the exact loader
+    import yaml_rs
+except ImportError:  # pragma: no cover - exercised only where yaml-rs is not installed
+    yaml_rs = None
+
+_TOKEN_START = r"(?:^|[\s\[\]{},])"
+_RARE_CHARACTERS = ("!", "&", "*", "<<", "%", "\t", "\x85", "\u2028", "\u2029", "\ufeff", "\n---", "\n...")
+_RARE_SYNTAX = re.compile(
+    "|".join((
+        _TOKEN_START + r"(?:!|[&*][^\s,\[\]{}])",  # tags, anchors, aliases (`a & b` is neither)
+        r"<<",  # merge keys
+        r"\n(?:---|\.\.\.)|^%",  # a second document, a document end, directives
+        r"[\t\x85\u2028\u2029\ufeff]",  # tabs, YAML 1.1 line breaks, a byte order mark inside the text
+    )),
+    re.MULTILINE,
+)
+_RADIX = ("0x", "0X", "0o", "0O", "0b", "0B")
+_NUMBER_SPELLINGS = re.compile(
+    "|".join((
+        _TOKEN_START + r"[-+]?\.?_",  # numbers yaml-rs reads through underscores (`_1`, `-_9`)
+        _TOKEN_START + r"[-+]?[._]*[0-9][0-9A-Za-z.]*_",  # ... and `1_000`, `0x_1`, `1._`
+        _TOKEN_START + r"[-+]0[xXoObB]|" + _TOKEN_START + r"0[XObB]",  # signed or other radix prefixes
+    )),
+    re.MULTILINE,
+)
+_NOT_PRINTABLE = re.compile(r"[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n\r"
+
+
+def needs_exact_loader(text: str) -> bool:
+    """Whether `text` holds a corner where the two readers may differ. Layered so that the usual
+    file costs a few substring tests: each regex runs only when its rare characters are there."""
+    if any(rare in text for rare in _RARE_CHARACTERS) and _RARE_SYNTAX.search(text):
+        return True
+    if ("_" in text or any(prefix in text for prefix in _RADIX)) and _NUMBER_SPELLINGS.search(text):
+        return True
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
+    return _NOT_PRINTABLE.search(text) is not None
+
+
+def fast_data(text: str) -> Optional[Dict[str, Any]]:
+    """The plain data of a workflow text, or None when the exact loader must read it."""
+    if yaml_rs is None or needs_exact_loader(text):
+        return None
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error,
+                             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0))
+    except Exception:  # noqa: BLE001 - any complaint at all is the exact loader's to word
+        return None
+    if type(data) is not dict or not _plain_json(data):
+        return None
+    return data
+
+
+def _plain_json(data: Dict[str, Any]) -> bool:
+    """Keys all strings and integers within 64 bits, checked in C: orjson refuses anything else."""
+    try:
+        orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return False
+    return True
