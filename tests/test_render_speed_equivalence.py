@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from jinja2 import Environment
 
 from wfc.analysis import analyze
+from wfc.analysis.cache_keys import _ENCODER, canonical_json
+from wfc.model import Retry
 from wfc.plan import Plan
 from wfc.render import command_doc
 from wfc.render.environment import render
@@ -146,3 +148,13 @@ def test_module_reads_back_any_title_prompt_or_command(strings: List[str]) -> No
     exec(compile(render_module(plan), "module.py", "exec"), namespace)
     assert namespace["PLAN"] == plan_to_dict(plan)
     assert namespace["__doc__"] == f"{title}\n\n{description}\n\nRun it: python review_all.py --help\n"
+
+
+# -- cache keys --------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(_plain_json, st.builds(Retry, st.integers(1, 9), st.floats(0, 1e9), st.floats(1, 1e9)))
+def test_canonical_json_is_the_standard_sorted_compact_encoding(value: Any, retry: Retry) -> None:
+    document = {"step": {"data": value, "retry": retry, "env": {"b": "1", "a": "é"}}, "dependencies": ["k"]}
+    assert canonical_json(document) == _ENCODER.encode(document).encode("utf-8")
