@@ -280,25 +280,25 @@ def test_escaping_filters_match_their_plain_definitions(text: str, language: str
 def test_task_calls_are_the_indented_json_encoding(progress: str, titles: List[str]) -> None:
     import json
 
-    from wfc.render.command_doc import TaskRow, task_calls
+    from wfc.render.command_doc import task_calls
 
     plan = analyze(dataclasses.replace(golden_workflow("long-pipeline"), progress=progress))
-    rows = [TaskRow(f"s{index}", title, title[::-1], "pending") for index, title in enumerate(titles)]
+    rows = [(f"s{index}", title, title[::-1], "pending") for index, title in enumerate(titles)]
     if progress == "todowrite":
-        expected: Any = {"todos": [{"content": r.content, "activeForm": r.active_form, "status": r.status}
-                                   for r in rows]}
+        expected: Any = {"todos": [{"content": content, "activeForm": active, "status": status}
+                                   for _, content, active, status in rows]}
     else:
-        expected = [{"subject": r.content, "activeForm": r.active_form, "description": f"wfc step {r.step}"}
-                    for r in rows]
+        expected = [{"subject": content, "activeForm": active, "description": f"wfc step {step}"}
+                    for step, content, active, _ in rows]
     assert task_calls(plan, rows) == json.dumps(expected, indent=2, ensure_ascii=False)
 
 
 def test_templates_unpack_the_view_tuples_in_field_order() -> None:
-    """The wave and task loops unpack `StepView` and `TaskRow` by position: a field added to one
+    """The wave and task loops unpack `StepView` and the task rows by position: a field added to one
     side only must fail here, not shift every later field in the doc."""
     from jinja2 import nodes
 
-    from wfc.render.command_doc import StepView, TaskRow
+    from wfc.render.command_doc import TASK_FIELDS, StepView
     from wfc.render.environment import environment
 
     env = environment()
@@ -309,4 +309,4 @@ def test_templates_unpack_the_view_tuples_in_field_order() -> None:
             if isinstance(loop.target, nodes.Tuple) and isinstance(loop.iter, nodes.Getattr):
                 loops[loop.iter.attr] = tuple(item.name for item in loop.target.items)
     assert loops["steps"] == StepView._fields
-    assert loops["tasks"] == TaskRow._fields
+    assert loops["tasks"] == TASK_FIELDS

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from json.encoder import encode_basestring as _json_string
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from wfc.durations import format_duration
 from wfc.model import Command, Step, Workflow
@@ -234,14 +234,11 @@ def argument_rows(workflow: Workflow) -> List[Dict[str, Any]]:
 # -- tasks, waves and steps --------------------------------------------------------------------
 
 
-class TaskRow(NamedTuple):
-    """One row of the task list. A named tuple, like `StepView`, because the template reads its
-    fields once per step: attribute lookups on it cost Jinja no failed getattr."""
-
-    step: str
-    content: str
-    active_form: str
-    status: str
+TaskRow = Tuple[str, str, str, str]
+"""One row of the task list, as a plain tuple in the order of `TASK_FIELDS`. Plain, not a named
+tuple: the rows live through the whole render, and the garbage collector stops tracing a plain
+tuple of strings after its first pass, where it would trace 10,000 named tuples on every one."""
+TASK_FIELDS = ("step", "content", "active_form", "status")
 
 
 def task_rows(plan: Plan) -> List[TaskRow]:
@@ -249,8 +246,8 @@ def task_rows(plan: Plan) -> List[TaskRow]:
     rows = []
     for task in plan.tasks:
         step = workflow.step(task.step)
-        rows.append(TaskRow(task.step, command_text(task.content, workflow, step),
-                            command_text(task.active_form, workflow, step), task.status))
+        rows.append((task.step, command_text(task.content, workflow, step),
+                     command_text(task.active_form, workflow, step), task.status))
     return rows
 
 
@@ -263,13 +260,13 @@ def task_calls(plan: Plan, rows: Optional[List[TaskRow]] = None) -> str:
     if plan.workflow.progress == "todowrite":
         if not rows:
             return '{\n  "todos": []\n}'
-        todos = [f'    {{\n      "content": {quote(row.content)},\n      "activeForm": {quote(row.active_form)},\n'
-                 f'      "status": {quote(row.status)}\n    }}' for row in rows]
+        todos = [f'    {{\n      "content": {quote(content)},\n      "activeForm": {quote(active_form)},\n'
+                 f'      "status": {quote(status)}\n    }}' for _, content, active_form, status in rows]
         return '{\n  "todos": [\n' + ",\n".join(todos) + "\n  ]\n}"
     if not rows:
         return "[]"
-    calls = [f'  {{\n    "subject": {quote(row.content)},\n    "activeForm": {quote(row.active_form)},\n'
-             f'    "description": {quote("wfc step " + row.step)}\n  }}' for row in rows]
+    calls = [f'  {{\n    "subject": {quote(content)},\n    "activeForm": {quote(active_form)},\n'
+             f'    "description": {quote("wfc step " + step)}\n  }}' for step, content, active_form, _ in rows]
     return "[\n" + ",\n".join(calls) + "\n]"
 
 
@@ -314,25 +311,42 @@ def first_launch(plan: Plan, wave: Sequence[str]) -> List[str]:
 
 def wave_views(plan: Plan, rows: Optional[List[TaskRow]] = None) -> List[Dict[str, Any]]:
     workflow = plan.workflow
-    tasks = {row.step: row for row in (task_rows(plan) if rows is None else rows)}
-    made = _StepFacts(plan)
+    tasks = {row[0]: row for row in (task_rows(plan) if rows is None else rows)}
+    made = _StepFacts(plan, tasks)
     views = []
     for index, wave in enumerate(plan.waves):
-        steps = [step_view(plan, workflow.step(step), tasks[step], made) for step in wave]
         first = first_launch(plan, wave)
         starting = set(first)
         views.append(View({
             "number": index + 1,
             "level": plan.planned(wave[0]).level + 1,
-            "steps": steps,
-            "titles": [view.title for view in steps],
-            "agents": [view for view in steps if view.kind == "agent"],
-            "others": [view for view in steps if view.kind != "agent"],
+            "steps": WaveSteps(made, wave),
+            "titles": [tasks[step][1] for step in wave],
+            "agents": [step for step in wave if workflow.step(step).kind == "agent"],
+            "others": [step for step in wave if workflow.step(step).kind != "agent"],
             "resource_notes": resource_notes(plan, wave),
             "first": first,
             "queued": [step for step in wave if step not in starting],
         }))
     return views
+
+
+class WaveSteps:
+    """A wave's step views, each made when the template reaches it and dropped after: the same
+    views as a list would hold, without 10,000 of them alive at once for the garbage collector to
+    trace on every full collection during the render."""
+
+    __slots__ = ("_made", "_wave")
+
+    def __init__(self, made: "_StepFacts", wave: Sequence[str]) -> None:
+        self._made, self._wave = made, wave
+
+    def __len__(self) -> int:
+        return len(self._wave)
+
+    def __iter__(self) -> Iterator["StepView"]:
+        made = self._made
+        return (step_view(made.plan, made.step(step), made.tasks[step], made) for step in self._wave)
 
 
 class StepView(NamedTuple):
@@ -371,7 +385,8 @@ class _StepFacts:
     """What every step view asks of the whole plan, and the strings that repeat from step to step
     (agent names, durations), worked out once per document instead of once per step."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, tasks: Mapping[str, TaskRow]) -> None:
+        self.plan, self.step, self.tasks = plan, plan.workflow.step, tasks
         self.made_by = producers(plan.workflow)
         self.planned = {planned.id: planned for planned in plan.steps}
         self.durations: Dict[float, str] = {}
@@ -391,12 +406,13 @@ class _StepFacts:
 
 
 def step_view(plan: Plan, step: Step, task: TaskRow, made: _StepFacts) -> StepView:
+    _, title, active_form, _ = task
     planned = made.planned[step.id]
     body = step.prompt if step.kind == "agent" else command_line(step.run) if step.kind == "shell" else ""
     text = command_text(body or "", plan.workflow, step)
     name = made.inert_name
     return StepView._make((
-        step.id, step.kind, task.content, task.active_form, inert(step.description) if step.description else "",
+        step.id, step.kind, title, active_form, inert(step.description) if step.description else "",
         name(step.agent or "general-purpose"), name(step.model) if step.model else "",
         tuple(map(name, step.tools)) if step.tools else (), step.max_turns, text, has_template_logic(text),
         has_claude_placeholder(body), name(step.call) if step.call else "", inert(step.cwd) if step.cwd else "",
