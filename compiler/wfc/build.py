@@ -7,6 +7,7 @@ this is the one place that decides what it means.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from wfc.durations import parse_duration
@@ -26,6 +27,7 @@ from wfc.model import (
 )
 
 _KINDS = {"prompt": "agent", "run": "shell", "call": "python"}
+_NO_RETRY = Retry()
 _VOWELS = "aeiou"
 
 
@@ -100,7 +102,7 @@ def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]
         tools=names(raw.get("tools", defaults.get("tools") if agent_defaults else None)),
         max_turns=raw.get("max_turns"),
         run=command(raw.get("run")),
-        env=dict(sorted((raw.get("env") or {}).items())),
+        env=sorted_mapping(raw.get("env")),
         cwd=raw.get("cwd"),
         call=raw.get("call"),
         needs=names(raw.get("needs")),
@@ -128,6 +130,8 @@ def build_argument(name: str, spec: Mapping[str, Any]) -> Argument:
 
 
 def build_retry(raw: Mapping[str, Any]) -> Retry:
+    if not raw:
+        return _NO_RETRY  # most steps: one shared, equal, immutable value
     return Retry(attempts=raw.get("attempts", 1), backoff=seconds(raw.get("backoff"), 0.0),
                  factor=float(raw.get("factor", 2.0)), max_backoff=optional_seconds(raw.get("max_backoff")))
 
@@ -153,7 +157,13 @@ def command(value: Any) -> Optional[Any]:
     return tuple(value) if isinstance(value, list) else value
 
 
+def sorted_mapping(value: Any) -> Dict[str, Any]:
+    return dict(sorted(value.items())) if value else {}
+
+
 def resource_request(value: Any) -> Dict[str, int]:
+    if not value:
+        return {}
     if isinstance(value, dict):
         return dict(sorted(value.items()))
     return {name: 1 for name in sorted(names(value))}
@@ -171,8 +181,16 @@ def optional_seconds(value: Any) -> Optional[float]:
 def active_form(title: str) -> str:
     """`Review code quality` -> `Reviewing code quality`: TodoWrite wants both forms."""
     first, _, rest = title.partition(" ")
+    gerund = _gerund(first)
+    return title if gerund is None else f"{gerund} {rest}" if rest else gerund
+
+
+@lru_cache(maxsize=4096)
+def _gerund(first: str) -> Optional[str]:
+    """The -ing form of a title's first word, or None to keep the title as it is. Titles of
+    many steps share a verb, so this is remembered."""
     if not re.fullmatch(r"[A-Za-z]+", first) or first.lower().endswith("ing"):
-        return title
+        return None
     word = first.lower()
     if word.endswith("ie"):
         word = word[:-2] + "y"
@@ -181,8 +199,7 @@ def active_form(title: str) -> str:
     elif _doubles_final_consonant(word):
         word += word[-1]
     gerund = word + "ing"
-    gerund = gerund.capitalize() if first[0].isupper() else gerund
-    return f"{gerund} {rest}" if rest else gerund
+    return gerund.capitalize() if first[0].isupper() else gerund
 
 
 def _doubles_final_consonant(word: str) -> bool:

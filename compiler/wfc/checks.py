@@ -160,16 +160,22 @@ MAX_DURATION = 10**10  # seconds, about 317 years: past it, sums of estimates lo
 INT64 = 2**63  # what JSON readers in other languages (and orjson) take
 
 
+_DURATION_KEYS = ("estimate", "cached_estimate", "timeout", "ttl")
+_BACKOFF_KEYS = ("backoff", "max_backoff")
+
+
 def check_finite_durations(base: Tuple[Any, ...], holder: Mapping[str, Any]) -> Iterator[Finding]:
     """The schema accepts any number >= 0, and YAML can spell infinity (`.inf`), not-a-number and
     numbers too large for a float."""
     retry = mapping(holder.get("retry"))
-    candidates = [((key,), holder.get(key)) for key in ("estimate", "cached_estimate", "timeout", "ttl")]
-    candidates += [(("retry", key), retry.get(key)) for key in ("backoff", "max_backoff")]
-    factor = retry.get("factor")
-    if isinstance(factor, float) and not math.isfinite(factor):
-        yield Finding("WFC020", f"{where(base + ('retry', 'factor'))}: the backoff factor must be a finite number, found {factor}",
-                      "write a factor like 2 (each retry waits twice as long as the one before)", base + ("retry", "factor"))
+    candidates = [((key,), holder[key]) for key in _DURATION_KEYS if key in holder]
+    if retry:
+        candidates += [(("retry", key), retry[key]) for key in _BACKOFF_KEYS if key in retry]
+        factor = retry.get("factor")
+        if isinstance(factor, float) and not math.isfinite(factor):
+            yield Finding("WFC020", f"{where(base + ('retry', 'factor'))}: the backoff factor must be a finite number, "
+                          f"found {factor}", "write a factor like 2 (each retry waits twice as long as the one before)",
+                          base + ("retry", "factor"))
     for suffix, value in candidates:
         problem = duration_problem(value)
         if problem:
@@ -299,7 +305,10 @@ def check_templates(data: Mapping[str, Any], steps: Mapping[str, Mapping[str, An
     for step_id, step in steps.items():
         inputs = names(step.get("inputs"))
         for key in TEMPLATE_KEYS:
-            for suffix, text in indexed(step.get(key)):
+            value = step.get(key)
+            if type(value) is str and "{" not in value:
+                continue  # plain text: nothing to check, and most titles are
+            for suffix, text in indexed(value):
                 yield from _template_findings(_templates_in(text, arguments, inputs), ("steps", step_id, key) + suffix)
         compensate = mapping(step.get("compensate"))
         for key in ("prompt", "run"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Optional, Union
 
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+$|^\s*\d+(\.\d+)?\s*$"
@@ -21,7 +22,13 @@ def parse_duration(value: Union[str, int, float]) -> Optional[float]:
         return None
     if isinstance(value, (int, float)):
         return float(value) if math.isfinite(value) and value >= 0 else None
-    if not isinstance(value, str) or not _WHOLE.match(value):
+    return _parse_text(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1024)
+def _parse_text(value: str) -> Optional[float]:
+    """Remembered: a workflow spells its few distinct durations (`5m`, `1h`) once per step."""
+    if not _WHOLE.match(value):
         return None
     stripped = value.strip()
     if _PART.search(stripped) is None:
