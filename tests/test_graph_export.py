@@ -185,3 +185,13 @@ def test_graph_command_rejects_a_missing_directory_and_an_unknown_format(tmp_pat
     bad = subprocess.run(["wfc", "graph", REVIEW_ALL, "--format", "png"], capture_output=True, text=True)
     assert bad.returncode == 2
     assert "'png' is not one of 'mermaid', 'dot'" in bad.stderr
+
+
+def test_mermaid_escape_keeps_exactly_letters_digits_and_plain_punctuation_for_every_code_point() -> None:
+    from wfc.render.graph_export import _MERMAID_PLAIN, mermaid_escape
+
+    for start in range(0x21, 0x110000, 4096):  # every character that `split` leaves alone, in blocks
+        chars = [chr(c) for c in range(start, min(start + 4096, 0x110000))
+                 if not 0xD800 <= c <= 0xDFFF and not chr(c).isspace()]
+        expected = "".join(c if c.isalnum() or c in _MERMAID_PLAIN else f"#{ord(c)};" for c in chars)
+        assert mermaid_escape("".join(chars)) == expected

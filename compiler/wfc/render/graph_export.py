@@ -12,6 +12,8 @@ and control characters dropped.
 """
 from __future__ import annotations
 
+import re
+
 from typing import Dict, List, Mapping, Sequence, Tuple
 
 from wfc.durations import format_duration
@@ -21,6 +23,8 @@ LABEL_LIMIT = 60  # characters of a title shown in a node; the doc and plan carr
 CRITICAL_COLOUR = "#d9480f"
 CRITICAL_FILL = "#fff4e6"
 _MERMAID_PLAIN = frozenset(" ,.:/-_+=()?!%@")
+# `\w` is what `str.isalnum` accepts, plus `_`, which is plain here too: so this finds exactly the rest
+_MERMAID_UNSAFE = re.compile(r"[^\w" + re.escape("".join(sorted(_MERMAID_PLAIN))) + r"]")
 
 
 def node_ids(plan: Plan) -> Dict[str, str]:
@@ -64,10 +68,11 @@ def mermaid_escape(text: str) -> str:
     """Text for inside a quoted mermaid label: letters, digits and harmless punctuation stay,
     everything else becomes a numeric entity (`"` -> `#34;`), so no label can end the quote, open
     markdown or HTML, or start a comment."""
-    return "".join(
-        char if char.isalnum() or char in _MERMAID_PLAIN else f"#{ord(char)};"
-        for char in " ".join(str(text).split())
-    )
+    return _MERMAID_UNSAFE.sub(_entity, " ".join(str(text).split()))
+
+
+def _entity(match: "re.Match[str]") -> str:
+    return f"#{ord(match.group())};"
 
 
 def render_mermaid(plan: Plan) -> str:
