@@ -310,3 +310,19 @@ def test_templates_unpack_the_view_tuples_in_field_order() -> None:
                 loops[loop.iter.attr] = tuple(item.name for item in loop.target.items)
     assert loops["steps"] == StepView._fields
     assert loops["tasks"] == TASK_FIELDS
+
+
+_template_pieces = st.lists(st.sampled_from([
+    "{{ args.topic }}", "{{ args.depth }}", "{{ args.other }}", "{{ context.sources }}", "{{ context.undeclared }}",
+    "{{ step.id }}", "{{args.topic}}", "{{ args['topic'] }}", "{{", "}}", "{", "}", " ", "{{ ", " }}", "$1", "!`",
+    "x", "args.topic", "{% if a %}"]), max_size=8).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_template_pieces)
+def test_plain_lookup_rewrite_matches_the_regex_rewrite(text: str) -> None:
+    from wfc.render.command_doc import _rewrite_lookups
+
+    workflow = golden_workflow("fan-out-fan-in")
+    step = workflow.step("risks")
+    assert command_text(text, workflow, step) == _rewrite_lookups(inert(text), placeholders(workflow), step)

@@ -77,18 +77,28 @@ def inert(text: str) -> str:
 
 def placeholders(workflow: Workflow) -> Dict[str, str]:
     """Argument name -> what Claude Code replaces with the value the user typed."""
-    return dict(_shared_placeholders(workflow))
+    return dict(_lookups(workflow).arguments)
 
 
-def _shared_placeholders(workflow: Workflow) -> Dict[str, str]:
-    """`placeholders`, remembered for the last workflow asked about (it is asked once per template
-    of every step) and not copied: callers here only read it."""
-    if _last_placeholders[0] is not workflow:
-        _last_placeholders[0], _last_placeholders[1] = workflow, _placeholders(workflow)
-    return _last_placeholders[1]
+class _Lookups(NamedTuple):
+    workflow: Optional[Workflow]
+    arguments: Dict[str, str]  # `placeholders`, shared: callers here only read it
+    plain: Dict[str, str]  # `args.NAME` / `context.NAME` -> its rewrite, for `{{ args.NAME }}` as usually written
 
 
-_last_placeholders: List[Any] = [None, {}]
+def _lookups(workflow: Workflow) -> _Lookups:
+    """Remembered for the last workflow asked about: it is asked once per template of every step."""
+    if _last_lookups[0].workflow is not workflow:
+        arguments = _placeholders(workflow)
+        plain = {f"args.{name}": mark for name, mark in arguments.items() if _IDENTIFIER.fullmatch(name)}
+        plain.update((f"context.{entry.name}", f"[[{entry.name}]]") for entry in workflow.context
+                     if _IDENTIFIER.fullmatch(entry.name))  # other names never match `_TEMPLATE_LOOKUP`
+        _last_lookups[0] = _Lookups(workflow, arguments, plain)
+    return _last_lookups[0]
+
+
+_last_lookups: List[_Lookups] = [_Lookups(None, {}, {})]
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _placeholders(workflow: Workflow) -> Dict[str, str]:
@@ -102,9 +112,31 @@ def command_text(text: str, workflow: Workflow, step: Optional[Step] = None) -> 
     """A workflow template as the model should read it: inert, with argument lookups turned into
     Claude Code placeholders and context lookups into `[[NAME]]` markers. Anything else
     (conditions, filters) is left as written, and `has_template_logic` tells the doc to say so."""
+    text = inert(text)
     if "{" not in text:  # no lookup to rewrite
-        return inert(text)
-    arguments = _shared_placeholders(workflow)
+        return text
+    lookups = _lookups(workflow)
+    done = _rewrite_plain(text, lookups.plain)
+    return _rewrite_lookups(text, lookups.arguments, step) if done is None else done
+
+
+def _rewrite_plain(text: str, plain: Mapping[str, str]) -> Optional[str]:
+    """`text` with its `{{ args.NAME }}` and `{{ context.NAME }}` rewritten by plain string work, or
+    None when the text holds any other brace: then only `_rewrite_lookups` gives the right answer.
+    When every brace sits in such a lookup, the regex would have matched exactly those lookups."""
+    head, *pieces = text.split("{{ ")
+    done = [head]
+    for piece in pieces:
+        lookup, closed, tail = piece.partition(" }}")
+        rewrite = plain.get(lookup) if closed else None
+        if rewrite is None:
+            return None
+        done += (rewrite, tail)
+    joined = "".join(done)
+    return None if "{" in joined else joined
+
+
+def _rewrite_lookups(text: str, arguments: Mapping[str, str], step: Optional[Step]) -> str:
     values = {"id": step.id, "title": step.title, "attempt": "1"} if step else {}
 
     def replace(match: "re.Match[str]") -> str:
@@ -117,7 +149,7 @@ def command_text(text: str, workflow: Workflow, step: Optional[Step] = None) -> 
             return inert(values[name])
         return match.group(0)
 
-    return _TEMPLATE_LOOKUP.sub(replace, inert(text))
+    return _TEMPLATE_LOOKUP.sub(replace, text)
 
 
 def has_claude_placeholder(text: Optional[str]) -> bool:
