@@ -51,7 +51,7 @@ def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- indented_json -----------------------------------------------------------------------------
 
-_plain_floats = st.floats(min_value=1e-4, max_value=1e15) | st.floats(min_value=-1e15, max_value=-1e-4) | st.just(0.0)
+_plain_floats = st.floats(min_value=1e-4, max_value=1e300) | st.floats(min_value=-1e300, max_value=-1e-4) | st.just(0.0)
 _plain_json = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | _plain_floats | _text,
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
                            max_leaves=30)
@@ -59,7 +59,7 @@ _plain_json = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63
 
 @settings(max_examples=300, deadline=None)
 @given(_plain_json)
-def test_indented_json_is_json_dumps_with_indent_2_where_numbers_need_no_exponent(value: Any) -> None:
+def test_indented_json_is_json_dumps_with_indent_2_but_for_floats_under_1e_minus_4(value: Any) -> None:
     assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
 
 
@@ -69,8 +69,8 @@ def test_indented_json_reads_back_as_the_same_data(value: Any) -> None:
     assert json.loads(indented_json(value)) == value
 
 
-def test_indented_json_writes_exponents_without_a_plus_sign() -> None:
-    assert indented_json([1e16, 1e-7, 1.5e300]) == "[\n  1e16,\n  1e-7,\n  1.5e300\n]"
+def test_indented_json_spells_floats_under_1e_minus_4_as_orjson_does() -> None:
+    assert indented_json([1e16, 1e-7, 9.999e-05, 1.5e300]) == "[\n  1e+16,\n  1e-7,\n  0.00009999,\n  1.5e+300\n]"
 
 
 def test_what_orjson_refuses_takes_json_dumps_and_its_errors() -> None:
@@ -154,7 +154,12 @@ def test_module_reads_back_any_title_prompt_or_command(strings: List[str]) -> No
 
 
 @settings(max_examples=300, deadline=None)
-@given(_plain_json, st.builds(Retry, st.integers(1, 9), st.floats(0, 1e9), st.floats(1, 1e9)))
+@given(_plain_json, st.builds(Retry, st.integers(1, 9), st.just(0.0) | st.floats(1e-4, 1e10), st.floats(1, 1e9)))
 def test_canonical_json_is_the_standard_sorted_compact_encoding(value: Any, retry: Retry) -> None:
     document = {"step": {"data": value, "retry": retry, "env": {"b": "1", "a": "é"}}, "dependencies": ["k"]}
     assert canonical_json(document) == _ENCODER.encode(document).encode("utf-8")
+
+
+def test_canonical_json_spells_tiny_floats_as_orjson_does() -> None:
+    assert canonical_json({"b": 1e-7, "a": Retry(backoff=5e-05)}) == (
+        b'{"a":{"attempts":1,"backoff":0.00005,"factor":2.0,"max_backoff":null},"b":1e-7}')
