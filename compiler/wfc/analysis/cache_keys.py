@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import MISSING, fields, is_dataclass
+from operator import attrgetter
 from typing import Any, Dict, Mapping, Tuple
 
 import orjson
@@ -48,13 +49,13 @@ def definition(step: Step) -> Dict[str, Any]:
     and keeps the hashed text short. Nested values stay as they are: `canonical_json` writes them
     exactly as `wfc.model.to_dict` would (tuples as lists, mappings with sorted keys, dataclasses as
     objects), without converting 10,000 steps field by field first."""
-    kept = {}
-    values = step.__dict__
-    for name, default in _KEPT:
-        value = values[name]
-        if value is not default and (default is _REQUIRED or value != default):
-            kept[name] = value
-    return kept
+    return {name: value for name, value, default in zip(_KEPT_NAMES, _kept_values(step), _KEPT_DEFAULTS)
+            if value is not default and (default is _REQUIRED or value != default)}
+
+
+_KEPT_NAMES = tuple(name for name, _ in _KEPT)
+_KEPT_DEFAULTS = tuple(default for _, default in _KEPT)
+_kept_values = attrgetter(*_KEPT_NAMES)
 
 
 def canonical_json(value: Any) -> bytes:
