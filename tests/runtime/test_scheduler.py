@@ -1,7 +1,8 @@
 """Scheduling: dependency-driven starts, the plan's priority policy, caps and capacities."""
 from __future__ import annotations
 
-from typing import List
+import sys
+from typing import Any, List
 
 from runtime_support import Workspace, intervals
 
@@ -175,3 +176,125 @@ def test_a_bug_in_bookkeeping_on_a_worker_reaches_the_caller_instead_of_hanging(
     scheduler = Scheduler(nodes, Hooks(), max_parallel=2, capacities={}, keep_going=False)
     with pytest.raises(KeyError, match="bookkeeping bug at a"):
         scheduler.run()
+
+
+def test_racing_workers_lose_no_completion_and_keep_the_cap() -> None:
+    # Workers hand in completions without waiting for the lock; one lost would hang the run or
+    # leave steps unstarted. Quick steps on a few workers make those hand-ins race constantly.
+    from wfc.runtime.outcome import FINISHED, StepOutcome
+    from wfc.runtime.scheduler import Node
+
+    class Hooks:
+        def __init__(self) -> None:
+            self.running, self.peak, self.done, self.order_errors = 0, 0, set(), []
+
+        def immediate(self, step_id: str) -> None:
+            return None
+
+        def started(self, step_id: str) -> None:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            self.order_errors += [(step_id, need) for need in nodes[step_id].dependencies if need not in self.done]
+
+        def work(self, step_id: str) -> StepOutcome:
+            return StepOutcome(FINISHED)
+
+        def finished(self, step_id: str, outcome: StepOutcome) -> None:
+            self.running -= 1
+            self.done.add(step_id)
+
+        def cancel(self) -> None:
+            pass
+
+        def crashed(self, step_id: str, message: str) -> StepOutcome:
+            raise AssertionError(message)
+
+    edges = {"root": ()}
+    edges.update({f"f{i}": ("root",) for i in range(1500)})
+    edges.update({f"c{i}": ((f"c{i - 1}",) if i else ("f7",)) for i in range(500)})
+    dependents: dict = {step: [] for step in edges}
+    for step, needs in edges.items():
+        for need in needs:
+            dependents[need].append(step)
+    nodes = {step: Node(step, needs, tuple(dependents[step]), float(len(edges) - n), {}) for n, (step, needs) in enumerate(edges.items())}
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the hand-ins race
+    try:
+        for limit in (2, 3):
+            hooks = Hooks()
+            run_racing(nodes, hooks, limit)
+            assert hooks.running == 0 and hooks.peak == limit and hooks.order_errors == []
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def run_racing(nodes: dict, hooks: Any, limit: int, scheduler: Any = None) -> None:
+    """Runs to the end on another thread, so that a lost completion fails the test instead of hanging it."""
+    import threading
+
+    from wfc.runtime.scheduler import Scheduler
+
+    scheduler = scheduler or Scheduler(nodes, hooks, max_parallel=limit, capacities={}, keep_going=False)
+    summary: list = []
+    runner = threading.Thread(target=lambda: summary.append(scheduler.run()), daemon=True)
+    runner.start()
+    runner.join(60)
+    assert summary, f"the run hung with max_parallel {limit}"
+    assert summary[0].not_run == () and not summary[0].failed
+    assert hooks.done == set(nodes)
+
+
+def test_a_completion_handed_in_while_the_lock_is_held_is_settled_by_the_holder() -> None:
+    # The section settling a leaf holds the lock, past its last look at the hand-ins, until the
+    # other leaf's worker has handed it in and gone back to the pool: nobody but the holder is
+    # left to settle it, or the run never ends.
+    import time
+
+    from wfc.runtime.outcome import FINISHED, StepOutcome
+    from wfc.runtime.scheduler import Node, Scheduler
+
+    class Hooks:
+        def __init__(self) -> None:
+            self.done: set = set()
+
+        def immediate(self, step_id: str) -> None:
+            return None
+
+        def started(self, step_id: str) -> None:
+            pass
+
+        def work(self, step_id: str) -> StepOutcome:
+            return StepOutcome(FINISHED)
+
+        def finished(self, step_id: str, outcome: StepOutcome) -> None:
+            self.done.add(step_id)
+
+        def cancel(self) -> None:
+            pass
+
+        def crashed(self, step_id: str, message: str) -> StepOutcome:
+            raise AssertionError(message)
+
+    class SlowBatch:
+        """The end of the first leaf's section: the batch is released after the section's last
+        look at the hand-ins."""
+
+        def __init__(self) -> None:
+            self.waited = False
+
+        def hold(self) -> None:
+            pass
+
+        def release(self) -> None:
+            if len(hooks.done) == 2 and not self.waited:
+                self.waited = True
+                deadline = time.monotonic() + 5
+                while not scheduler.done and time.monotonic() < deadline:
+                    time.sleep(0.001)
+                time.sleep(0.05)  # the other worker finds the lock taken and returns to the pool
+
+    nodes = {"root": Node("root", (), ("a", "b"), 3.0, {}), "a": Node("a", ("root",), (), 1.0, {}),
+             "b": Node("b", ("root",), (), 1.0, {})}
+    hooks = Hooks()
+    scheduler = Scheduler(nodes, hooks, max_parallel=2, capacities={}, keep_going=False, batch=SlowBatch())
+    run_racing(nodes, hooks, 2, scheduler)

@@ -13,7 +13,9 @@ runs again on resume. A finished step's outputs travel inside its `step_finished
 """
 from __future__ import annotations
 
+import errno
 import json
+from functools import lru_cache
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 import os
 import threading
@@ -38,6 +40,37 @@ def _encoder() -> Callable[[Any], str]:
 ENCODE = _encoder()
 
 
+@lru_cache(maxsize=1)
+def raw_write() -> Callable[[int, bytes], int]:
+    """`os.write` without letting go of the GIL, where libc is at hand (ctypes.PyDLL keeps it).
+
+    os.write releases the GIL around the system call, and a worker waiting for the GIL takes
+    it: with two workers on no-op steps that is two thread switches per journal write, several
+    times the cost of the write itself (a few hundred bytes into the page cache). Keeping the
+    GIL costs the other threads nothing they could use: the write is made under the scheduler's
+    lock, which they would wait for anyway. Without libc (Windows) this is os.write."""
+    try:
+        import ctypes
+
+        function = ctypes.PyDLL(None, use_errno=True).write
+    except (ImportError, OSError, AttributeError, TypeError):
+        return os.write
+    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t)
+    function.restype = ctypes.c_ssize_t
+    get_errno = ctypes.get_errno
+
+    def write(fd: int, data: bytes) -> int:
+        while True:
+            written: int = function(fd, data, len(data))
+            if written >= 0:
+                return written
+            code = get_errno()
+            if code != errno.EINTR:  # os.write retries an interrupted call too (PEP 475)
+                raise OSError(code, os.strerror(code))
+
+    return write
+
+
 class Journal:
     """Appends events with times relative to the start of this session of the run."""
 
@@ -47,6 +80,7 @@ class Journal:
         if run_dir is not None:  # None: events go to listeners only (dry runs)
             run_dir.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(run_dir / "journal.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._raw_write = raw_write() if run_dir is not None else os.write
         self._lock = threading.Lock()  # events also come from workers (retries)
         self._pending: List[str] = []
         self._holds = 0
@@ -82,10 +116,10 @@ class Journal:
     def _write(self) -> None:
         if not self._pending or self._fd is None:
             return
-        data = memoryview(("\n".join(self._pending) + "\n").encode("utf-8"))
+        data = ("\n".join(self._pending) + "\n").encode("utf-8")
         self._pending.clear()
         while data:  # a regular file takes it all at once unless the disk is full
-            data = data[os.write(self._fd, data):]
+            data = data[self._raw_write(self._fd, data):]
 
     def close(self) -> None:
         with self._lock:

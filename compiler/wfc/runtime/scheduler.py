@@ -9,20 +9,22 @@ done, so a slow step never holds back an unrelated branch.
 Bookkeeping runs on whichever worker finished a step, under one lock, and that worker goes
 straight on to run the first step its completion launched; only the other launched steps travel
 through the job queue. A chain therefore runs on one thread with no hand-off per step, and the
-calling thread only waits for the end (or for Ctrl-C). Every bookkeeping section is one journal
-batch: its events are written together when it ends, before any step it launched starts, so a
-step's finished event is always on disk before any of its dependents runs.
+calling thread only waits for the end (or for Ctrl-C). A worker never sleeps on the lock: it
+leaves its completion on a deque, and whoever holds the lock settles it (see `complete`). Every
+bookkeeping section is one journal batch: its events are written together when it ends, before
+any step it launched starts, so a step's finished event is always on disk before any of its
+dependents runs.
 
 Steps are integers inside: dependents, waiting counts and resources are lists indexed by step,
-and the ready heap holds each step's precomputed rank in the priority order, so a step costs no
-string hashing, tuple building or float comparisons on the hot path.
+so settling a step costs no string hashing; the ready queue is the analysis's own ReadyQueue.
 """
 from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Callable, Deque, List, Mapping, Optional, Protocol, Tuple
 
 from wfc.analysis.schedule import ReadyQueue
 
@@ -149,6 +151,7 @@ class Scheduler:
         self.running = 0
         self.failed = self.cancelled = self.stopping = False
         self.lock = threading.Lock()
+        self.done: Deque[Tuple[int, Any]] = deque()  # finished steps not yet settled
         self.signals: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self.workers = Workers(self)
 
@@ -159,7 +162,8 @@ class Scheduler:
     def run(self) -> Summary:
         try:
             roots = [index for index, count in enumerate(self.waiting) if count == 0]
-            if self._section(lambda: self._settle(roots)):
+            self._combine(lambda: self._settle(roots), keep=False)
+            if self.running:
                 self._wait()
         finally:
             self.workers.close()
@@ -172,22 +176,9 @@ class Scheduler:
             if item is DONE:
                 return
             if item is CANCEL:
-                self._section(self._cancel)
+                self._combine(self._cancel, keep=False)
             elif isinstance(item, BaseException):
                 raise item
-
-    def _section(self, bookkeeping: Any) -> bool:
-        """Bookkeeping on the calling thread, its launches handed to the pool; True while steps run."""
-        with self.lock:
-            self.batch.hold()
-            try:
-                bookkeeping()
-                launched = self._launch()
-            finally:
-                self.batch.release()
-            for index in launched:
-                self.workers.submit(index, self.running)
-            return self.running > 0
 
     def _cancel(self) -> None:
         if not self.cancelled:
@@ -201,28 +192,66 @@ class Scheduler:
             return self.hooks.crashed(self.ids[index], f"internal error: {type(error).__name__}: {error}")
 
     def complete(self, index: int, outcome: Any) -> Optional[int]:
-        """Record a worker's step, launch what it released; the first launched step is the
-        worker's next job (no queue round trip), the rest go to the pool."""
+        """Hand in a worker's finished step; returns the worker's next step, if it gets one.
+
+        The completion goes on a deque and the worker settles whatever is there only if the lock
+        is free: a worker never sleeps on the lock. Sleeping on it is what made two workers
+        convoy (the lock passed to a thread that then had to wait for the GIL, two thread
+        switches per no-op step). If the lock is busy, its holder settles this completion
+        before or right after releasing it, and the worker goes to the job queue for work."""
+        self.done.append((index, outcome))
         try:
-            with self.lock:
-                self.batch.hold()
-                try:
-                    self.running -= 1
-                    for name, units in self.resources[index]:
-                        self.free[name] += units
-                    self._settle((), (index, outcome))
-                    launched = self._launch()
-                finally:
-                    self.batch.release()
-                for extra in launched[1:]:
-                    self.workers.submit(extra, self.running)
-                idle = self.running == 0
+            return self._combine(None, keep=True)
         except BaseException as error:  # reported on the calling thread instead of hanging it
             self.signals.put(error)
             return None
-        if idle:
+
+    def _combine(self, bookkeeping: Optional[Callable[[], None]], keep: bool) -> Optional[int]:
+        """Bookkeeping sections until no completion is left unsettled: a completion appended
+        while a section ran was seen by its worker as a busy lock, so it is this thread's to
+        settle after releasing (unless another thread takes the lock first, and then it is
+        that thread's). `bookkeeping` (the calling thread's: roots, Ctrl-C) waits for the lock.
+        With `keep`, the first step launched is returned instead of queued: the worker runs it
+        next with no hand-off."""
+        mine: Optional[int] = None
+        if bookkeeping is not None:
+            self.lock.acquire()
+        elif not self.lock.acquire(False):
+            return None
+        while True:
+            try:
+                launched = self._section(bookkeeping)
+                if keep and mine is None and launched:
+                    mine = launched.pop(0)
+                for index in launched:
+                    self.workers.submit(index, self.running)
+            finally:
+                self.lock.release()
+            bookkeeping = None
+            if not self.done or not self.lock.acquire(False):
+                return mine
+
+    def _section(self, bookkeeping: Optional[Callable[[], None]]) -> List[int]:
+        """One journal batch under the lock: settle, launch. Its events are written before any
+        step it launched is handed to a thread."""
+        done, settled = self.done, False
+        self.batch.hold()
+        try:
+            if bookkeeping is not None:
+                bookkeeping()
+            while done:
+                index, outcome = done.popleft()
+                self.running -= 1
+                for name, units in self.resources[index]:
+                    self.free[name] += units
+                self._settle((), (index, outcome))
+                settled = True
+            launched = self._launch()
+        finally:
+            self.batch.release()
+        if settled and not self.running:
             self.signals.put(DONE)
-        return launched[0] if launched else None
+        return launched
 
     def _settle(self, newly_ready: Any, done: Optional[Tuple[int, Any]] = None) -> None:
         """Record outcomes and release dependents, resolving steps that need no thread (skips,
