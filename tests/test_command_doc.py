@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from wfc.analysis import analyze
@@ -250,7 +250,7 @@ def test_argument_names_reach_the_doc_escaped() -> None:
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 _pieces = st.lists(st.sampled_from(["a", "é", " ", "\n\t", "`", "``", "\\", "*", "_", "{", "[", "<", "(", "#", "+",
-                                    "-", ".", "!", "|", "~", "$1", "😀", "\u2028"]), max_size=10).map("".join)
+                                    "-", ".", "!", "|", "~", "$1", "😀", "\u2028", "\x1c", "\xa0", "\r\n"]), max_size=10).map("".join)
 
 
 def plain_code(text: str) -> str:
@@ -265,6 +265,12 @@ def plain_code(text: str) -> str:
 
 @settings(max_examples=400, deadline=None)
 @given(_pieces, st.sampled_from(["", "sh", "json"]))
+@example("a ", "")
+@example(" a", "")
+@example("a  b", "")
+@example("a\x1cb", "")
+@example("`a`", "")
+@example("", "")
 def test_escaping_filters_match_their_plain_definitions(text: str, language: str) -> None:
     from wfc.render.environment import code_fence, inline_code, markdown_text
 
