@@ -17,11 +17,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 _MARKDOWN_ESCAPES = {ord(char): "\\" + char for char in "\\`*_{}[]<>()#+-.!|~"}
 _BACKTICKS = re.compile(r"`+")
-# What makes `markdown_text` / `inline_code` change a text: a character to escape (a backtick),
-# or whitespace that joining the split words would change (`\s` is exactly what str.split splits on).
-_SPACING = r"|\s\s|[^\S ]|^\s|\s$"
-_MARKDOWN_WORK = re.compile(_MARKDOWN_SPECIAL.pattern + _SPACING)
-_CODE_WORK = re.compile("`" + _SPACING)
 # Characters JSON leaves raw but YAML reads as line breaks (U+0085, U+2028, U+2029) or refuses as
 # non-printable (DEL, C1 controls, the BOM, U+FFFE/U+FFFF): written as \u escapes in YAML scalars.
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
@@ -41,10 +36,7 @@ def markdown_text(value: Any) -> str:
     the command doc, so text without a special character skips the rewrite, and the rewrite is a
     translate table (what `_MARKDOWN_SPECIAL.sub(r"\\\1", ...)` does, without a call back into
     Python per match)."""
-    text = str(value)
-    if _MARKDOWN_WORK.search(text) is None:  # already one line, single-spaced, nothing to escape
-        return text
-    text = " ".join(text.split())
+    text = " ".join(str(value).split())
     return text.translate(_MARKDOWN_ESCAPES) if _MARKDOWN_SPECIAL.search(text) else text
 
 
@@ -57,12 +49,11 @@ def yaml_scalar(value: Any) -> str:
 def inline_code(value: Any) -> str:
     """An inline code span showing the text literally on one line: delimited by a backtick run
     longer than any inside it, padded when the text starts or ends with a backtick."""
-    text = str(value)
-    if text and _CODE_WORK.search(text) is None:  # most names: one line, no backtick, as they are
-        return f"`{text}`"
-    text = " ".join(text.split())
+    text = " ".join(str(value).split())
     if not text:
         return ""
+    if "`" not in text:  # most names: the one-backtick span, without scanning for runs
+        return f"`{text}`"
     longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
