@@ -78,7 +78,7 @@ class PlanRun:
         self.journal.event("warning", step=step_id, message=message)
 
     def started(self, step_id: str) -> None:
-        self.journal.event("step_started", step=step_id, attempt=1)
+        self.journal.step_event("step_started", step_id, 1)
 
     def work(self, step_id: str) -> StepOutcome:
         step = self.steps[step_id]
@@ -123,8 +123,7 @@ class PlanRun:
             if problem:
                 self.warn(problem, step_id)
         if outcome.status == FINISHED and not outcome.values and not outcome.meta:  # the common case, quickly
-            self.journal.event("step_finished", step=step_id, attempt=outcome.attempts,
-                               duration=round(outcome.duration, 6))
+            self.journal.step_event("step_finished", step_id, outcome.attempts, round(outcome.duration, 6))
             self.completed.append(step_id)
             return
         fields: Dict[str, Any] = {"step": step_id}
