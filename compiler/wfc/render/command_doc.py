@@ -153,12 +153,13 @@ def _rewrite_lookups(text: str, arguments: Mapping[str, str], step: Optional[Ste
 
 
 def has_claude_placeholder(text: Optional[str]) -> bool:
-    """Whether `inert` rewrote part of this user text (the doc then says how to read it back)."""
-    return bool(text) and _CLAUDE_PLACEHOLDER.search(str(text)) is not None
+    """Whether `inert` rewrote part of this user text (the doc then says how to read it back).
+    The `in` test first: most text has no `$`, and it costs a fifth of the regex search."""
+    return bool(text) and "$" in str(text) and _CLAUDE_PLACEHOLDER.search(str(text)) is not None
 
 
 def has_template_logic(text: str) -> bool:
-    return bool(_TEMPLATE_SYNTAX.search(text))
+    return "{" in text and _TEMPLATE_SYNTAX.search(text) is not None  # the `in` test: most text has no brace
 
 
 def command_line(command: Command) -> str:
