@@ -289,13 +289,13 @@ def test_task_calls_are_the_indented_json_encoding(progress: str, titles: List[s
     from wfc.render.command_doc import task_calls
 
     plan = analyze(dataclasses.replace(golden_workflow("long-pipeline"), progress=progress))
-    rows = [(f"s{index}", title, title[::-1], "pending") for index, title in enumerate(titles)]
+    rows = [(index, f"s{index}", title, title[::-1], "pending") for index, title in enumerate(titles, start=1)]
     if progress == "todowrite":
         expected: Any = {"todos": [{"content": content, "activeForm": active, "status": status}
-                                   for _, content, active, status in rows]}
+                                   for _, _, content, active, status in rows]}
     else:
         expected = [{"subject": content, "activeForm": active, "description": f"wfc step {step}"}
-                    for step, content, active, _ in rows]
+                    for _, step, content, active, _ in rows]
     assert task_calls(plan, rows) == json.dumps(expected, indent=2, ensure_ascii=False)
 
 

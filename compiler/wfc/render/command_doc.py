@@ -267,19 +267,21 @@ def argument_rows(workflow: Workflow) -> List[Dict[str, Any]]:
 # -- tasks, waves and steps --------------------------------------------------------------------
 
 
-TaskRow = Tuple[str, str, str, str]
+TaskRow = Tuple[int, str, str, str, str]
 """One row of the task list, as a plain tuple in the order of `TASK_FIELDS`. Plain, not a named
 tuple: the rows live through the whole render, and the garbage collector stops tracing a plain
-tuple of strings after its first pass, where it would trace 10,000 named tuples on every one."""
-TASK_FIELDS = ("step", "content", "active_form", "status")
+tuple of strings after its first pass, where it would trace 10,000 named tuples on every one.
+The row's number is in it so the template's loop needs no `loop.index`, which costs Jinja a
+loop object per row."""
+TASK_FIELDS = ("number", "step", "content", "active_form", "status")
 
 
 def task_rows(plan: Plan) -> List[TaskRow]:
     workflow = plan.workflow
     rows = []
-    for task in plan.tasks:
+    for number, task in enumerate(plan.tasks, start=1):
         step = workflow.step(task.step)
-        rows.append((task.step, command_text(task.content, workflow, step),
+        rows.append((number, task.step, command_text(task.content, workflow, step),
                      command_text(task.active_form, workflow, step), task.status))
     return rows
 
@@ -294,12 +296,12 @@ def task_calls(plan: Plan, rows: Optional[List[TaskRow]] = None) -> str:
         if not rows:
             return '{\n  "todos": []\n}'
         todos = [f'    {{\n      "content": {quote(content)},\n      "activeForm": {quote(active_form)},\n'
-                 f'      "status": {quote(status)}\n    }}' for _, content, active_form, status in rows]
+                 f'      "status": {quote(status)}\n    }}' for _, _, content, active_form, status in rows]
         return '{\n  "todos": [\n' + ",\n".join(todos) + "\n  ]\n}"
     if not rows:
         return "[]"
     calls = [f'  {{\n    "subject": {quote(content)},\n    "activeForm": {quote(active_form)},\n'
-             f'    "description": {quote("wfc step " + step)}\n  }}' for step, content, active_form, _ in rows]
+             f'    "description": {quote("wfc step " + step)}\n  }}' for _, step, content, active_form, _ in rows]
     return "[\n" + ",\n".join(calls) + "\n]"
 
 
@@ -335,7 +337,8 @@ def first_launch(plan: Plan, wave: Sequence[str]) -> List[str]:
     chosen = []
     for step_id in wave:
         wanted = workflow.step(step_id).resources
-        if not wanted or all(used.get(name, 0) + units <= workflow.resources.get(name, units) for name, units in wanted.items()):
+        if not wanted or all(used.get(name, 0) + units <= workflow.resources.get(name, units)
+                             for name, units in wanted.items()):
             chosen.append(step_id)
             for name, units in wanted.items():
                 used[name] = used.get(name, 0) + units
@@ -344,7 +347,7 @@ def first_launch(plan: Plan, wave: Sequence[str]) -> List[str]:
 
 def wave_views(plan: Plan, rows: Optional[List[TaskRow]] = None) -> List[Dict[str, Any]]:
     workflow = plan.workflow
-    tasks = {row[0]: row for row in (task_rows(plan) if rows is None else rows)}
+    tasks = {row[1]: row for row in (task_rows(plan) if rows is None else rows)}  # by step id (TASK_FIELDS)
     made = _StepFacts(plan, tasks)
     views = []
     for index, wave in enumerate(plan.waves):
@@ -354,7 +357,7 @@ def wave_views(plan: Plan, rows: Optional[List[TaskRow]] = None) -> List[Dict[st
             "number": index + 1,
             "level": plan.planned(wave[0]).level + 1,
             "steps": WaveSteps(made, wave),
-            "titles": [tasks[step][1] for step in wave],
+            "titles": [tasks[step][2] for step in wave],  # each task's content
             "agents": [step for step in wave if workflow.step(step).kind == "agent"],
             "others": [step for step in wave if workflow.step(step).kind != "agent"],
             "resource_notes": resource_notes(plan, wave),
@@ -439,7 +442,7 @@ class _StepFacts:
 
 
 def step_view(plan: Plan, step: Step, task: TaskRow, made: _StepFacts) -> StepView:
-    _, title, active_form, _ = task
+    _, _, title, active_form, _ = task
     planned = made.planned[step.id]
     body = step.prompt if step.kind == "agent" else command_line(step.run) if step.kind == "shell" else ""
     text = command_text(body or "", plan.workflow, step)
