@@ -97,8 +97,7 @@ class PlanRun:
                 break
             values, last_error = split_outputs(step, result.value) if result.ok else ({}, result.error)
             if not last_error:
-                return StepOutcome(FINISHED, values, attempts=attempt, duration=self.journal.now() - began,
-                                   meta=result.meta)
+                return StepOutcome.success(values, attempt, self.journal.now() - began, result.meta)
             if result.permanent:
                 break
         if cancelled.is_set():

@@ -56,13 +56,12 @@ def raw_write() -> Callable[[int, bytes], int]:
         function = ctypes.PyDLL(None, use_errno=True).write
     except (ImportError, OSError, AttributeError, TypeError):
         return os.write
-    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t)
     function.restype = ctypes.c_ssize_t
-    get_errno = ctypes.get_errno
+    get_errno, size = ctypes.get_errno, ctypes.c_size_t
 
     def write(fd: int, data: bytes) -> int:
-        while True:
-            written: int = function(fd, data, len(data))
+        while True:  # no argtypes: converting the arguments through them costs more than the write
+            written: int = function(fd, data, size(len(data)))
             if written >= 0:
                 return written
             code = get_errno()
