@@ -286,7 +286,7 @@ def test_escaping_filters_match_their_plain_definitions(text: str, language: str
 def test_task_calls_are_the_indented_json_encoding(progress: str, titles: List[str]) -> None:
     import json
 
-    from wfc.render.command_doc import task_calls
+    from wfc.render.command_steps import task_calls
 
     plan = analyze(dataclasses.replace(golden_workflow("long-pipeline"), progress=progress))
     rows = [(index, f"s{index}", title, title[::-1], "pending") for index, title in enumerate(titles, start=1)]
@@ -304,7 +304,7 @@ def test_templates_unpack_the_view_tuples_in_field_order() -> None:
     side only must fail here, not shift every later field in the doc."""
     from jinja2 import nodes
 
-    from wfc.render.command_doc import TASK_FIELDS, StepView
+    from wfc.render.command_steps import TASK_FIELDS, StepView
     from wfc.render.environment import environment
 
     env = environment()
@@ -327,7 +327,7 @@ _template_pieces = st.lists(st.sampled_from([
 @settings(max_examples=500, deadline=None)
 @given(_template_pieces)
 def test_plain_lookup_rewrite_matches_the_regex_rewrite(text: str) -> None:
-    from wfc.render.command_doc import _rewrite_lookups
+    from wfc.render.command_text import _rewrite_lookups
 
     workflow = golden_workflow("fan-out-fan-in")
     step = workflow.step("risks")
