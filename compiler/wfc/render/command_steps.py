@@ -115,13 +115,14 @@ def wave_views(plan: Plan, rows: Optional[List[TaskRow]] = None) -> List[Dict[st
     for index, wave in enumerate(plan.waves):
         first = first_launch(plan, wave)
         starting = set(first)
+        agents = {step for step in wave if workflow.step(step).kind == "agent"}
         views.append(View({
             "number": index + 1,
             "level": plan.planned(wave[0]).level + 1,
             "steps": WaveSteps(made, wave),
             "titles": [tasks[step][2] for step in wave],  # each task's content
-            "agents": [step for step in wave if workflow.step(step).kind == "agent"],
-            "others": [step for step in wave if workflow.step(step).kind != "agent"],
+            "agents": [step for step in wave if step in agents],
+            "others": [step for step in wave if step not in agents],
             "resource_notes": resource_notes(plan, wave),
             "first": first,
             "queued": [step for step in wave if step not in starting],
