@@ -82,7 +82,7 @@ class PlanRun:
 
     def work(self, step_id: str) -> StepOutcome:
         step = self.steps[step_id]
-        inputs = {name: self.context.get(name) for name in step.inputs}
+        inputs = {name: self.context.get(name) for name in step.inputs} if step.inputs else {}
         cancelled = self.executors.registry.cancelled
         began = self.journal.now()
         last_error = ""
@@ -113,6 +113,11 @@ class PlanRun:
 
     def finished(self, step_id: str, outcome: StepOutcome) -> None:
         self.outcomes[step_id] = outcome
+        if outcome.status == FINISHED and not outcome.values and not outcome.meta:
+            # the common case, quickly: a step without outputs has nothing for the context or the cache
+            self.journal.step_event("step_finished", step_id, outcome.attempts, round(outcome.duration, 6))
+            self.completed.append(step_id)
+            return
         step = self.steps[step_id]
         if outcome.status == FAILED and outcome.continue_on_error:
             self.context.update({name: None for name in step.outputs})
@@ -121,10 +126,6 @@ class PlanRun:
             problem = self.store.store(outcome.values, self.keys[step_id])  # type: ignore[union-attr]
             if problem:
                 self.warn(problem, step_id)
-        if outcome.status == FINISHED and not outcome.values and not outcome.meta:  # the common case, quickly
-            self.journal.step_event("step_finished", step_id, outcome.attempts, round(outcome.duration, 6))
-            self.completed.append(step_id)
-            return
         fields: Dict[str, Any] = {"step": step_id}
         if outcome.status in (FINISHED, CACHE_HIT) and outcome.values:
             fields["outputs"] = outcome.values  # resume reads them back from here
@@ -142,7 +143,7 @@ class PlanRun:
 def nodes_of(plan: Plan) -> Dict[str, Node]:
     steps = plan.workflow.steps_by_id()
     return {planned.id: Node(planned.id, planned.dependencies, planned.dependents, planned.priority,
-                             dict(steps[planned.id].resources)) for planned in plan.steps}
+                             steps[planned.id].resources) for planned in plan.steps}  # read, never changed
 
 
 def plan_keys(plan: Plan, args: Mapping[str, Any]) -> Dict[str, str]:
