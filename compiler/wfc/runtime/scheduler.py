@@ -141,12 +141,14 @@ class Scheduler:
         self.keep_going = keep_going
         self.ids: List[str] = list(nodes)
         position = {step_id: index for index, step_id in enumerate(self.ids)}
-        self.dependents = [tuple(position[d] for d in nodes[s].dependents) for s in self.ids]
-        self.waiting = [len(nodes[s].dependencies) for s in self.ids]
-        self.resources = [tuple(nodes[s].resources.items()) for s in self.ids]
+        listed = list(nodes.values())  # one pass over the nodes per table, no lookups by id
+        self.dependents = [tuple(map(position.__getitem__, node.dependents)) for node in listed]
+        self.waiting = [len(node.dependencies) for node in listed]
+        self.resources = [tuple(node.resources.items()) if node.resources else () for node in listed]
         self.position = position
         # the plan's own policy object, so the estimate and the run start steps in the same order
-        self.queue = ReadyQueue({s: nodes[s].priority for s in self.ids}, {s: nodes[s].resources for s in self.ids})
+        self.queue = ReadyQueue({step_id: node.priority for step_id, node in nodes.items()},
+                                {step_id: node.resources for step_id, node in nodes.items()})
         self.started = [False] * len(self.ids)
         self.running = 0
         self.failed = self.cancelled = self.stopping = False
