@@ -7,10 +7,12 @@ a worker.
 """
 from __future__ import annotations
 
+import gc
 import signal
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from wfc.errors import UsageError
 from wfc.plan import Plan
@@ -186,11 +188,28 @@ def run_plan(plan: Plan, options: RunOptions) -> RunResult:
     listeners = progress_module.listeners_for(plan, options)
     journal = Journal(run_dir if options.journal else None, tuple(listeners))
     try:
-        return _execute(plan, options, run_id, run_dir, past, journal)
+        with _heap_set_aside():
+            return _execute(plan, options, run_id, run_dir, past, journal)
     finally:
         journal.close()
         for listener in listeners:
             getattr(listener, "close", lambda: None)()
+
+
+@contextmanager
+def _heap_set_aside() -> Iterator[None]:
+    """Keeps the cyclic collector off the objects that outlive the run (the plan, the workflow,
+    every module): the outcomes a run keeps per step trigger full collections, and each one
+    traverses all of those again (about 40 ms on a 10,000-step plan, 4 us per step). Not if
+    the embedding program froze objects itself: unfreezing at the end would undo that."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _execute(plan: Plan, options: RunOptions, run_id: str, run_dir: Path, past: PastRun,
