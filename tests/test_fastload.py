@@ -72,7 +72,8 @@ def test_what_the_exact_loader_refuses_or_reads_specially_is_left_to_it(text: st
 _WORDS = ["a", "key", "y", "n", "on", "off", "yes", "no", "null", "Null", "~", "true", "True", "FALSE", "1", "0",
           "-1", "+1", "017", "0o17", "0x1f", "1.5", ".5", "5.", "1e3", "-1.5E-3", ".inf", "-.Inf", ".NaN", "12:30",
           "2001-12-14", "1,000", "a b", "a:b", "a #b", "x-y", "é", "日本", "😀", "$1", "{{ args.x }}", "a.b", "-a", "@a",
-          "`a`", "'a", "a'", "0.0", "-0", "+.5", "a & b", "&", "*", "a * b", "a ! b", "a, b", "[a]", "%a"]
+          "`a`", "'a", "a'", "0.0", "-0", "+.5", "a & b", "&", "*", "a * b", "a ! b", "a, b", "[a]", "%a", "step_1", "a_b", "x_1_000", "-_a",
+          "1_a", "_", "a0X1", "-0x1", "x-0x1", "0B1", "0b", "0X"]
 _scalar_plain = st.sampled_from(_WORDS)
 _scalar_single = st.sampled_from(_WORDS + ["it''s", " lead", "trail ", "", "a\n  b"]).map(lambda w: f"'{w}'")
 _scalar_double = st.sampled_from(_WORDS + ["\\n", "\\t", "\\\\", '\\"', "\\x41", "\\u00e9", "\\U0001F600", "\\N", "\\_",

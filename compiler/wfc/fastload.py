@@ -37,15 +37,13 @@ _RARE_SYNTAX = re.compile(
     )),
     re.MULTILINE,
 )
-_RADIX = ("0x", "0X", "0o", "0O", "0b", "0B")
-_NUMBER_SPELLINGS = re.compile(
-    "|".join((
-        _TOKEN_START + r"[-+]?\.?_",  # numbers yaml-rs reads through underscores (`_1`, `-_9`)
-        _TOKEN_START + r"[-+]?[._]*[0-9][0-9A-Za-z.]*_",  # ... and `1_000`, `0x_1`, `1._`
-        _TOKEN_START + r"[-+]0[xXoObB]|" + _TOKEN_START + r"0[XObB]",  # signed or other radix prefixes
-    )),
-    re.MULTILINE,
-)
+# Where yaml-rs reads a number and the event loader a string: `1_000`, `_1`, `0x_1`, `0b101`, `0X1F`,
+# `+0x1F`. Found by two literal-led scans in C (an alternation would scan far slower), then a look
+# at each hit's token.
+_NUMBER_HINTS = (re.compile("_"), re.compile("0[xXoObB]"))
+_TOKEN_HEAD = re.compile(r"[^\s\[\]{},]*\Z")
+_NUMBER_HEAD = re.compile(r"[-+]?[._]*(?:[0-9][0-9A-Za-z.]*)?")
+_LONGEST_HEAD = 80
 _NOT_PRINTABLE = re.compile(r"[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n\r"
 
@@ -55,11 +53,23 @@ def needs_exact_loader(text: str) -> bool:
     file costs a few substring tests: each regex runs only when its rare characters are there."""
     if any(rare in text for rare in _RARE_CHARACTERS) and _RARE_SYNTAX.search(text):
         return True
-    if ("_" in text or any(prefix in text for prefix in _RADIX)) and _NUMBER_SPELLINGS.search(text):
+    if any(_odd_number(text, hint) for pattern in _NUMBER_HINTS for hint in pattern.finditer(text)):
         return True
     if text.isascii():
         return bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
     return _NOT_PRINTABLE.search(text) is not None
+
+
+def _odd_number(text: str, hint: "re.Match[str]") -> bool:
+    """Whether the hint begins, or continues a token that begins, like a number."""
+    start = hint.start()
+    window = text[max(0, start - _LONGEST_HEAD):start]
+    head = _TOKEN_HEAD.search(window).group()  # type: ignore[union-attr]  # `*\Z` always matches
+    if len(head) == _LONGEST_HEAD:
+        return True  # a token too long to see whole: let the exact loader read it
+    if hint.group() == "_":
+        return _NUMBER_HEAD.fullmatch(head) is not None
+    return head in ("-", "+") or (head == "" and hint.group() in ("0X", "0O", "0b", "0B"))
 
 
 def fast_data(text: str) -> Optional[Dict[str, Any]]:
