@@ -7,16 +7,17 @@ is collected; for an `anyOf` the alternatives are folded into one "expected X or
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Callable, Iterator, List, Mapping, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, Tuple
 
 import fastjsonschema
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from wfc.checks import Finding, suggest
 from wfc.schema_files import load_schema
 from wfc.wording import describe, dotted, where  # noqa: F401  (describe is part of this module's API)
+
+if TYPE_CHECKING:  # jsonschema takes 0.1 s to import and is only needed to explain an error
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 # the semantic checks explain these better (with the step's keys), so schema errors from them are dropped
 SEMANTIC_SUBSCHEMAS = ("exactlyOneKind", "exactlyOneAction")
@@ -27,6 +28,8 @@ _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "
 @lru_cache(maxsize=1)
 def validator() -> Draft202012Validator:
     """Built once per process: compiling the schema costs more than validating a workflow."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema())
 
 
