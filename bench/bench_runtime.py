@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -73,16 +74,24 @@ def plan_for(edges: Edges, call: str, estimate: float, max_parallel: int) -> Pla
 @dataclass(frozen=True)
 class Timing:
     """Seconds of wall clock and of CPU (every thread of the process: the scheduler's and the
-    workers'), which a busy machine disturbs much less than the wall clock."""
+    workers'), which a busy machine disturbs much less than the wall clock; and the process's
+    context switches, which show threads handing the GIL or a lock back and forth (a convoy)
+    whatever the load."""
 
     wall: float
     cpu: float
+    switches: int = 0
+
+
+def context_switches() -> int:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_nvcsw + usage.ru_nivcsw
 
 
 def timed(action: Callable[[], Any]) -> Timing:
-    wall, cpu = time.perf_counter(), time.process_time()
+    switches, wall, cpu = context_switches(), time.perf_counter(), time.process_time()
     action()
-    return Timing(time.perf_counter() - wall, time.process_time() - cpu)
+    return Timing(time.perf_counter() - wall, time.process_time() - cpu, context_switches() - switches)
 
 
 def run_wfc(plan: Plan) -> Timing:
@@ -102,7 +111,8 @@ def run_dask(edges: Edges, function: Callable[..., Any], workers: int) -> Timing
 
 
 def median_of(timings: List[Timing]) -> Timing:
-    return Timing(statistics.median(t.wall for t in timings), statistics.median(t.cpu for t in timings))
+    return Timing(statistics.median(t.wall for t in timings), statistics.median(t.cpu for t in timings),
+                  round(statistics.median(t.switches for t in timings)))
 
 
 def side_by_side(repeats: int, ours: Callable[[], Timing], theirs: Callable[[], Timing]) -> Tuple[Timing, Timing]:
@@ -124,7 +134,8 @@ def overhead(count: int, workers: int, repeats: int) -> None:
         scale = 1e6 / count
         print(f"  {name:<8} wfc (journal on) cpu {ours.cpu * scale:6.1f} wall {ours.wall * scale:6.1f}   "
               f"dask threaded cpu {theirs.cpu * scale:6.1f} wall {theirs.wall * scale:6.1f}   "
-              f"ratio cpu {ours.cpu / theirs.cpu:.2f} wall {ours.wall / theirs.wall:.2f} (goal <= 0.50)")
+              f"ratio cpu {ours.cpu / theirs.cpu:.2f} wall {ours.wall / theirs.wall:.2f} (goal <= 0.50)   "
+              f"context switches per step wfc {ours.switches / count:.2f} dask {theirs.switches / count:.2f}")
 
 
 def schedule_span(plan: Plan) -> Tuple[float, float]:
