@@ -216,7 +216,8 @@ def test_racing_workers_lose_no_completion_and_keep_the_cap() -> None:
     for step, needs in edges.items():
         for need in needs:
             dependents[need].append(step)
-    nodes = {step: Node(step, needs, tuple(dependents[step]), float(len(edges) - n), {}) for n, (step, needs) in enumerate(edges.items())}
+    nodes = {step: Node(step, needs, tuple(dependents[step]), float(len(edges) - n), {})
+             for n, (step, needs) in enumerate(edges.items())}
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible: the hand-ins race
     try:
