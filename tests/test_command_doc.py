@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from wfc.analysis import analyze
 from wfc.model import Argument, Workflow
 from wfc.render.command_doc import (
-    allowed_tools, command_file_name, command_text, compensation_views, first_launch, inert, pattern,
+    allowed_tools, bash_permission, command_file_name, command_text, compensation_views, first_launch, inert, pattern,
     placeholders, render_command_doc,
 )
 from wfc.render.header import parse_header
@@ -109,7 +109,7 @@ def test_frontmatter_of_the_fan_out_golden() -> None:
         "description": "Gather sources on a topic once, summarize them from three angles at the same time, "
                        "then merge the summaries.",
         "argument-hint": "<topic> [depth]",
-        "allowed-tools": "Grep, Read, Task, TaskCreate, TaskUpdate, WebSearch",
+        "allowed-tools": "Bash(grep -rl:*), Grep, Read, Task, TaskCreate, TaskUpdate, WebSearch",
         "model": "sonnet",
     }
 
@@ -117,7 +117,8 @@ def test_frontmatter_of_the_fan_out_golden() -> None:
 def test_todowrite_progress_uses_todowrite_only() -> None:
     workflow = golden_workflow("long-pipeline")
     assert workflow.progress == "todowrite"
-    assert allowed_tools(workflow) == ("Task", "TodoWrite")
+    assert allowed_tools(workflow) == ("Bash(awk:*)", "Bash(python -m build)", "Bash(python -m pytest -q)",
+                                       "Bash(ruff check .)", "Bash(twine upload:*)", "Task", "TodoWrite")
 
 
 # -- arguments and inert text ------------------------------------------------------------------
@@ -332,3 +333,15 @@ def test_plain_lookup_rewrite_matches_the_regex_rewrite(text: str) -> None:
     workflow = golden_workflow("fan-out-fan-in")
     step = workflow.step("risks")
     assert command_text(text, workflow, step) == _rewrite_lookups(inert(text), placeholders(workflow), step)
+
+
+@pytest.mark.parametrize("command, permission", [
+    ("make test", "Bash(make test)"),
+    ("git diff {{ args.base }} -- src", "Bash(git diff:*)"),
+    (("git", "stash", "push", "--message", "undo it", "--", "src/"), "Bash(git stash push --message:*)"),
+    ("{{ args.tool }} --check", "Bash"),
+    ("rm -f 'a b'", "Bash(rm -f:*)"),
+    ("echo a,b", "Bash(echo:*)"),
+])
+def test_shell_steps_get_the_narrowest_bash_permission(command: Any, permission: str) -> None:
+    assert bash_permission(command) == permission

@@ -13,6 +13,7 @@ Code placeholders or `[[NAME]]` markers, and text Claude Code would substitute o
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, List, Tuple
 
 from wfc.durations import format_duration
@@ -103,10 +104,30 @@ def times(plan: Plan) -> Dict[str, Any]:
 
 
 def allowed_tools(workflow: Workflow) -> Tuple[str, ...]:
-    """Task (to launch subagents), the progress tools, and every tool a step declares."""
+    """Task (to launch subagents), the progress tools, every tool a step declares, and Bash for
+    the programs the shell steps and compensations run, so the session does not stop to ask."""
     tools = {"Task", *PROGRESS_TOOLS[workflow.progress]}
     tools.update(tool for step in workflow.steps for tool in step.tools)
+    commands = [step.run for step in workflow.steps if step.kind == "shell"]
+    commands += [step.compensate.run for step in workflow.steps if step.compensate and step.compensate.kind == "shell"]
+    tools.update(bash_permission(command) for command in commands if command)
     return tuple(sorted(tools))
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9._/+=@%-]+")
+
+
+def bash_permission(command: Any) -> str:
+    """The narrowest Bash rule Claude Code accepts for a command: the exact command when it is
+    all plain words (`Bash(make test)`), else its leading plain words as a prefix (`Bash(git
+    diff:*)` for `git diff {{ args.base }}`), else plain `Bash` when even the program is templated."""
+    words = list(command) if isinstance(command, (list, tuple)) else str(command).split()
+    plain = 0
+    while plain < len(words) and _PLAIN_WORD.fullmatch(words[plain]):
+        plain += 1
+    if plain and plain == len(words):
+        return f"Bash({' '.join(words)})"
+    return f"Bash({' '.join(words[:plain])}:*)" if plain else "Bash"
 
 
 def argument_hint(workflow: Workflow) -> str:
