@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Set, Union
 
 from wfc.render.header import HEADER_PROBE_BYTES, parse_header
 
 DIFF_LINES = 40
+DIFF_WINDOW = 400
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,12 @@ class Output:
 
     path: Path
     text: str
+
+    @cached_property
+    def data(self) -> bytes:
+        """The bytes to write, encoded once: comparing, writing and stamping all need them, and
+        a 10,000-step plan is 18 MB."""
+        return self.text.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -62,30 +71,64 @@ def atomic_write(path: Path, data: Union[bytes, str], durable: bool = True) -> N
         raise
 
 
-def plan_change(output: Output, force: bool = False) -> Change:
-    """Compare an output with what is on disk; the diff is short, for `--check`."""
+def plan_change(output: Output, force: bool = False, *, with_diff: bool = True) -> Change:
+    """Compare an output with what is on disk; with `with_diff`, a short diff for `--check`."""
     current = read_bytes(output.path)
-    wanted = output.text.encode("utf-8")
-    if current == wanted and not force:
+    if current == output.data and not force:
         return Change(output.path, "unchanged")
-    return Change(output.path, "write", short_diff(output.path, current, output.text))
+    return Change(output.path, "write", short_diff(output.path, current, output.text) if with_diff else "")
 
 
 def short_diff(path: Path, current: Optional[bytes], wanted: str) -> str:
+    """The first differences, as a unified diff of at most DIFF_LINES lines.
+
+    Only the region between the common head and the common tail is compared, cut to DIFF_WINDOW
+    lines: difflib over two whole 300,000-line plans takes minutes, and no one reads past the
+    first screen."""
     if current is None:
         return f"+++ {path.as_posix()} (new file)"
     old = current.decode("utf-8", "replace").splitlines(keepends=True)
-    lines = list(difflib.unified_diff(old, wanted.splitlines(keepends=True), f"a/{path.as_posix()}", f"b/{path.as_posix()}", n=1))
-    if len(lines) > DIFF_LINES:
-        lines = lines[:DIFF_LINES] + [f"... ({len(lines) - DIFF_LINES} more diff lines)\n"]
+    new = wanted.splitlines(keepends=True)
+    start = first_difference(old, new)
+    tail = first_difference(old[:start - 1:-1], new[:start - 1:-1]) if start else first_difference(old[::-1], new[::-1])
+    old_end, new_end = len(old) - tail, len(new) - tail
+    cut = max(old_end, new_end) - start > DIFF_WINDOW
+    head = max(0, start - 1)
+    before, after = (old[head:start + DIFF_WINDOW], new[head:start + DIFF_WINDOW]) if cut else \
+        (old[head:old_end + 1], new[head:new_end + 1])
+    lines = [_shifted(line, head) for line in difflib.unified_diff(
+        before, after, f"a/{path.as_posix()}", f"b/{path.as_posix()}", n=1)]
+    if cut:  # the window's last hunk may only be where the cut fell: drop it
+        hunks = [index for index, line in enumerate(lines) if line.startswith("@@")]
+        lines = lines[:hunks[-1]] if len(hunks) > 1 else lines
+    if cut or len(lines) > DIFF_LINES:
+        lines = lines[:DIFF_LINES] + ["... (further differences not shown)\n"]
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines).rstrip("\n")
 
 
+def first_difference(old: Sequence[str], new: Sequence[str]) -> int:
+    """The index of the first line that differs (the shorter length when one extends the other)."""
+    for index, (before, after) in enumerate(zip(old, new)):
+        if before != after:
+            return index
+    return min(len(old), len(new))
+
+
+_HUNK = re.compile(r"^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@")
+
+
+def _shifted(line: str, offset: int) -> str:
+    """A hunk header of the window's diff, renumbered to the whole file's lines."""
+    if not offset or not line.startswith("@@"):
+        return line
+    return _HUNK.sub(lambda m: f"@@ -{int(m[1]) + offset}{m[2]} +{int(m[3]) + offset}{m[4]} @@", line, count=1)
+
+
 def apply(outputs: Sequence[Output], force: bool = False) -> List[Change]:
-    changes = [plan_change(output, force) for output in outputs]
+    changes = [plan_change(output, force, with_diff=False) for output in outputs]
     for output, change in zip(outputs, changes):
         if change.action == "write":
-            atomic_write(output.path, output.text.encode("utf-8"))
+            atomic_write(output.path, output.data)
     return changes
 
 

@@ -58,7 +58,7 @@ def record(out_dir: Path, commands_dir: Path, outputs: Iterable[Output]) -> None
     """Remember that these outputs, just written or verified equal to the files, are current for
     this compiler (hashed from memory: the bytes on disk are the same)."""
     state = load_state()
-    hashes = {output.path.as_posix(): hashlib.sha256(output.text.encode("utf-8")).hexdigest() for output in outputs}
+    hashes = {output.path.as_posix(): hashlib.sha256(output.data).hexdigest() for output in outputs}
     state[_state_key(out_dir, commands_dir)] = {"compiler": compiler_fingerprint(), **hashes}
     try:
         atomic_write(STATE_FILE, json.dumps(state, sort_keys=True).encode())
