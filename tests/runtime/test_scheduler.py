@@ -147,30 +147,41 @@ def test_keep_going_lets_independent_branches_finish(ws: Workspace) -> None:
     assert ws.kinds(result, "step_not_run") == [("step_not_run", "after")]
 
 
+class RecordingHooks:
+    """Scheduler hooks whose steps finish at once, recording what finished; tests override one part."""
+
+    def __init__(self) -> None:
+        self.done: set = set()
+
+    def immediate(self, step_id: str) -> None:
+        return None
+
+    def started(self, step_id: str) -> None:
+        pass
+
+    def work(self, step_id: str) -> Any:
+        from wfc.runtime.outcome import FINISHED, StepOutcome
+
+        return StepOutcome(FINISHED)
+
+    def finished(self, step_id: str, outcome: Any) -> None:
+        self.done.add(step_id)
+
+    def cancel(self) -> None:
+        pass
+
+    def crashed(self, step_id: str, message: str) -> Any:
+        raise AssertionError(message)
+
+
 def test_a_bug_in_bookkeeping_on_a_worker_reaches_the_caller_instead_of_hanging() -> None:
     import pytest
 
-    from wfc.runtime.outcome import FINISHED, StepOutcome
     from wfc.runtime.scheduler import Node, Scheduler
 
-    class Hooks:
-        def immediate(self, step_id: str) -> None:
-            return None
-
-        def started(self, step_id: str) -> None:
-            pass
-
-        def work(self, step_id: str) -> StepOutcome:
-            return StepOutcome(FINISHED)
-
-        def finished(self, step_id: str, outcome: StepOutcome) -> None:
+    class Hooks(RecordingHooks):
+        def finished(self, step_id: str, outcome: Any) -> None:
             raise KeyError(f"bookkeeping bug at {step_id}")
-
-        def cancel(self) -> None:
-            pass
-
-        def crashed(self, step_id: str, message: str) -> StepOutcome:
-            raise AssertionError(message)
 
     nodes = {"a": Node("a", (), ("b",), 2.0, {}), "b": Node("b", ("a",), (), 1.0, {})}
     scheduler = Scheduler(nodes, Hooks(), max_parallel=2, capacities={}, keep_going=False)
@@ -181,33 +192,21 @@ def test_a_bug_in_bookkeeping_on_a_worker_reaches_the_caller_instead_of_hanging(
 def test_racing_workers_lose_no_completion_and_keep_the_cap() -> None:
     # Workers hand in completions without waiting for the lock; one lost would hang the run or
     # leave steps unstarted. Quick steps on a few workers make those hand-ins race constantly.
-    from wfc.runtime.outcome import FINISHED, StepOutcome
     from wfc.runtime.scheduler import Node
 
-    class Hooks:
+    class Hooks(RecordingHooks):
         def __init__(self) -> None:
-            self.running, self.peak, self.done, self.order_errors = 0, 0, set(), []
-
-        def immediate(self, step_id: str) -> None:
-            return None
+            super().__init__()
+            self.running, self.peak, self.order_errors = 0, 0, []
 
         def started(self, step_id: str) -> None:
             self.running += 1
             self.peak = max(self.peak, self.running)
             self.order_errors += [(step_id, need) for need in nodes[step_id].dependencies if need not in self.done]
 
-        def work(self, step_id: str) -> StepOutcome:
-            return StepOutcome(FINISHED)
-
-        def finished(self, step_id: str, outcome: StepOutcome) -> None:
+        def finished(self, step_id: str, outcome: Any) -> None:
             self.running -= 1
             self.done.add(step_id)
-
-        def cancel(self) -> None:
-            pass
-
-        def crashed(self, step_id: str, message: str) -> StepOutcome:
-            raise AssertionError(message)
 
     edges = {"root": ()}
     edges.update({f"f{i}": ("root",) for i in range(1500)})
@@ -251,30 +250,7 @@ def test_a_completion_handed_in_while_the_lock_is_held_is_settled_by_the_holder(
     # left to settle it, or the run never ends.
     import time
 
-    from wfc.runtime.outcome import FINISHED, StepOutcome
     from wfc.runtime.scheduler import Node, Scheduler
-
-    class Hooks:
-        def __init__(self) -> None:
-            self.done: set = set()
-
-        def immediate(self, step_id: str) -> None:
-            return None
-
-        def started(self, step_id: str) -> None:
-            pass
-
-        def work(self, step_id: str) -> StepOutcome:
-            return StepOutcome(FINISHED)
-
-        def finished(self, step_id: str, outcome: StepOutcome) -> None:
-            self.done.add(step_id)
-
-        def cancel(self) -> None:
-            pass
-
-        def crashed(self, step_id: str, message: str) -> StepOutcome:
-            raise AssertionError(message)
 
     class SlowBatch:
         """The end of the first leaf's section: the batch is released after the section's last
@@ -296,6 +272,6 @@ def test_a_completion_handed_in_while_the_lock_is_held_is_settled_by_the_holder(
 
     nodes = {"root": Node("root", (), ("a", "b"), 3.0, {}), "a": Node("a", ("root",), (), 1.0, {}),
              "b": Node("b", ("root",), (), 1.0, {})}
-    hooks = Hooks()
+    hooks = RecordingHooks()
     scheduler = Scheduler(nodes, hooks, max_parallel=2, capacities={}, keep_going=False, batch=SlowBatch())
     run_racing(nodes, hooks, 2, scheduler)
