@@ -64,7 +64,9 @@ def test_where_the_readers_differ_the_exact_loader_reads(value: str) -> None:
 
 @pytest.mark.parametrize("text", ["a: 1\n---\nb: 2\n", "%YAML 1.2\n---\na: 1\n", "a: 1\n...\n", "1: a\n",
                                   "a: 1\na: 2\n", "[1, 2]\n", "a\n", "", "? [a]\n: 1\n", "a: \x07\n", "a:\tb\n",
-                                  "a: 123456789012345678901234567890\n", "a: b\u2028c\n", "a: b\x85c\n", "{a: 1, 2: b}\n"])
+                                  "a: 123456789012345678901234567890\n", "a: b\u2028c\n", "a: b\x85c\n", "{a: 1, 2: b}\n",
+                                  "k: [|a]\n", "k: {x: >a}\n", "k: [a, ?]\n", "k: [:a]\n", "k: [a,\n  b]\n", "k: |\n",
+                                  "k: >-\n  \n# done\n", "? |\n", "k: |\n  a", "k: v"])
 def test_what_the_exact_loader_refuses_or_reads_specially_is_left_to_it(text: str) -> None:
     assert fast_data(text) is None
 
@@ -80,14 +82,16 @@ _scalar_double = st.sampled_from(_WORDS + ["\\n", "\\t", "\\\\", '\\"', "\\x41",
                                            "\\L", "\\P", "\\0", "\\a", "\\e", "\\/", "a\\\n  b", ""]).map(lambda w: f'"{w}"')
 _block_indicator = st.sampled_from(["|", "|-", "|+", ">", ">-", ">+", "|2", ">1-"])
 _block_lines = st.lists(st.sampled_from(["line", "  indented", "", "trailing  ", "# not a comment", "- item", "a: b",
-                                         "   ", "**bold**", "{{ x }}"]), min_size=1, max_size=5)
+                                         "   ", "**bold**", "{{ x }}"]), min_size=0, max_size=5)
+_flow_words = st.sampled_from(["|a", "|", ">", ">a", "?a", "?", "a?", ":a", "a:", "a:b", "http://x", "a-b", "-a", "a|b",
+                               "{{ x }}", "a b"])
 
 
 @st.composite
 def block_scalar(draw: Any, indent: str) -> str:
     indicator = draw(_block_indicator)
     lines = draw(_block_lines)
-    if lines[0].startswith(" ") or not lines[0].strip():
+    if lines and (lines[0].startswith(" ") or not lines[0].strip()):
         lines[0] = "first"  # the first line fixes the indentation unless an indicator says otherwise
     body = "".join(f"{indent}  {line}\n" if line else "\n" for line in lines)
     return f"{indicator}\n{body}" + draw(st.sampled_from(["", "\n"]))
@@ -106,8 +110,8 @@ def value(draw: Any, indent: str, depth: int) -> str:
         return " " + draw(block_scalar(indent))
     if choice == 5:
         items = draw(st.lists(st.one_of(_scalar_plain.filter(lambda w: not set(w) & set(",:[]{}#")),
-                                        _scalar_double), max_size=4))
-        return " [" + ", ".join(items) + "]\n"
+                                        _scalar_double, _flow_words), max_size=4))
+        return draw(st.sampled_from([" [" + ", ".join(items) + "]\n", " {k: " + ", ".join(items) + "}\n"]))
     if choice == 6:
         items = draw(st.lists(value(indent + "  ", depth + 1), min_size=1, max_size=3))
         return "\n" + "".join(f"{indent}  -{item}" for item in items)
@@ -115,7 +119,7 @@ def value(draw: Any, indent: str, depth: int) -> str:
 
 
 _keys = st.sampled_from(["title", "run", "k", "on", "y", "null", "true", "1", "0x1f", "'quoted'", '"dq"', "a b",
-                         "é", "estimate", "x-y", "steps"])
+                         "é", "estimate", "x-y", "steps", "? q\n", "? |\n"])
 
 
 @st.composite
@@ -125,10 +129,11 @@ def mapping(draw: Any, indent: str = "", depth: int = 0) -> str:
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mapping(), st.sampled_from(["", "\r\n"]), st.sampled_from(["", "---\n", "# comment\n"]))
-def test_generated_documents_read_alike_whenever_the_fast_reader_is_taken(body: str, newline: str, lead: str) -> None:
+@given(mapping(), st.sampled_from(["", "\r\n"]), st.sampled_from(["", "---\n", "# comment\n"]), st.booleans())
+def test_generated_documents_read_alike_whenever_the_fast_reader_is_taken(body: str, newline: str, lead: str,
+                                                                          cut_last_newline: bool) -> None:
     text = lead + (body.replace("\n", newline) if newline else body)
-    assert_same_reading(text)
+    assert_same_reading(text.rstrip("\r\n") if cut_last_newline else text)
 
 
 def test_a_workflow_read_fast_reports_warnings_where_the_exact_loader_would(tmp_path: Path) -> None:
@@ -146,3 +151,13 @@ def test_a_workflow_read_fast_reports_warnings_where_the_exact_loader_would(tmp_
     fast_warnings = result.located(analyze(result.workflow).warnings)
     assert fast_warnings == exact.located(analyze(exact.workflow).warnings)
     assert [(w.code, w.line, w.column, w.source_line) for w in fast_warnings] == [("WFC301", 7, 10, "    ttl: 1m")]
+
+
+_SYNTAX_SOUP = st.sampled_from(list("ab01:- \n[]{},'\"#|>?&*!%@`_.+eExXoO\\") +
+                               ["  ", "\n  ", ": ", "- ", "null", "true", "0x", "1e3", "é", "\t"])
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SYNTAX_SOUP, max_size=40).map("".join), st.booleans())
+def test_syntax_soup_reads_alike_whenever_the_fast_reader_is_taken(text: str, final_newline: bool) -> None:
+    assert_same_reading("k: v\n" + text + ("\n" if final_newline else ""))

@@ -44,6 +44,20 @@ _NUMBER_HINTS = (re.compile("_"), re.compile("0[xXoObB]"))
 _TOKEN_HEAD = re.compile(r"[^\s\[\]{},]*\Z")
 _NUMBER_HEAD = re.compile(r"[-+]?[._]*(?:[0-9][0-9A-Za-z.]*)?")
 _LONGEST_HEAD = 80
+# Inside a flow collection the readers differ on `|`, `>`, `?` and a `:` not followed by a space
+# (yaml-rs takes `[|a]` as a string, the event loader refuses it). A collection left open at the
+# end of its line goes to the exact loader whole; the others are one line, looked at from their
+# opening bracket on, and a line whose collection holds quotes (which may hide brackets) is read
+# character by character. The patterns start with a literal, which the regex engine finds at
+# memchr speed (a character class, or a look-behind, costs ten times more on a 2 MB file). The
+# second brace of a `{{` template closes on its line like any collection.
+_FLOW_OPEN_AT_LINE_END = (re.compile(r"\[[^\]\n\"']*\n"), re.compile(r"\{(?!\{)[^}\n\"']*\n"))
+_FLOW_WITH_QUOTE = (re.compile(r"\[[^\]\n]*[\"']"), re.compile(r"\{(?!\{)[^}\n]*[\"']"))
+_FLOW_CORNER = re.compile(r"[\[{][^\n]*?(?:[|>?]|:(?=\S))")
+_COLON_BEFORE_WORD = re.compile(r":(?=\S)")
+_FLOW_RISKY = frozenset("|>?")
+# yaml-rs reads an empty block scalar at the very end of a document as "\n" where YAML says "".
+_BLOCK_HEADER = re.compile(r"(?:^|\s)[|>][-+0-9]*\s*(?:#.*)?$")
 _NOT_PRINTABLE = re.compile(r"[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n\r"
 
@@ -51,13 +65,65 @@ _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n\r"
 def needs_exact_loader(text: str) -> bool:
     """Whether `text` holds a corner where the two readers may differ. Layered so that the usual
     file costs a few substring tests: each regex runs only when its rare characters are there."""
+    if not text.endswith("\n"):
+        return True  # yaml-rs gives a block scalar cut off by the end of the file a line break it lacks
     if any(rare in text for rare in _RARE_CHARACTERS) and _RARE_SYNTAX.search(text):
         return True
     if any(_odd_number(text, hint) for pattern in _NUMBER_HINTS for hint in pattern.finditer(text)):
         return True
+    if _flow_corner(text) or _ends_in_block_header(text):
+        return True
     if text.isascii():
         return bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
     return _NOT_PRINTABLE.search(text) is not None
+
+
+def _flow_corner(text: str) -> bool:
+    if "[" not in text and "{" not in text:
+        return False
+    if any(pattern.search(text) for pattern in _FLOW_OPEN_AT_LINE_END):
+        return True
+    for pattern in _FLOW_WITH_QUOTE:
+        for match in pattern.finditer(text):
+            end = text.find("\n", match.start())
+            if not _closed_plain_flow(text[match.start():end if end >= 0 else len(text)]):
+                return True
+    risky = "|" in text or ">" in text or "?" in text or _COLON_BEFORE_WORD.search(text) is not None
+    return risky and _FLOW_CORNER.search(text) is not None
+
+
+def _closed_plain_flow(line: str) -> bool:
+    """Whether the collection opening `line` closes on it, with no risky character outside quotes."""
+    depth, quote, index = 0, "", 0
+    while index < len(line):
+        char = line[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote and not (quote == "'" and line[index + 1:index + 2] == "'"):
+                quote = ""
+            elif char == quote:
+                index += 1  # '' inside single quotes is a quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return True
+        elif char in _FLOW_RISKY or (char == ":" and line[index + 1:index + 2] not in ("", " ")):
+            return False
+        index += 1
+    return False
+
+
+def _ends_in_block_header(text: str) -> bool:
+    """Whether the last line with content opens a block scalar, which then has none."""
+    lines = text[-4096:].splitlines()
+    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+        lines.pop()
+    return bool(lines) and _BLOCK_HEADER.search(lines[-1]) is not None
 
 
 def _odd_number(text: str, hint: "re.Match[str]") -> bool:
