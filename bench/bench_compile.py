@@ -138,7 +138,7 @@ def main() -> None:
             compile_dir(root, [str(root / "w" / f"size{size}.yaml")])
 
         small = cpu_best(lambda: compile_dir(root, [f"w/size{big // 10}.yaml"]), repeat * 2 + 1)
-        large = cpu_best(lambda: compile_dir(root, [f"w/size{big}.yaml"]), repeat)
+        large = cpu_best(lambda: compile_dir(root, [f"w/size{big}.yaml"]), repeat * 2 + 1)
         baseline = cpu_best(lambda: hand_rolled(root / "w" / f"size{big}.yaml"), repeat)
         batch = cpu_best(lambda: compile_dir(root, ["many"]), 1)
         print(f"compile {big // 10:>6} steps: {small:6.3f} s cpu")

@@ -62,7 +62,7 @@ def test_writing_computes_no_diff_and_checking_does(tmp_path: Path) -> None:
     target.write_text("".join(BASE))
     changed = list(BASE)
     changed[random.Random(5).randrange(len(BASE))] = "changed\n"
-    output = Output(target, "".join(changed))
+    output = Output.of_text(target, "".join(changed))
     assert plan_change(output).diff.startswith("--- a/")
     assert [(change.action, change.diff) for change in apply([output])] == [("write", "")]
     assert target.read_text() == "".join(changed)

@@ -35,7 +35,7 @@ class Renderer:
         name: Callable[[Workflow], str] = getattr(loaded, self.file_name)
         text: Callable[[Plan], str] = getattr(loaded, self.render)
         base = options.out_dir if self.directory == "out" else options.commands_path
-        return Output(base / name(plan.workflow), text(plan))
+        return Output.of_text(base / name(plan.workflow), text(plan))
 
 
 RENDERERS: Tuple[Renderer, ...] = (

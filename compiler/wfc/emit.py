@@ -12,7 +12,6 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Set, Union
 
@@ -24,16 +23,21 @@ DIFF_WINDOW = 400
 
 @dataclass(frozen=True)
 class Output:
-    """One generated file: where it goes and its full text."""
+    """One generated file: where it goes and its bytes.
+
+    Kept as bytes only, encoded once: comparing, writing and stamping all need them, a 10,000-step
+    compile holds 44 MB of outputs until they are written, and only `--check`'s diff wants text."""
 
     path: Path
-    text: str
+    data: bytes
 
-    @cached_property
-    def data(self) -> bytes:
-        """The bytes to write, encoded once: comparing, writing and stamping all need them, and
-        a 10,000-step plan is 18 MB."""
-        return self.text.encode("utf-8")
+    @classmethod
+    def of_text(cls, path: Path, text: str) -> "Output":
+        return cls(path, text.encode("utf-8"))
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
 
 
 @dataclass(frozen=True)
