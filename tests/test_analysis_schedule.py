@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factories import make_step, make_workflow
 from wfc.analysis import analyze, schedule
-from wfc.analysis.schedule import Problem, ReadyQueue, ScheduleError
+from wfc.analysis.schedule import Problem, ReadyQueue, ScheduleError, start_times
 from wfc.plan import ScheduledStep
 
 
@@ -72,3 +74,19 @@ def test_ten_thousand_step_fan_out_under_a_lock() -> None:
     assert plan.estimate.makespan == 5 + 2 * 2500
     assert plan.estimate.lower_bound == 4_999.0  # the lock's work over its capacity
     assert plan.estimate.redundant_work_eliminated_pct == 100.0  # 99.99 %, to one decimal
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_without_cap_or_resources_the_linear_path_starts_every_step_as_the_event_loop_does(data: st.DataObject) -> None:
+    """The shortcut for unconstrained problems must give the event loop's floats exactly."""
+    count = data.draw(st.integers(1, 40))
+    steps = [f"s{index}" for index in range(count)]
+    dependencies = {step: sorted(data.draw(st.sets(st.sampled_from(steps[:index]), max_size=3)) if index else [])
+                    for index, step in enumerate(steps)}
+    durations = {step: data.draw(st.sampled_from([0.0, 0.1, 0.2, 1 / 3, 60.0, 90.5, 1e-9])) for step in steps}
+    priorities = {step: data.draw(st.floats(0, 100)) for step in steps}
+    order = data.draw(st.permutations(steps))
+    unconstrained = start_times(Problem(order, dependencies, durations, priorities))
+    event_loop = start_times(Problem(order, dependencies, durations, priorities, max_parallel=count + 1))
+    assert unconstrained == event_loop

@@ -15,6 +15,7 @@ and choices of the naive scan at O((started + requests) log n) per event.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, MutableMapping, Optional, Sequence, Tuple
@@ -111,6 +112,8 @@ def start_times(problem: Problem) -> Dict[str, float]:
     _check_fits(problem)
     waiting = {step: len(problem.dependencies.get(step, ())) for step in problem.steps}
     dependents = problem.dependents if problem.dependents is not None else _dependents(problem)
+    if problem.max_parallel is None and not any(problem.requests.values()):
+        return _as_soon_as_ready(problem, waiting, dependents)
     queue = ReadyQueue(problem.priorities, problem.requests)
     for step in problem.steps:
         if not waiting[step]:
@@ -135,6 +138,27 @@ def start_times(problem: Problem) -> Dict[str, float]:
                 waiting[follower] -= 1
                 if not waiting[follower]:
                     queue.push(follower)
+    _check_complete(problem, starts)
+    return starts
+
+
+def _as_soon_as_ready(problem: Problem, waiting: Dict[str, int], dependents: Mapping[str, Sequence[str]]) -> Dict[str, float]:
+    """With no cap and no resources the policy never passes a ready step over, so each step starts
+    when its last dependency finishes: the same floats as the event loop (the same sums, the same
+    maximum), in linear time instead of a heap operation per step."""
+    durations = problem.durations
+    starts = {step: 0.0 for step in problem.steps if not waiting[step]}
+    ready = deque(starts)
+    while ready:
+        step = ready.popleft()
+        finish = starts[step] + durations[step]
+        for follower in dependents.get(step, ()):
+            if finish > starts.get(follower, 0.0):
+                starts[follower] = finish
+            waiting[follower] -= 1
+            if not waiting[follower]:
+                starts.setdefault(follower, 0.0)
+                ready.append(follower)
     _check_complete(problem, starts)
     return starts
 
