@@ -161,3 +161,26 @@ _SYNTAX_SOUP = st.sampled_from(list("ab01:- \n[]{},'\"#|>?&*!%@`_.+eExXoO\\") +
 @given(st.lists(_SYNTAX_SOUP, max_size=40).map("".join), st.booleans())
 def test_syntax_soup_reads_alike_whenever_the_fast_reader_is_taken(text: str, final_newline: bool) -> None:
     assert_same_reading("k: v\n" + text + ("\n" if final_newline else ""))
+
+
+class FakePanic(BaseException):
+    """What pyo3 raises when Rust code panics: a BaseException, not an Exception."""
+
+
+def test_a_panic_in_the_fast_reader_leaves_the_file_to_the_exact_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    import wfc.fastload as fastload
+
+    def panic(*args: Any, **kwargs: Any) -> None:
+        raise FakePanic("called `Option::unwrap()` on a `None` value")
+
+    monkeypatch.setattr(fastload.yaml_rs, "loads", panic)
+    document = load_bytes(b"version: 1\nk: [a, b]\n", "w.yaml")
+    assert not document.fast and document.data == {"version": 1, "k": ["a", "b"]}
+
+
+def test_without_yaml_rs_every_file_takes_the_exact_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    import wfc.fastload as fastload
+
+    monkeypatch.setattr(fastload, "yaml_rs", None)
+    document = load_bytes(b"version: 1\n", "w.yaml")
+    assert not document.fast and document.data == {"version": 1}

@@ -145,7 +145,9 @@ def fast_data(text: str) -> Optional[Dict[str, Any]]:
     try:
         data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error,
                              alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0))
-    except Exception:  # noqa: BLE001 - any complaint at all is the exact loader's to word
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - any complaint, a Rust panic (a BaseException) included, is the exact loader's to word
         return None
     if type(data) is not dict or not _plain_json(data):
         return None
