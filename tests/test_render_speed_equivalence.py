@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import re
 from pathlib import Path
 from typing import Any, Dict, List
@@ -24,8 +23,6 @@ from wfc.analysis.cache_keys import _ENCODER, canonical_json
 from wfc.model import Retry
 from wfc.plan import Plan
 from wfc.render import command_doc
-from wfc.render.environment import render
-from wfc.render.header import header_text
 from wfc.render.module import module_file_name, render_module
 from wfc.render.plan_json import indented_json, plan_to_dict, plan_to_json
 from wfc.validate import load_workflow

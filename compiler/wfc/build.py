@@ -44,7 +44,7 @@ def build_workflow(document: Document, name: str) -> Workflow:
         version=data["version"],
         arguments=tuple(build_argument(arg, spec or {}) for arg, spec in (data.get("arguments") or {}).items()),
         max_parallel=data.get("max_parallel"),
-        resources=dict(sorted((data.get("resources") or {}).items())),
+        resources=sorted_mapping(data.get("resources")),
         context=tuple(ContextEntry(n, (e or {}).get("description", ""), seconds((e or {}).get("ttl"), DEFAULT_TTL))
                       for n, e in (data.get("context") or {}).items()),
         on_failure=OnFailure(**(data.get("on_failure") or {})),
@@ -139,7 +139,7 @@ def build_retry(raw: Mapping[str, Any]) -> Retry:
 def build_action(raw: Mapping[str, Any]) -> Action:
     kind = next(_KINDS[key] for key in _KINDS if key in raw)
     return Action(kind=kind, run=command(raw.get("run")), call=raw.get("call"), prompt=raw.get("prompt"),
-                  agent=raw.get("agent"), env=dict(sorted((raw.get("env") or {}).items())), cwd=raw.get("cwd"))
+                  agent=raw.get("agent"), env=sorted_mapping(raw.get("env")), cwd=raw.get("cwd"))
 
 
 def build_docs(raw: Mapping[str, Any]) -> Docs:
@@ -162,10 +162,8 @@ def sorted_mapping(value: Any) -> Dict[str, Any]:
 
 
 def resource_request(value: Any) -> Dict[str, int]:
-    if not value:
-        return {}
     if isinstance(value, dict):
-        return dict(sorted(value.items()))
+        return sorted_mapping(value)
     return {name: 1 for name in sorted(names(value))}
 
 

@@ -26,7 +26,7 @@ from typing import Any, Dict, Mapping, Tuple
 import orjson
 
 from wfc.graph import Graph
-from wfc.model import Step, Workflow
+from wfc.model import Step, Workflow, field_values
 
 PRESENTATIONAL = frozenset(
     {"title", "active", "description", "group", "estimate", "cached_estimate", "estimate_defaulted"}
@@ -69,16 +69,10 @@ def canonical_json(value: Any) -> bytes:
         return _ENCODER.encode(value).encode("utf-8")
 
 
-_FIELD_NAMES: Dict[type, Tuple[str, ...]] = {}
-
-
 def _plain(value: Any) -> Any:
     """What json cannot encode by itself: model dataclasses and non-dict mappings."""
     if is_dataclass(value) and not isinstance(value, type):
-        names = _FIELD_NAMES.get(type(value))
-        if names is None:
-            names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
-        return {name: getattr(value, name) for name in names}
+        return field_values(value)
     if isinstance(value, Mapping):
         return {str(key): value[key] for key in value}
     raise TypeError(f"internal error: {type(value).__name__} has no canonical JSON form")

@@ -5,13 +5,13 @@ template reaches them) while giving the templates exactly what they lay out.
 """
 from __future__ import annotations
 
-from json.encoder import encode_basestring as _json_string
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from wfc.durations import format_duration
 from wfc.model import Step, Workflow
 from wfc.plan import Plan
 from wfc.render.command_text import command_line, command_text, has_claude_placeholder, has_template_logic, inert
+from wfc.render.plan_json import indented_json
 
 
 class View(Dict[str, Any]):
@@ -49,22 +49,14 @@ def task_rows(plan: Plan) -> List[TaskRow]:
 
 
 def task_calls(plan: Plan, rows: Optional[List[TaskRow]] = None) -> str:
-    """The exact payload for the progress tool: one TodoWrite list, or one TaskCreate per task.
-    The same text as `json.dumps(..., indent=2, ensure_ascii=False)`, written row by row because
-    the payload has one fixed shape and the indenting encoder runs Python code per value."""
+    """The exact payload for the progress tool: one TodoWrite list, or one TaskCreate per task."""
     rows = task_rows(plan) if rows is None else rows
-    quote = _json_string
     if plan.workflow.progress == "todowrite":
-        if not rows:
-            return '{\n  "todos": []\n}'
-        todos = [f'    {{\n      "content": {quote(content)},\n      "activeForm": {quote(active_form)},\n'
-                 f'      "status": {quote(status)}\n    }}' for _, _, content, active_form, status in rows]
-        return '{\n  "todos": [\n' + ",\n".join(todos) + "\n  ]\n}"
-    if not rows:
-        return "[]"
-    calls = [f'  {{\n    "subject": {quote(content)},\n    "activeForm": {quote(active_form)},\n'
-             f'    "description": {quote("wfc step " + step)}\n  }}' for _, step, content, active_form, _ in rows]
-    return "[\n" + ",\n".join(calls) + "\n]"
+        todos = [{"content": content, "activeForm": active_form, "status": status}
+                 for _, _, content, active_form, status in rows]
+        return indented_json({"todos": todos})
+    return indented_json([{"subject": content, "activeForm": active_form, "description": "wfc step " + step}
+                          for _, step, content, active_form, _ in rows])
 
 
 def producers(workflow: Workflow) -> Dict[str, str]:

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Tuple
 import orjson
 
 from wfc.errors import Diagnostic
-from wfc.model import Workflow, field_layout, from_dict, to_dict
+from wfc.model import Workflow, field_layout, field_values, from_dict, to_dict
 from wfc.naming import plan_file
 from wfc.plan import Estimate, Plan, PlannedStep, ScheduledStep, Task
 from wfc.render.header import header_text
@@ -68,8 +68,7 @@ def _fields(value: Any) -> Dict[str, Any]:
     kind = type(value)
     if not hasattr(kind, "__dataclass_fields__"):
         raise TypeError(f"{kind.__name__} is not JSON data")
-    names, values_of = field_layout(kind)
-    data = dict(zip(names, values_of(value)))
+    data = field_values(value)
     for name in _mapping_fields(kind):
         if len(data[name]) > 1:  # sorted, as `to_dict` sorts mappings
             data[name] = dict(sorted(data[name].items()))
