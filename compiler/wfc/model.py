@@ -188,17 +188,14 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def to_dict(value: Any) -> Any:
-    """Plain JSON data: dataclasses as dicts (positions dropped), tuples as lists, dict keys sorted."""
-    kind = type(value)
-    if kind in _SCALARS:  # tested most common first: this runs for every value of every step
+    """Plain JSON data: dataclasses as dicts (positions dropped), tuples as lists, dict keys sorted.
+
+    The plan file is written by orjson straight from the objects (`wfc.render.plan_json`); this is
+    the reference form it must equal, and its fallback."""
+    if type(value) in _SCALARS:
         return value
-    if kind is tuple or kind is list:
-        return [item if type(item) in _SCALARS else to_dict(item) for item in value] if value else []
-    if kind is dict:
-        return {str(key): to_dict(value[key]) for key in sorted(value)} if value else {}
-    if hasattr(kind, "__dataclass_fields__"):
-        names, values_of = field_layout(kind)
-        return {name: item if type(item) in _SCALARS else to_dict(item) for name, item in zip(names, values_of(value))}
+    if hasattr(type(value), "__dataclass_fields__"):
+        return {name: to_dict(item) for name, item in field_values(value).items()}
     if isinstance(value, (tuple, list)):
         return [to_dict(item) for item in value]
     if isinstance(value, abc.Mapping):
