@@ -45,8 +45,7 @@ def build_workflow(document: Document, name: str) -> Workflow:
         arguments=tuple(build_argument(arg, spec or {}) for arg, spec in (data.get("arguments") or {}).items()),
         max_parallel=data.get("max_parallel"),
         resources=sorted_mapping(data.get("resources")),
-        context=tuple(ContextEntry(n, (e or {}).get("description", ""), seconds((e or {}).get("ttl"), DEFAULT_TTL))
-                      for n, e in (data.get("context") or {}).items()),
+        context=tuple(build_context_entry(name, entry or {}) for name, entry in (data.get("context") or {}).items()),
         on_failure=OnFailure(**(data.get("on_failure") or {})),
         docs=build_docs(data.get("docs") or {}),
         progress=data.get("progress", "todowrite"),
@@ -121,6 +120,21 @@ def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]
         compensate=build_action(raw["compensate"]) if raw.get("compensate") else None,
         group=raw.get("group"),
     )
+
+
+def build_context_entry(name: str, raw: Mapping[str, Any]) -> ContextEntry:
+    return ContextEntry(name, raw.get("description", ""), seconds(raw.get("ttl"), DEFAULT_TTL),
+                        canonical(raw.get("schema") or {}))
+
+
+def canonical(value: Any) -> Any:
+    """JSON data with every mapping's keys sorted, as the plan writes mappings: a schema then reads
+    back equal to itself from the plan, and its bytes do not depend on how the YAML ordered it."""
+    if isinstance(value, Mapping):
+        return {str(key): canonical(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [canonical(item) for item in value]
+    return value
 
 
 def build_argument(name: str, spec: Mapping[str, Any]) -> Argument:

@@ -44,6 +44,7 @@ class ContextEntry:
     name: str
     description: str = ""
     ttl: float = DEFAULT_TTL
+    schema: Mapping[str, Any] = field(default_factory=dict)  # a JSON schema for the value; empty: any text
 
 
 @dataclass(frozen=True)
