@@ -170,3 +170,27 @@ def test_cache_keys_are_sha256_hex_per_step() -> None:
     assert all(len(key) == 64 and int(key, 16) >= 0 for key in plan.cache_keys.values())
     assert len(set(plan.cache_keys.values())) == 7
     assert plan.planned("report").cache_key == plan.cache_keys["report"]
+
+
+def test_claude_code_cap_is_stated_only_where_more_than_16_steps_would_run_at_once() -> None:
+    """20 independent minutes: unbounded they all run at once, in Claude Code at most 16 do, so
+    the last 4 start after the first minute; the same simulation gives the figure."""
+    wide = [make_step(f"s{index:02}", estimate=MINUTE) for index in range(20)]
+    assert analyze(make_workflow(wide)).estimate.claude_code_makespan == 2 * MINUTE
+    assert analyze(make_workflow(wide)).estimate.makespan == MINUTE
+    assert analyze(make_workflow(wide, max_parallel=16)).estimate.claude_code_makespan is None
+    assert analyze(make_workflow(wide[:16])).estimate.claude_code_makespan is None
+
+
+def test_claude_code_cap_counts_steps_running_together_across_levels() -> None:
+    """A 10m step of the first level overlaps the second level: 11 at once, under the cap. With 16
+    in the second level no level is wider than the cap, but 17 run at once: the cap binds (and
+    costs nothing here, since the long step decides the makespan)."""
+    long = make_step("long", estimate=10 * MINUTE)
+    first = [make_step(f"a{index}", estimate=MINUTE) for index in range(6)]
+    second = [make_step(f"b{index}", estimate=MINUTE, needs=["a0"]) for index in range(10)]
+    plan = analyze(make_workflow([long, *first, *second]))
+    assert plan.estimate.max_width == 10 and plan.estimate.claude_code_makespan is None
+    more = [make_step(f"c{index}", estimate=MINUTE, needs=["a0"]) for index in range(6)]
+    capped = analyze(make_workflow([long, *first, *second, *more])).estimate
+    assert capped.max_width == 16 and capped.makespan == capped.claude_code_makespan == 10 * MINUTE

@@ -147,6 +147,7 @@ TAIL = (
     '    "max_width": 1,\n'
     '    "warm_makespan": 60.0,\n'
     '    "worst_case": 150.0,\n'
+    '    "claude_code_makespan": null,\n'
     '    "schedule": [\n'
     '      {\n'
     '        "step": "fetch",\n'

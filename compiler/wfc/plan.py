@@ -68,6 +68,9 @@ class Estimate:
     max_width: int
     warm_makespan: float
     worst_case: float
+    # the makespan when Claude Code's cap of at most 16 agent() calls at once binds (more steps than
+    # that would run together in the makespan schedule); None when the cap changes nothing
+    claude_code_makespan: Optional[float] = None
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Mapping, Tuple
+from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from wfc.analysis import critical, schedule
 from wfc.analysis.levels import Levels
 from wfc.graph import Graph
 from wfc.model import Step, Workflow
 from wfc.plan import Estimate, ScheduledStep
+
+
+# Claude Code's Workflow runtime runs at most min(16, CPUs - 2) agent() calls at once; 16 is the
+# most any machine gives, so the figure under it is the best a Workflow script can reach.
+CLAUDE_CODE_AGENTS = 16
 
 
 def seconds(value: float) -> float:
@@ -44,14 +49,14 @@ class Inputs:
 
 
 def problem(workflow: Workflow, graph: Graph, durations: Mapping[str, float],
-            priorities: Mapping[str, float]) -> schedule.Problem:
-    """The scheduling problem for `workflow` with the given durations."""
+            priorities: Mapping[str, float], max_parallel: Optional[int] = None) -> schedule.Problem:
+    """The scheduling problem for `workflow` with the given durations (and a tighter slot limit)."""
     return schedule.Problem(
         steps=graph.steps,
         dependencies=graph.dependency_map,
         durations=durations,
         priorities=priorities,
-        max_parallel=workflow.max_parallel,
+        max_parallel=workflow.max_parallel if max_parallel is None else max_parallel,
         requests={step.id: step.resources for step in workflow.steps if step.resources},
         capacities=workflow.resources,
         dependents=graph.dependent_map,
@@ -77,7 +82,28 @@ def compute(given: Inputs) -> Estimate:
         max_width=max((len(level) for level in given.levels), default=0),
         warm_makespan=seconds(_replay(given, {s.id: _warm(s) for s in workflow.steps})),
         worst_case=seconds(_replay(given, {s.id: _worst(s) for s in workflow.steps})),
+        claude_code_makespan=_under_claude_code_cap(given, estimates),
     )
+
+
+def _under_claude_code_cap(given: Inputs, estimates: Mapping[str, float]) -> Optional[float]:
+    """The makespan with at most CLAUDE_CODE_AGENTS steps at once, when the makespan schedule runs
+    more than that together (the same simulation, one slot limit tighter); else None."""
+    if peak_parallel(given.slots.values()) <= CLAUDE_CODE_AGENTS:
+        return None
+    capped = problem(given.workflow, given.graph, estimates, given.priorities, CLAUDE_CODE_AGENTS)
+    return seconds(schedule.makespan_of(capped))
+
+
+def peak_parallel(slots: Iterable[ScheduledStep]) -> int:
+    """The most steps running at one instant; a step finishing at t frees its slot for one starting at t."""
+    events = sorted([(slot.finish, -1) for slot in slots if slot.finish > slot.start] +
+                    [(slot.start, 1) for slot in slots if slot.finish > slot.start])
+    running = peak = 0
+    for _, change in events:
+        running += change
+        peak = max(peak, running)
+    return peak
 
 
 def _recomputation(graph: Graph, estimates: Mapping[str, float]) -> Tuple[float, float]:

@@ -84,6 +84,8 @@ def _estimate_lines(figures: Estimate) -> List[str]:
         ("redundant work eliminated", f"{figures.redundant_work_eliminated_pct:.1f} %"),
         ("widest level", str(figures.max_width)),
     ]
+    if figures.claude_code_makespan is not None:  # only where the cap binds: say what it costs
+        rows.insert(4, ("makespan in Claude Code (16 agents at once)", format_duration(figures.claude_code_makespan)))
     label_width = max(len(label) for label, _ in rows)
     value_width = max(len(value) for _, value in rows)
     return ["Estimate"] + [f"  {label:<{label_width}}  {value:>{value_width}}" for label, value in rows]
