@@ -17,6 +17,7 @@ from wfc.analysis import analyze
 from wfc.emit import Change, Output
 from wfc.errors import Diagnostic
 from wfc.model import Workflow
+from wfc.naming import WORKFLOWS_DIR
 from wfc.plan import Plan
 from wfc.validate import validate_file, workflow_files
 
@@ -28,20 +29,30 @@ class Renderer:
     module: str
     render: str
     file_name: str
-    directory: str  # "out" or "commands"
+    directory: str  # "out", "commands" or "workflows"
+    warnings: Optional[str] = None  # a function of the plan giving what this output cannot carry
 
     def output(self, plan: Plan, options: "CompileOptions") -> Output:
         loaded = importlib.import_module(self.module)
         name: Callable[[Workflow], str] = getattr(loaded, self.file_name)
         text: Callable[[Plan], str] = getattr(loaded, self.render)
-        base = options.out_dir if self.directory == "out" else options.commands_path
+        base = {"out": options.out_dir, "commands": options.commands_path,
+                "workflows": options.workflows_path}[self.directory]
         return Output.of_text(base / name(plan.workflow), text(plan))
+
+    def findings(self, plan: Plan) -> Tuple[Diagnostic, ...]:
+        if self.warnings is None:
+            return ()
+        found: Callable[[Plan], Tuple[Diagnostic, ...]] = getattr(importlib.import_module(self.module), self.warnings)
+        return found(plan)
 
 
 RENDERERS: Tuple[Renderer, ...] = (
     Renderer("wfc.render.plan_json", "plan_to_json", "plan_file_name", "out"),
     Renderer("wfc.render.module", "render_module", "module_file_name", "out"),
     Renderer("wfc.render.command_doc", "render_command_doc", "command_file_name", "commands"),
+    Renderer("wfc.render.workflow_script", "render_workflow_script", "script_file_name", "workflows",
+             "script_warnings"),
 )
 
 
@@ -55,6 +66,15 @@ class CompileOptions:
     @property
     def commands_path(self) -> Path:
         return self.commands_dir if self.commands_dir is not None else self.out_dir / "commands"
+
+    @property
+    def workflows_path(self) -> Path:
+        return self.out_dir / WORKFLOWS_DIR
+
+    @property
+    def directories(self) -> Tuple[Path, ...]:
+        """Where outputs go: the directories pruning and cleaning look in."""
+        return (self.out_dir, self.commands_path, self.workflows_path)
 
 
 @dataclass(frozen=True)
@@ -92,8 +112,10 @@ def compile_file(path: Path, options: CompileOptions) -> WorkflowOutcome:
     if result.workflow is None:
         return WorkflowOutcome(result.file, None, result.diagnostics)
     plan = analyze(result.workflow)
-    outputs = tuple(renderer.output(plan, options) for renderer in available_renderers())
-    return WorkflowOutcome(result.file, plan, result.diagnostics + result.located(plan.warnings), outputs)
+    renderers = available_renderers()
+    findings = tuple(finding for renderer in renderers for finding in renderer.findings(plan))
+    outputs = tuple(renderer.output(plan, options) for renderer in renderers)
+    return WorkflowOutcome(result.file, plan, result.diagnostics + result.located(plan.warnings + findings), outputs)
 
 
 @contextmanager
@@ -116,9 +138,9 @@ def compile_paths(paths: Sequence[str], options: CompileOptions) -> CompileResul
     if options.check:
         changes: List[Change] = [emit.plan_change(output, options.force) for output in outputs]
     else:
-        emit.clear_temporaries((options.out_dir, options.commands_path))
+        emit.clear_temporaries(options.directories)
         changes = emit.apply(outputs, options.force)
     keep = {output.path.resolve() for output in outputs}
-    stale = emit.stale_outputs((options.out_dir, options.commands_path), keep)
+    stale = emit.stale_outputs(options.directories, keep)
     changes.extend(emit.prune(stale, options.check))
     return CompileResult(outcomes, tuple(changes))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
 from wfc.emit import Output, atomic_write, read_bytes
-from wfc.naming import command_file, module_file, plan_file
+from wfc.naming import WORKFLOWS_DIR, command_file, module_file, plan_file, workflow_script_file
 from wfc.render.header import HEADER_PROBE_BYTES, parse_header
 
 STATE_FILE = Path(".wfc") / "compile-state.json"
@@ -29,7 +29,7 @@ def compiler_fingerprint() -> str:
     """A hash of the package's code, templates and schemas: what decides an output's bytes."""
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".j2", ".json") and "__pycache__" not in path.parts:
+        if path.is_file() and path.suffix in (".py", ".j2", ".json", ".js") and "__pycache__" not in path.parts:
             digest.update(path.relative_to(_PACKAGE).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -38,7 +38,8 @@ def compiler_fingerprint() -> str:
 def expected_outputs(source: Path, out_dir: Path, commands_dir: Path) -> List[Path]:
     """The files a workflow compiles to, from its file name alone (the spec fixes the naming)."""
     stem = source.stem
-    return [out_dir / plan_file(stem), out_dir / module_file(stem), commands_dir / command_file(stem)]
+    return [out_dir / plan_file(stem), out_dir / module_file(stem), commands_dir / command_file(stem),
+            out_dir / WORKFLOWS_DIR / workflow_script_file(stem)]
 
 
 def _state_key(out_dir: Path, commands_dir: Path) -> str:
@@ -86,10 +87,10 @@ def all_current(sources: Sequence[Path], out_dir: Path, commands_dir: Path) -> b
 
 def _has_orphans(out_dir: Path, commands_dir: Path, stamp: Dict[str, str]) -> bool:
     """A generated file the stamp does not know (someone else's compile) means: check in full."""
-    for directory in (out_dir, commands_dir):
+    for directory in (out_dir, commands_dir, out_dir / WORKFLOWS_DIR):
         if directory.is_dir():
             for path in directory.iterdir():
-                if path.is_file() and path.as_posix() not in stamp and path.suffix in (".py", ".json", ".md"):
+                if path.is_file() and path.as_posix() not in stamp and path.suffix in (".py", ".json", ".md", ".js"):
                     data = read_bytes(path) or b""
                     if parse_header(data[:HEADER_PROBE_BYTES].decode("utf-8", "replace")):
                         return True

@@ -15,3 +15,11 @@ def module_file(name: str) -> str:
 def command_file(name: str) -> str:
     """The slash command `/NAME`."""
     return f"{name}.md"
+
+
+WORKFLOWS_DIR = "workflows"  # under the output directory, as Claude Code's .claude/workflows/
+
+
+def workflow_script_file(name: str) -> str:
+    """The Claude Code Workflow script, run as `/NAME` once in `.claude/workflows/`."""
+    return f"{name}.js"

@@ -1,0 +1,320 @@
+"""The Claude Code Workflow script for a plan: `generated/workflows/NAME.js`.
+
+Claude Code's Workflow runtime runs plain JavaScript deterministically, so unlike the command doc
+the script can run the plan itself: `workflow.js.j2` holds the machinery (a list scheduler with the
+plan's policy, retries, the saga), and this module writes one `step({...})` record per step. The
+scheduler reads each step's priority from the plan; nothing here orders steps. Every user string
+reaches the script as a JSON literal (`js_literal`), and every template as an expression built by
+`js_template`; what cannot be translated faithfully becomes a warning here and, in the script, a
+step that refuses to run (as Python steps do: a Workflow script cannot import Python).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+from wfc.analysis.estimates import CLAUDE_CODE_AGENTS
+from wfc.durations import format_duration
+from wfc.errors import WARNING, Diagnostic
+from wfc.model import Action, Command, Step, Workflow
+from wfc.plan import Plan
+from wfc.render import js_template
+from wfc.render.environment import render
+from wfc.render.header import header_text
+from wfc.render.js_runtime import helpers_source
+from wfc.render.js_template import Scope, Untranslatable, js_literal
+
+TEMPLATE = "workflow.js.j2"
+UNTRANSLATABLE = "WFC320"
+
+
+def script_file_name(workflow: Workflow) -> str:
+    from wfc.naming import workflow_script_file
+
+    return workflow_script_file(workflow.name)
+
+
+def render_workflow_script(plan: Plan) -> str:
+    return _script(plan).text()
+
+
+def script_warnings(plan: Plan) -> Tuple[Diagnostic, ...]:
+    """One warning per template the script cannot carry (the script refuses those steps)."""
+    return tuple(_script(plan).warnings())
+
+
+def _script(plan: Plan) -> "_Script":
+    """The last plan's script, built once: compiling asks for its warnings and then its text."""
+    if _last[0] is not plan:
+        _last[0], _last[1] = plan, _Script(plan)
+    return _last[1]  # type: ignore[no-any-return]
+
+
+_last: List[Any] = [None, None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Tuple[Any, ...]  # the YAML path of the template
+    role: str  # "the prompt of step 'x'"
+    construct: str
+
+
+class _Script:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.workflow = plan.workflow
+        self.helpers: Set[str] = set()
+        self.problems: List[Problem] = []
+        self.refusals: Dict[str, str] = {}
+        self.shell = False
+        self.phases = phase_of_steps(plan)
+        self.blocks = [self.step(step) for step in self.workflow.steps]
+
+    def text(self) -> str:
+        workflow = self.workflow
+        limit = min(workflow.max_parallel or CLAUDE_CODE_AGENTS, CLAUDE_CODE_AGENTS)
+        note = (f"max_parallel {workflow.max_parallel}" if workflow.max_parallel and workflow.max_parallel <= limit
+                else f"Claude Code runs at most {CLAUDE_CODE_AGENTS} agents at once")
+        return render(
+            TEMPLATE, header=comment_safe(header_text(workflow)), meta=meta_literal(self.plan, self.phases),
+            name_comment=comment_safe(workflow.name), name_text=template_safe(workflow.name),
+            source_text=template_safe(workflow.source), limit=limit, limit_note=note,
+            free=js_literal(dict(workflow.resources)), compensate=js_literal(workflow.on_failure.compensate),
+            keep_going=js_literal(workflow.on_failure.keep_going), arguments=arguments_literal(workflow),
+            shell=self.shell, helpers=helpers_source(sorted(self.helpers)), steps=self.blocks)
+
+    def warnings(self) -> List[Diagnostic]:
+        found = []
+        for problem in self.problems:
+            position = self.workflow.position_of(*problem.path)
+            found.append(Diagnostic(
+                UNTRANSLATABLE, WARNING,
+                f"the Workflow script cannot carry {problem.role}: it uses {problem.construct}, which has no "
+                "faithful JavaScript translation, so the script refuses to run this step",
+                self.workflow.source, position.line, position.column,
+                "write it with `{{ args.x }}`, `{{ context.x }}`, `{% if %}`, `{% for %}` and the filters default, "
+                "join, tojson, upper, lower, trim, length, first, last, or run this workflow with `wfc run`",
+                problem.path))
+        return found
+
+    # -- one step ---------------------------------------------------------------------------------
+
+    def step(self, step: Step) -> str:
+        planned = self.plan.planned(step.id)
+        fields: Dict[str, str] = {"id": js_literal(step.id)}
+        if planned.dependencies:
+            fields["needs"] = js_literal(list(planned.dependencies))
+        fields["priority"] = js_literal(int(planned.priority) if planned.priority.is_integer() else planned.priority)
+        fields["phase"] = js_literal(self.phases[step.id])
+        if step.resources:
+            fields["holds"] = js_literal(dict(step.resources))
+        if step.retry.attempts > 1:
+            fields["attempts"] = str(step.retry.attempts)
+        if step.outputs:
+            fields["outputs"] = js_literal(list(step.outputs))
+        if self.keyed(step):
+            fields["keyed"] = "true"
+        if step.continue_on_error:
+            fields["continueOnError"] = "true"
+        blocked = self.when(step, fields)
+        run = self.run(step) if blocked is None else None
+        if run is None or blocked is not None:
+            fields["blocked"] = js_literal(blocked or self.blocked_reason(step))
+        else:
+            fields.update(run)
+        if step.compensate is not None:
+            fields.update(self.undo(step, step.compensate))
+        return "step({" + _packed(fields) + "});"
+
+    def keyed(self, step: Step) -> bool:
+        """The step's result is an object keyed by its outputs (several, or one with a schema)."""
+        if step.kind == "shell":
+            return len(step.outputs) > 1
+        return step.kind == "agent" and (len(step.outputs) > 1 or any(self.schema_of(o) for o in step.outputs))
+
+    def schema_of(self, name: str) -> Dict[str, Any]:
+        return dict(self.workflow.context_entry(name).schema)
+
+    def when(self, step: Step, fields: Dict[str, str]) -> Optional[str]:
+        if step.when is None:
+            return None
+        try:
+            fields["when"] = "() => " + js_template.condition(step.when, self.scope(step, (), attempt=False))
+        except Untranslatable as problem:
+            return self.refuse(step, ("steps", step.id, "when"), "the condition", problem)
+        return None
+
+    def run(self, step: Step) -> Optional[Dict[str, str]]:
+        """`run: (n) => ...`, the shell flag; None when the step's template cannot be translated."""
+        scope = self.scope(step, step.inputs)
+        try:
+            if step.kind == "agent":
+                options = self.options(step.id, step.agent, step.model, self.result_schema(step))
+                return {"run": f"(n) => agent({js_template.template(step.prompt or '', scope)}, {options})"}
+            if step.kind == "shell" and step.run is not None:
+                self.shell = True
+                how = js_literal(shell_circumstances(step))
+                command = self.command(step.run, scope)
+                return {"shell": "true", "run": f"(n) => shell({command}, {how}, {self.options(step.id)})"}
+        except Untranslatable as problem:
+            self.refuse(step, ("steps", step.id, "prompt" if step.kind == "agent" else "run"), "the template", problem)
+        return None
+
+    def blocked_reason(self, step: Step) -> str:
+        if step.kind == "python":
+            return (f"step {step.id} calls Python ({step.call}), which a Claude Code workflow cannot run")
+        return self.refusals[step.id]
+
+    def refuse(self, step: Step, path: Tuple[Any, ...], what: str, problem: Untranslatable) -> str:
+        role = f"{what} of step '{step.id}'"
+        self.problems.append(Problem(path, role, problem.construct))
+        reason = f"{what} of step {step.id} uses {problem.construct}, which this script cannot render as wfc does"
+        self.refusals[step.id] = reason
+        return reason
+
+    def undo(self, step: Step, action: Action) -> Dict[str, str]:
+        scope = self.scope(step, step.inputs + step.outputs, attempt=False)
+        label = f"compensate:{step.id}"
+        try:
+            if action.kind == "agent":
+                options = self.options(label, action.agent or step.agent, step.model)
+                return {"undo": f"() => agent({js_template.template(action.prompt or '', scope)}, {options})"}
+            if action.kind == "shell" and action.run is not None:
+                self.shell = True
+                how = js_literal(shell_circumstances(action))
+                return {"undoShell": "true",
+                        "undo": f"() => shell({self.command(action.run, scope)}, {how}, {self.options(label)})"}
+        except Untranslatable as problem:
+            field = "prompt" if action.kind == "agent" else "run"
+            reason = self.refuse_compensation(step, ("steps", step.id, "compensate", field), problem)
+            return {"undo": f"() => {{ throw new Error({js_literal(reason)}); }}"}
+        reason = (f"the compensation of step {step.id} calls Python ({action.call}), which a Claude Code workflow "
+                  f"cannot run: run it with `wfc run`")
+        return {"undo": f"() => {{ throw new Error({js_literal(reason)}); }}"}
+
+    def refuse_compensation(self, step: Step, path: Tuple[Any, ...], problem: Untranslatable) -> str:
+        self.problems.append(Problem(path, f"the compensation of step '{step.id}'", problem.construct))
+        return f"the compensation of step {step.id} uses {problem.construct}, which this script cannot render"
+
+    # -- pieces -----------------------------------------------------------------------------------
+
+    def scope(self, step: Step, context: Sequence[str], attempt: bool = True) -> Scope:
+        return Scope(context=tuple(context), step={"id": step.id, "title": step.title}, attempt=attempt,
+                     helpers=self.helpers)
+
+    def command(self, command: Command, scope: Scope) -> str:
+        if isinstance(command, str):
+            return js_template.template(command, scope)
+        self.helpers.add("quoted")
+        return "quoted([" + ", ".join(js_template.template(word, scope) for word in command) + "])"
+
+    def options(self, label: str, agent: Optional[str] = None, model: Optional[str] = None,
+                schema: Optional[Dict[str, Any]] = None) -> str:
+        options: Dict[str, Any] = {"label": label, "phase": self.phases[label.rpartition(":")[2]]}
+        if agent:
+            options["agentType"] = agent
+        if model:
+            options["model"] = model
+        if schema:
+            options["schema"] = schema
+        return js_literal(options)
+
+    def result_schema(self, step: Step) -> Optional[Dict[str, Any]]:
+        """For a keyed result: an object with one property per output, its schema or text."""
+        if not self.keyed(step):
+            return None
+        return {"type": "object", "properties": {o: self.schema_of(o) or {"type": "string"} for o in step.outputs},
+                "required": list(step.outputs)}
+
+
+_LONG_FIELDS = ("run", "undo", "when", "blocked")
+
+
+def _packed(fields: Dict[str, str]) -> str:
+    """Short fields on lines of at most 110 characters, each function on a line of its own."""
+    lines: List[str] = []
+    for key, value in fields.items():
+        item = f"{key}: {value}"
+        if lines and key not in _LONG_FIELDS and len(lines[-1]) + len(item) + 2 <= 110 and \
+                not lines[-1].lstrip().startswith(_LONG_FIELDS):
+            lines[-1] += ", " + item
+        else:
+            lines.append(item)
+    return ",\n  ".join(lines)
+
+
+def shell_circumstances(work: Any) -> str:
+    """Where and how the agent runs a command, as words for its prompt (`, in the directory ...`)."""
+    parts = []
+    if work.cwd:
+        parts.append(f"in the directory {json.dumps(work.cwd, ensure_ascii=False)}")
+    if work.env:
+        parts.append("with " + ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}"
+                                         for name, value in sorted(work.env.items())) + " in its environment")
+    timeout = getattr(work, "timeout", None)
+    if timeout is not None:
+        parts.append(f"stopping it after {format_duration(timeout)} (then report exit status 124)")
+    return "".join(", " + part for part in parts)
+
+
+def phase_of_steps(plan: Plan) -> Dict[str, str]:
+    """Each step's phase: its `group`, or its level when no step has one ("Other steps" when only
+    some have one)."""
+    workflow = plan.workflow
+    if any(step.group for step in workflow.steps):
+        return {step.id: step.group or "Other steps" for step in workflow.steps}
+    return {step.id: f"Level {plan.planned(step.id).level + 1}" for step in workflow.steps}
+
+
+def meta_literal(plan: Plan, phases: Dict[str, str]) -> str:
+    """`meta` as a pure literal: name, description, how to pass the arguments, the phases in order
+    of their first step."""
+    workflow = plan.workflow
+    counts: Dict[str, int] = {}
+    for step in workflow.steps if any(step.group for step in workflow.steps) else _by_level(plan):
+        counts[phases[step.id]] = counts.get(phases[step.id], 0) + 1
+    meta: Dict[str, Any] = {"name": workflow.name, "description": workflow.description.strip() or workflow.title}
+    if workflow.arguments:
+        meta["whenToUse"] = "Pass args as an object: " + "; ".join(_argument_words(a) for a in workflow.arguments) + "."
+    meta["phases"] = [{"title": title, "detail": f"{count} step{'s' if count != 1 else ''}"}
+                      for title, count in counts.items()]
+    return js_literal_indented(meta)
+
+
+def _by_level(plan: Plan) -> List[Step]:
+    return [plan.workflow.step(step_id) for level in plan.levels for step_id in level]
+
+
+def _argument_words(argument: Any) -> str:
+    words = [argument.name]
+    if argument.description:
+        words.append(f"({argument.description})")
+    if argument.enum is not None:
+        words.append("one of " + ", ".join(json.dumps(choice, ensure_ascii=False) for choice in argument.enum))
+    if argument.default is not None:
+        words.append(f"default {json.dumps(argument.default, ensure_ascii=False)}")
+    elif argument.required:
+        words.append("required")
+    return " ".join(words)
+
+
+def arguments_literal(workflow: Workflow) -> str:
+    return js_literal([{"name": a.name, "type": a.type, "default": a.default, "required": a.required,
+                        "enum": list(a.enum) if a.enum is not None else None} for a in workflow.arguments])
+
+
+def js_literal_indented(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("</", "<\\/")
+
+
+def comment_safe(text: str) -> str:
+    """Text for a `//` comment: every JavaScript line terminator written as an escape."""
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def template_safe(text: str) -> str:
+    """Text inside a JavaScript template literal of the machinery (the source path in a message)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1].replace("`", "\\`").replace("${", "\\${")
