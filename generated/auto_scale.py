@@ -2165,237 +2165,284 @@ PLAN = json.loads(r'''
       {
         "name": "workload_metrics",
         "description": "Request rate, latency, CPU and memory series per workload over the lookback window",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "traffic_patterns",
         "description": "Daily and weekly traffic shapes, ramps and their steepness",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "peaks",
         "description": "Peak windows with height, duration and recurrence",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "baseline",
         "description": "Steady-state demand and the resources it needs per workload",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "variability",
         "description": "Demand volatility, coefficient of variation and burstiness per workload",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "anomalies",
         "description": "Outliers and incidents to exclude from modeling",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "resource_profile",
         "description": "Current instances, pods, requests, limits and their utilization",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "bottlenecks",
         "description": "The resource that saturates first for each workload",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "capacity_plan",
         "description": "Minimum and maximum capacity per workload with headroom",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "rightsizing",
         "description": "Recommended instance and container sizes",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "waste",
         "description": "Idle and over-provisioned resources with their cost",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "reservation_options",
         "description": "Workloads stable enough for reserved capacity or savings plans",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "time_series",
         "description": "Cleaned series decomposed into trend, seasonality and residual",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "seasonality",
         "description": "Seasonal components with their periods and amplitudes",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "ml_forecast",
         "description": "Model-based demand forecast with its backtest error",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "events",
         "description": "Known upcoming events (launches, campaigns, holidays) and their expected lift",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "demand_forecast",
         "description": "Combined demand forecast per workload for the next 30 days",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "forecast_bounds",
         "description": "Confidence intervals around the demand forecast",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "scaling_metrics",
         "description": "The metric each workload scales on and why",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "policy_design",
         "description": "Scaler type, bounds and strategy per workload",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "thresholds",
         "description": "Scale-out and scale-in thresholds per metric",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "cooldowns",
         "description": "Stabilization windows and cooldown periods",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "step_policies",
         "description": "Step scaling adjustments per alarm band",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "target_tracking_policies",
         "description": "Target tracking targets per metric",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "predictive_policies",
         "description": "Predictive scaling schedules and their forecast source",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "cost_baseline",
         "description": "Current spend per workload, instance family and pricing model",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "spot_plan",
         "description": "Workloads and share of capacity to move to spot, with interruption handling",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "ri_plan",
         "description": "Reserved instance purchases with term and break-even",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "savings_plan",
         "description": "Savings plan commitment and its expected coverage",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "instance_types",
         "description": "Instance families and sizes to use per workload",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "cost_per_request",
         "description": "Cost per thousand requests now and under the new policies",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "hpa_changes",
         "description": "Horizontal pod autoscaler manifests written, per workload",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "vpa_changes",
         "description": "Vertical pod autoscaler manifests written, per workload",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "asg_changes",
         "description": "AWS auto scaling group policies written",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "gcp_changes",
         "description": "GCP managed instance group autoscaler settings written",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "azure_changes",
         "description": "Azure autoscale settings written",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "custom_scaler",
         "description": "Custom or event-driven scalers written (queues, schedules)",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "load_results",
         "description": "Scaling behaviour under sustained load",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "spike_results",
         "description": "Scaling behaviour under sudden spikes",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "scale_down_results",
         "description": "Scale-in behaviour and flapping after load drops",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "cost_validation",
         "description": "Projected spend under the tested policies against the cost plan",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "performance_validation",
         "description": "Latency and error budgets met or missed during the tests",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "perf_tracking",
         "description": "Performance tracking metrics and their targets",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "cost_tracking",
         "description": "Cost tracking reports and budgets",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "monitoring_setup",
         "description": "Scaling dashboards and the events they show",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "alerts",
         "description": "Alert rules configured for scaling and cost",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "tuned_policies",
         "description": "Policy adjustments made after the tests",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       }
     ],
     "on_failure": {
@@ -4019,6 +4066,7 @@ PLAN = json.loads(r'''
     "max_width": 7,
     "warm_makespan": 300.0,
     "worst_case": 58080.0,
+    "claude_code_makespan": null,
     "schedule": [
       {
         "step": "resource-profiler",

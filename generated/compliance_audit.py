@@ -1876,212 +1876,254 @@ PLAN = json.loads(r'''
       {
         "name": "audit_charter",
         "description": "Frameworks in scope, audit period, systems boundary and sampling rules",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "system_inventory",
         "description": "Systems, services, data stores, vendors and environments in scope",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "data_map",
         "description": "Data stores and flows classified as personal, health, cardholder or confidential",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "control_owners",
         "description": "Owner and contact for each system and control area",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "dsr_findings",
         "description": "Data subject request handling (access, erasure, portability) and its gaps",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "consent_findings",
         "description": "Consent capture, records and withdrawal, and their gaps",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "dpia",
         "description": "Processing that needs a DPIA and the state of existing assessments",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "transfers",
         "description": "International transfers with their legal basis (SCCs, adequacy)",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "privacy_policy_findings",
         "description": "Privacy notice against actual processing",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "gdpr_findings",
         "description": "GDPR findings by article with severity",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "phi_map",
         "description": "Where protected health information is stored, processed and sent",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "access_controls",
         "description": "Authentication, authorization, MFA and access review evidence per system",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "audit_logging",
         "description": "Audit log coverage, integrity and retention per system",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "encryption_controls",
         "description": "Encryption at rest and in transit, key management, per data store",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "breach_readiness",
         "description": "Incident detection and breach notification process and timelines",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "hipaa_findings",
         "description": "HIPAA Security and Privacy Rule findings with severity",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "security_controls",
         "description": "SOC 2 common criteria security control results",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "availability_controls",
         "description": "Availability commitments, monitoring, backups and capacity evidence",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "confidentiality_controls",
         "description": "Confidential information handling and disposal evidence",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "soc2_privacy",
         "description": "SOC 2 privacy criteria results",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "change_management",
         "description": "Change approval, review, testing and deployment evidence",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "soc2_findings",
         "description": "SOC 2 trust services criteria findings with severity",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "cde_map",
         "description": "Cardholder data environment and cardholder data flows",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "segmentation",
         "description": "Network segmentation of the cardholder data environment",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "vulnerability_scan",
         "description": "Vulnerabilities found by scanning in-scope systems, with CVSS",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "pentest_review",
         "description": "Penetration test coverage, findings and retest status",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "pci_logging",
         "description": "PCI DSS requirement 10 logging and review results",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "pci_findings",
         "description": "PCI DSS findings by requirement with severity",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "isms",
         "description": "ISMS scope, policies, objectives and management review evidence",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "risk_register_review",
         "description": "Risk assessment method, register completeness and treatment",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "asset_management",
         "description": "Asset inventory, ownership and classification evidence",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "incident_management",
         "description": "Incident management process and records",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "business_continuity",
         "description": "Business continuity and disaster recovery plans and tests",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "iso_findings",
         "description": "ISO 27001 Annex A findings with severity",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "ccpa_findings",
         "description": "CCPA and CPRA findings with severity",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "fedramp_findings",
         "description": "FedRAMP baseline findings with severity",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "nist_csf_profile",
         "description": "Current NIST CSF profile by function and category",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "industry_findings",
         "description": "Sector-specific findings with severity",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "control_matrix",
         "description": "Unified controls mapped to every framework requirement they satisfy",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "gaps",
         "description": "Unmet requirements, deduplicated across frameworks, ranked by risk",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "evidence_index",
         "description": "Index of the evidence bundle, per control",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "remediation_plan",
         "description": "Remediation items with owner, effort and deadline",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       }
     ],
     "on_failure": {
@@ -3516,6 +3558,7 @@ PLAN = json.loads(r'''
     "max_width": 14,
     "warm_makespan": 180.0,
     "worst_case": 47190.0,
+    "claude_code_makespan": null,
     "schedule": [
       {
         "step": "compliance-orchestrator",

@@ -2066,232 +2066,278 @@ PLAN = json.loads(r'''
       {
         "name": "problem_statement",
         "description": "The question restated with its constraints, success criteria and non-goals",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "domains",
         "description": "Knowledge domains the question touches, with why",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "sub_questions",
         "description": "Answerable sub-questions, each tagged with its domains",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "hypotheses",
         "description": "Candidate explanations or answers to test",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "expert_briefs",
         "description": "Per expert, the sub-questions to answer and what to read",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "codebase",
         "description": "Languages, modules, entry points and file inventory of the target",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "architecture",
         "description": "Components, their responsibilities, interfaces and data flows",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "documentation",
         "description": "Relevant design documents, ADRs, READMEs and runbooks, summarized",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "code_patterns",
         "description": "Recurring design patterns and anti-patterns with locations",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "dependencies",
         "description": "Internal and external dependency graph with versions",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "history",
         "description": "Relevant git history, incidents and past decisions",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "security_view",
         "description": "The security expert\u0027s answers and concerns",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "performance_view",
         "description": "The performance expert\u0027s answers and concerns",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "scalability_view",
         "description": "The scalability expert\u0027s answers and concerns",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "reliability_view",
         "description": "The reliability expert\u0027s answers and concerns",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "data_view",
         "description": "The data expert\u0027s answers and concerns",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "ux_view",
         "description": "The UX expert\u0027s answers and concerns",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "devops_view",
         "description": "The DevOps expert\u0027s answers and concerns",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "business_view",
         "description": "The business expert\u0027s answers and concerns",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "entities",
         "description": "Concepts, components, actors and claims extracted from the expert views",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "relationships",
         "description": "Typed relations between entities with their source",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "taxonomy",
         "description": "Entities arranged into a hierarchy of kinds",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "ontology",
         "description": "Entity kinds, relation kinds and their constraints",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "knowledge_graph",
         "description": "The assembled graph of entities and relations",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "linked_graph",
         "description": "The graph linked to documents, code locations and hypotheses",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "inferences",
         "description": "Conclusions derived from the graph with their chain of evidence",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "contradictions",
         "description": "Claims that conflict, with the experts behind each side",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "knowledge_gaps",
         "description": "Sub-questions the evidence does not answer",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "hypothesis_results",
         "description": "Each hypothesis supported, refuted or open, with evidence",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "analogies",
         "description": "Comparable problems and how they were solved elsewhere",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "causal_model",
         "description": "Cause and effect chains behind the problem",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "insights",
         "description": "The key insights, each with its support",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "integrated_patterns",
         "description": "Patterns that recur across domains and how they combine",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "solutions",
         "description": "Candidate solutions with their mechanism",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "tradeoffs",
         "description": "Costs and benefits of each solution across domains",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "consensus",
         "description": "The solutions the expert views converge on, with dissent recorded",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "novelty",
         "description": "What is new in each solution compared with prior art and history",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "validated_solutions",
         "description": "Solutions checked against the sub-questions and success criteria",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "feasibility",
         "description": "Effort, prerequisites and blockers per solution",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "risks",
         "description": "Risks of each solution with likelihood and impact",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "impact",
         "description": "Expected impact of each solution on users and the business",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "recommendations",
         "description": "Ranked recommendations with rationale",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "knowledge_doc",
         "description": "Path and summary of the knowledge document written",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "decision_records",
         "description": "Paths of the decision records written",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "pattern_catalog",
         "description": "Path and entries of the pattern catalogue written",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "lessons",
         "description": "Lessons learned written, with their path",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       }
     ],
     "on_failure": {
@@ -3887,6 +3933,7 @@ PLAN = json.loads(r'''
     "max_width": 8,
     "warm_makespan": 300.0,
     "worst_case": 76230.0,
+    "claude_code_makespan": null,
     "schedule": [
       {
         "step": "codebase-analyzer",

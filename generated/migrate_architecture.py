@@ -1884,202 +1884,242 @@ PLAN = json.loads(r'''
       {
         "name": "migration_goals",
         "description": "Why the system migrates, success criteria, constraints and deadlines",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "current_architecture",
         "description": "Components, boundaries, deployment and data stores of the current system",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "dependency_map",
         "description": "Module and service dependencies with call volumes, internal and external",
-        "ttl": 18000.0
+        "ttl": 18000.0,
+        "schema": {}
       },
       {
         "name": "data_flows",
         "description": "How data moves between components and stores, with ownership",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "migration_risks",
         "description": "Risks of migrating, with likelihood, impact and mitigation",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "stakeholder_impact",
         "description": "Teams, users and integrations affected and how",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "migration_pattern",
         "description": "Chosen migration pattern (strangler fig, branch by abstraction, parallel run) and order",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "migration_phases",
         "description": "Increments of the migration with entry and exit criteria",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "rollback_strategy",
         "description": "How each increment is rolled back and the triggers for doing so",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "data_migration_plan",
         "description": "Backfill, dual-write and sync approach per data store",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "test_strategy",
         "description": "Functional, integration, performance, chaos and acceptance tests per increment",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "communication_plan",
         "description": "Who is told what and when during the migration",
-        "ttl": 18000.0
+        "ttl": 18000.0,
+        "schema": {}
       },
       {
         "name": "target_architecture",
         "description": "Target components, boundaries, deployment and data ownership",
-        "ttl": 18000.0
+        "ttl": 18000.0,
+        "schema": {}
       },
       {
         "name": "api_contracts",
         "description": "Contracts the new components expose, compatible with existing clients",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "target_schema",
         "description": "Target data schemas and the mapping from the current ones",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "integration_design",
         "description": "How new and old components communicate during and after the migration",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "security_design",
         "description": "Authentication, authorization and secrets handling in the target architecture",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "observability_design",
         "description": "Metrics, logs, traces and SLOs for the new components",
-        "ttl": 18000.0
+        "ttl": 18000.0,
+        "schema": {}
       },
       {
         "name": "dual_write",
         "description": "Dual-write code paths added and the stores they write",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "feature_flags",
         "description": "Flags that route between old and new paths, with their defaults",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "canary_pipeline",
         "description": "Canary deployment pipeline with its analysis and promotion rules",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "traffic_router",
         "description": "Routing layer that splits traffic between old and new components",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "data_sync",
         "description": "Synchronisation jobs that keep old and new stores consistent",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "rollback_automation",
         "description": "Automated rollback per increment and how it is triggered",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "deployment",
         "description": "New components deployed at zero traffic, with versions",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "data_migration_log",
         "description": "Backfilled records, batches and errors",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "consistency_report",
         "description": "Differences found between old and new stores",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "shift_log",
         "description": "Traffic shares moved to the new components and when",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "performance_report",
         "description": "Latency and saturation of the new components under shifted traffic",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "error_report",
         "description": "Error rates of old and new paths under shifted traffic",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "functional_results",
         "description": "Functional test results against the new components",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "integration_results",
         "description": "Integration test results across old and new components",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "perf_results",
         "description": "Performance test results against the SLOs",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "chaos_results",
         "description": "Behaviour and rollback under injected failures",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "uat_results",
         "description": "User acceptance results for the migrated journeys",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "integrity_results",
         "description": "Record counts and checksums of old and new stores after the shift",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "cutover_log",
         "description": "Final traffic switch, its time and the checks that passed",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "decommission_log",
         "description": "Legacy components removed or scaled down",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "docs_update",
         "description": "Documentation pages updated for the new architecture",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "runbooks",
         "description": "Runbooks written for operating the new architecture",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       }
     ],
     "on_failure": {
@@ -3480,6 +3520,7 @@ PLAN = json.loads(r'''
     "max_width": 7,
     "warm_makespan": 300.0,
     "worst_case": 87360.0,
+    "claude_code_makespan": null,
     "schedule": [
       {
         "step": "architecture-analyzer",

@@ -725,72 +725,86 @@ PLAN = json.loads(r'''
       {
         "name": "codebase",
         "description": "Languages, frameworks, module layout, entry points and conventions of the repository",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "requirements",
         "description": "Functional and non-functional requirements with acceptance criteria, derived from the objective",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "strategy",
         "description": "Scope, milestones, what is explicitly out of scope, risks and the definition of done",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "architecture",
         "description": "Components, interfaces, data model changes and the decisions behind them",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "task_plan",
         "description": "Backend, frontend and test tasks with the files each touches and their acceptance criteria",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "threat_model",
         "description": "Assets, trust boundaries, threats and the mitigations the implementation must include",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "test_plan",
         "description": "Unit, integration and end-to-end cases mapped to the acceptance criteria",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "backend_changes",
         "description": "Files changed under backend/, with a summary of each change and the commit ids",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "frontend_changes",
         "description": "Files changed under frontend/, with a summary of each change and the commit ids",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "test_suite",
         "description": "The tests written under tests/ and the acceptance criteria each one covers",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "test_results",
         "description": "Pass and fail counts, every failure with its output, and coverage of the changed files",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "performance_findings",
         "description": "Latency and throughput under load for the changed endpoints, against the requirements",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "security_findings",
         "description": "Vulnerabilities in the change, each with a severity, its location and the fix",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       },
       {
         "name": "review_findings",
         "description": "Code review comments on the change, each blocking or not",
-        "ttl": 14400.0
+        "ttl": 14400.0,
+        "schema": {}
       }
     ],
     "on_failure": {
@@ -1331,6 +1345,7 @@ PLAN = json.loads(r'''
     "max_width": 4,
     "warm_makespan": 300.0,
     "worst_case": 32670.0,
+    "claude_code_makespan": null,
     "schedule": [
       {
         "step": "analyze-codebase",

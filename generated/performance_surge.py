@@ -2053,207 +2053,248 @@ PLAN = json.loads(r'''
       {
         "name": "profile",
         "description": "CPU and wall-clock profiles of the slowest endpoints and pages, with flame graphs",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "bottlenecks",
         "description": "Ranked bottlenecks per layer with their share of latency",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "resource_usage",
         "description": "CPU, memory, I/O and network usage per service under benchmark load",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "ux_metrics",
         "description": "Core Web Vitals (LCP, INP, CLS) per page, lab and field",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "bundle_report",
         "description": "JavaScript and CSS bundle composition, duplicate and unused code",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "frontend_plan",
         "description": "Frontend changes ranked by expected Web Vitals gain",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "asset_changes",
         "description": "Image, font and static asset optimizations made",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "rendering_changes",
         "description": "Rendering path changes (SSR, memoization, layout thrash fixes) made",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "lazy_loading_changes",
         "description": "Code splitting and lazy loading changes made",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "vitals_results",
         "description": "Web Vitals before and after the frontend changes",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "api_hotspots",
         "description": "Endpoints over the latency budget with their cost breakdown",
-        "ttl": 10800.0
+        "ttl": 10800.0,
+        "schema": {}
       },
       {
         "name": "n_plus_one_fixes",
         "description": "N+1 query patterns fixed, with query counts before and after",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "algorithm_changes",
         "description": "Algorithmic improvements made on hot paths",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "concurrency_changes",
         "description": "Parallelization and async changes made",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "memory_changes",
         "description": "Allocation and memory footprint reductions made",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "pool_settings",
         "description": "Connection pool sizes and timeouts per service",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "query_plan",
         "description": "EXPLAIN plans of the top queries and what each needs",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "index_changes",
         "description": "Index migrations added",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "schema_changes",
         "description": "Schema migrations added (denormalization, types)",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "db_cache_plan",
         "description": "Materialized views and query result caching to add",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "partition_changes",
         "description": "Partitioning migrations added",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "db_results",
         "description": "Query latencies before and after the database changes",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "cache_design",
         "description": "What is cached where (CDN, HTTP, application, Redis), with TTLs and keys",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "redis_changes",
         "description": "Redis configuration and usage changes",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "cdn_changes",
         "description": "CDN caching rules changed",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "invalidation_changes",
         "description": "Cache invalidation added on writes",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "http_cache_changes",
         "description": "Cache-Control and ETag headers added",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "network_analysis",
         "description": "Request waterfalls, round trips, payload sizes and connection reuse",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "compression_changes",
         "description": "Compression settings changed (Brotli, gzip levels)",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "protocol_changes",
         "description": "Protocol changes (HTTP/2, HTTP/3, keep-alive)",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "dns_changes",
         "description": "DNS TTL, prefetch and preconnect changes",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "tcp_changes",
         "description": "Kernel and TCP settings changed",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "container_changes",
         "description": "Container image and runtime changes",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "autoscaling_changes",
         "description": "Autoscaling thresholds changed",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "lb_changes",
         "description": "Load balancer algorithm, health check and timeout changes",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "serverless_changes",
         "description": "Cold start and memory sizing changes for functions",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "allocation_changes",
         "description": "CPU and memory requests and limits changed",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "payload_changes",
         "description": "Response payload and pagination changes",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "latency_results",
         "description": "End-to-end latency per endpoint and page before and after",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "throughput_results",
         "description": "Maximum sustainable throughput before and after",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "cost_impact",
         "description": "Infrastructure cost change from the optimizations",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       }
     ],
     "on_failure": {
@@ -3626,6 +3667,7 @@ PLAN = json.loads(r'''
     "max_width": 9,
     "warm_makespan": 180.0,
     "worst_case": 47190.0,
+    "claude_code_makespan": null,
     "schedule": [
       {
         "step": "bundle-analyzer",

@@ -1740,202 +1740,242 @@ PLAN = json.loads(r'''
       {
         "name": "phase_status",
         "description": "Project phases with their issues, percent complete and state",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "milestone_status",
         "description": "Milestones with due dates, open items and whether each is on track",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "work_dependencies",
         "description": "Dependencies between open work items",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "blockers",
         "description": "Blocked items, what blocks them and for how long",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "completion_forecast",
         "description": "Forecast completion date per phase and milestone with confidence",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "git_activity",
         "description": "Commits, authors, files and churn in the reporting window",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "pr_status",
         "description": "Open and merged pull requests with age, review time and size",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "commit_insights",
         "description": "Commit patterns (churn hotspots, reverts, fix-up ratio)",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "branch_status",
         "description": "Stale, diverged and long-lived branches",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "contributions",
         "description": "Contributions per person and area in the window",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "velocity",
         "description": "Completed points per sprint over the last sprints",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "burndown",
         "description": "Current sprint burndown against the ideal line",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "team_capacity",
         "description": "Available capacity per person for the next sprint",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "scope_changes",
         "description": "Items added to or removed from the sprint after it started",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "impediments",
         "description": "Recurring impediments slowing the team",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "quality_metrics",
         "description": "Lint findings, complexity and duplication per module",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "coverage",
         "description": "Test coverage per module and untested critical paths",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "doc_gaps",
         "description": "Public modules and APIs without documentation",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "debt_register",
         "description": "Technical debt items with location, cost of delay and effort",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "refactorings",
         "description": "Refactorings with the best payoff for their effort",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "dependency_inventory",
         "description": "Direct and transitive dependencies with versions",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "vulnerabilities",
         "description": "Vulnerable dependencies with severity and fixed version",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "outdated",
         "description": "Dependencies behind their latest release",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "licenses",
         "description": "Dependency licenses and conflicts with the project\u0027s policy",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "breaking_changes",
         "description": "Upgrades that would break the code, with the affected call sites",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "assignments",
         "description": "Who works on what, by area and phase",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "utilization",
         "description": "Load per person against capacity",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "people_bottlenecks",
         "description": "People or reviews that work queues behind",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "capacity_forecast",
         "description": "Team capacity for the coming sprints",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "cost_report",
         "description": "Effort spent per feature and phase",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "risks",
         "description": "Delivery, technical and security risks found",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "risk_register",
         "description": "Risks already tracked, new ones, and their owners",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "mitigations",
         "description": "Whether each tracked risk\u0027s mitigation is working",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "risk_forecast",
         "description": "How each risk\u0027s likelihood changes over the next sprints",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "risk_impact",
         "description": "Impact of each risk on milestones",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "priorities",
         "description": "Candidate work ranked by urgency and importance",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "capacity_match",
         "description": "Ranked work fitted to each person\u0027s capacity",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "sequence",
         "description": "Work ordered so that dependencies come first",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "risk_adjusted",
         "description": "The sequence adjusted to retire the largest risks early",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "value_ranking",
         "description": "Candidate work ranked by value per effort",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       }
     ],
     "on_failure": {
@@ -3247,6 +3287,7 @@ PLAN = json.loads(r'''
     "max_width": 9,
     "warm_makespan": 300.0,
     "worst_case": 26730.0,
+    "claude_code_makespan": null,
     "schedule": [
       {
         "step": "code-quality-analyzer",

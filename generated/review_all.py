@@ -361,7 +361,8 @@ PLAN = json.loads(r'''
       {
         "name": "codebase",
         "description": "Languages, frameworks, build tooling, dependencies with versions, module layout and entry points of the target, with the files that matter most for review",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       }
     ],
     "on_failure": {
@@ -634,6 +635,7 @@ PLAN = json.loads(r'''
     "max_width": 5,
     "warm_makespan": 720.0,
     "worst_case": 7290.0,
+    "claude_code_makespan": null,
     "schedule": [
       {
         "step": "analyze",

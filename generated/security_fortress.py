@@ -1328,147 +1328,176 @@ PLAN = json.loads(r'''
       {
         "name": "assets",
         "description": "Data and functions worth protecting, with their sensitivity",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "attack_surface",
         "description": "Endpoints, inputs, ports, file uploads and third-party integrations",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "trust_boundaries",
         "description": "Where trust changes (client to server, service to service, tenant to tenant)",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "threat_model",
         "description": "STRIDE threats per component with likelihood and impact",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "sast_findings",
         "description": "Static analysis findings with file, line and CWE",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "dependency_findings",
         "description": "Vulnerable dependencies with CVE, severity and fixed version",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "secrets_findings",
         "description": "Secrets committed to the repository or its history",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "hardening_changes",
         "description": "Configuration hardening changes made",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "web_findings",
         "description": "Web application penetration test findings",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "api_findings",
         "description": "API penetration test findings",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "auth_findings",
         "description": "Authentication and authorization weaknesses found",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "injection_findings",
         "description": "SQL, command, template and other injection findings",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "xss_findings",
         "description": "Cross-site scripting findings",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "csrf_findings",
         "description": "Cross-site request forgery findings",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "network_findings",
         "description": "Exposed ports, permissive rules and missing segmentation",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "container_findings",
         "description": "Container image vulnerabilities and insecure runtime settings",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "cloud_findings",
         "description": "Cloud misconfigurations (IAM, storage, logging)",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "secrets_mgmt_findings",
         "description": "How secrets are stored, rotated and accessed",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "pii_map",
         "description": "Where personal data is collected, stored, logged and sent",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "crypto_findings",
         "description": "Weak algorithms, bad randomness and key handling issues",
-        "ttl": 7200.0
+        "ttl": 7200.0,
+        "schema": {}
       },
       {
         "name": "encryption_findings",
         "description": "Encryption at rest and in transit gaps",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "gdpr_findings",
         "description": "GDPR gaps in how personal data is protected and handled",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "session_findings",
         "description": "Session management weaknesses",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "rate_limit_findings",
         "description": "Endpoints without effective rate limiting",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "cors_findings",
         "description": "Overly permissive CORS policies",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "header_findings",
         "description": "Missing or weak security headers",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "compliance_status",
         "description": "Status against OWASP ASVS and data protection requirements",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "scored_vulnerabilities",
         "description": "Every finding deduplicated and scored with CVSS and exploitability",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       },
       {
         "name": "remediation_plan",
         "description": "Fixes ordered by risk with owner and effort",
-        "ttl": 3600.0
+        "ttl": 3600.0,
+        "schema": {}
       }
     ],
     "on_failure": {
@@ -2451,6 +2480,7 @@ PLAN = json.loads(r'''
     "max_width": 10,
     "warm_makespan": 300.0,
     "worst_case": 29040.0,
+    "claude_code_makespan": null,
     "schedule": [
       {
         "step": "asset-identifier",

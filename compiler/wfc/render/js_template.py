@@ -54,6 +54,7 @@ class Scope:
     attempt: bool = True  # whether `n` exists where the expression is evaluated
     helpers: Set[str] = field(default_factory=set)
     loops: List[str] = field(default_factory=list)  # loop variables in scope, innermost last
+    reads_attempt: bool = False  # set once a template reads `step.attempt`
 
 
 def template(text: str, scope: Scope) -> str:
@@ -160,6 +161,7 @@ class _Translator:
             return "{" + ", ".join(f"{js_literal(entry)}: C[{js_literal(entry)}]" for entry in self.scope.context) + "}"
         if name == "step":
             fields = [f"{key}: {js_literal(value)}" for key, value in self.scope.step.items()]
+            self.scope.reads_attempt = self.scope.attempt
             return "{" + ", ".join(fields + (["attempt: n"] if self.scope.attempt else [])) + "}"
         raise Untranslatable(f"the name `{name}`")
 
@@ -183,6 +185,7 @@ class _Translator:
             if target.name == "step" and key in self.scope.step:
                 return js_literal(self.scope.step[key])  # type: ignore[index]
             if target.name == "step" and key == "attempt" and self.scope.attempt:
+                self.scope.reads_attempt = True
                 return "n"
             if target.name == "loop" and self.scope.loops:
                 if key in _LOOP_FIELDS:

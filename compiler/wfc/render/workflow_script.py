@@ -152,12 +152,13 @@ class _Script:
         try:
             if step.kind == "agent":
                 options = self.options(step.id, step.agent, step.model, self.result_schema(step))
-                return {"run": f"(n) => agent({js_template.template(step.prompt or '', scope)}, {options})"}
+                prompt = js_template.template(step.prompt or "", scope)
+                return {"run": f"{_parameters(scope)} => agent({prompt}, {options})"}
             if step.kind == "shell" and step.run is not None:
                 self.shell = True
                 how = js_literal(shell_circumstances(step))
                 command = self.command(step.run, scope)
-                return {"shell": "true", "run": f"(n) => shell({command}, {how}, {self.options(step.id)})"}
+                return {"shell": "true", "run": f"{_parameters(scope)} => shell({command}, {how}, {self.options(step.id)})"}
         except Untranslatable as problem:
             self.refuse(step, ("steps", step.id, "prompt" if step.kind == "agent" else "run"), "the template", problem)
         return None
@@ -229,13 +230,19 @@ class _Script:
                 "required": list(step.outputs)}
 
 
-_LONG_FIELDS = ("run", "undo", "when", "blocked")
+_LONG_FIELDS = ("when", "blocked", "run", "undo")
+
+
+def _parameters(scope: Scope) -> str:
+    """`(n)` for a template that reads `step.attempt`, else `()`."""
+    return "(n)" if scope.reads_attempt else "()"
 
 
 def _packed(fields: Dict[str, str]) -> str:
     """Short fields on lines of at most 110 characters, each function on a line of its own."""
     lines: List[str] = []
-    for key, value in fields.items():
+    ordered = [key for key in fields if key not in _LONG_FIELDS] + [key for key in _LONG_FIELDS if key in fields]
+    for key, value in ((key, fields[key]) for key in ordered):
         item = f"{key}: {value}"
         if lines and key not in _LONG_FIELDS and len(lines[-1]) + len(item) + 2 <= 110 and \
                 not lines[-1].lstrip().startswith(_LONG_FIELDS):
