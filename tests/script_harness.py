@@ -69,11 +69,11 @@ def write_script(plan: Plan, directory: Path) -> Path:
     return path
 
 
-def run(script: Path, plan: Plan, **config: Any) -> Dict[str, Any]:
+def run(script: Path, plan: Optional[Plan], **config: Any) -> Dict[str, Any]:
     """The harness's report of one run; `config` as harness.mjs documents (durations default to
     the plan's estimates)."""
-    config.setdefault("durations", durations(plan))
-    config.setdefault("args", required_args(plan))
+    config.setdefault("durations", durations(plan) if plan else {})
+    config.setdefault("args", required_args(plan) if plan else None)
     config["script"] = str(script)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(config, handle)
