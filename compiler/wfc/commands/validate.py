@@ -12,12 +12,15 @@ from wfc.validate import ValidationResult, validate_file, workflow_files
 
 
 def plan_warnings(result: ValidationResult) -> Tuple[Diagnostic, ...]:
-    """Warnings that need the analysis (unread outputs, short TTLs, defaulted estimates)."""
+    """Warnings that need the analysis (unread outputs, short TTLs, defaulted estimates) or an
+    output (templates the Workflow script cannot carry)."""
     if result.workflow is None:
         return ()
     from wfc.analysis import analyze
+    from wfc.render.workflow_script import script_warnings
 
-    return result.located(analyze(result.workflow).warnings)
+    plan = analyze(result.workflow)
+    return result.located(plan.warnings + script_warnings(plan))
 
 
 @click.command()

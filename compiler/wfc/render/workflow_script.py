@@ -94,8 +94,9 @@ class _Script:
                 f"the Workflow script cannot carry {problem.role}: it uses {problem.construct}, which has no "
                 "faithful JavaScript translation, so the script refuses to run this step",
                 self.workflow.source, position.line, position.column,
-                "write it with `{{ args.x }}`, `{{ context.x }}`, `{% if %}`, `{% for %}` and the filters default, "
-                "join, tojson, upper, lower, trim, length, first, last, or run this workflow with `wfc run`",
+                "use lookups (`{{ args.x }}`, `{{ context.x }}`), `{% if %}`, `{% for %}`, comparisons, `and`, `or`, "
+                "`not`, `~` and the filters default, join, tojson, upper, lower, trim, length, first, last, string; "
+                "or run this workflow with `wfc run`",
                 problem.path))
         return found
 
