@@ -191,9 +191,10 @@ class _Translator:
                 if key in _LOOP_FIELDS:
                     return f"$loop.{key}"
                 raise Untranslatable(f"`loop.{key}`")
+        value = self.expr(target)
         if attribute and key in _PYTHON_ATTRIBUTES:
             raise Untranslatable(f"`.{key}`, which Jinja resolves to a Python method before any key")
-        return self.call("get", self.expr(target), js_literal(key))
+        return self.call("get", value, js_literal(key))
 
     def _not(self, node: nodes.Not) -> str:
         return "!" + self.call("truthy", self.expr(node.node))
@@ -244,7 +245,7 @@ class _Translator:
             return self.call("join", value, *arguments)
         if name in _FILTERS and not arguments and not keywords:
             return self.call(_FILTERS[name], value)
-        raise Untranslatable(f"the filter `{name}`" + (" with these arguments" if name in _FILTERS else ""))
+        raise Untranslatable(f"the filter `{name}`" + (" with these arguments" if name in _FILTERS or name == "join" else ""))
 
 
 def _statement_name(node: nodes.Node) -> str:

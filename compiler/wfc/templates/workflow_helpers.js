@@ -121,16 +121,23 @@ function has(container, item) {  // Python's `in`
     if (typeof item !== "string") throw new TypeError("'in <string>' requires a string on the left");
     return container.includes(item);
   }
-  if (isMap(container)) return typeof item === "string" && Object.hasOwn(container, item);
+  if (isMap(container)) {
+    if (Array.isArray(item) || isMap(item)) throw new TypeError(`unhashable: ${str(item)}`);
+    return typeof item === "string" && Object.hasOwn(container, item);
+  }
   if (!Array.isArray(container)) throw new TypeError(`${str(container)} is not a container`);
   return container.some((x) => eq(x, item));
 }
 
-// helper: cmp (defined, codePoints, str)
-function cmp(a, b) {  // Python's <: numbers with numbers, strings with strings
+// helper: cmp (defined, codePoints, str, eq)
+function cmp(a, b) {  // Python's <: numbers with numbers, strings with strings, lists item by item
   const number = (x) => typeof defined(x) === "number" || typeof x === "boolean";
   if (number(a) && number(b)) return Number(a) - Number(b);
   if (typeof a === "string" && typeof b === "string") return codePoints(a, b);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i += 1) if (!eq(a[i], b[i])) return cmp(a[i], b[i]);
+    return a.length - b.length;
+  }
   throw new TypeError(`cannot order ${str(a)} and ${str(b)}`);
 }
 
