@@ -92,7 +92,7 @@ def meta_checks(scripts: Iterable[Path]) -> List[Dict[str, Any]]:
     done = subprocess.run([node(), str(META_CHECK), *map(str, scripts)], capture_output=True, text=True,
                           cwd=HERE, timeout=120)
     assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in done.stdout.splitlines()]
+    return [json.loads(line) for line in done.stdout.split("\n") if line]  # not splitlines: U+2028 is no line end here
 
 
 def node_check(script: Path) -> subprocess.CompletedProcess:

@@ -131,6 +131,7 @@ def _tmpdir() -> str:
     ("{{ args.a is string }}", "the test `is string`"),
     ("{{ loop.index }}", "the name `loop`"),
     ("{{ {'a': 1} }}", "a dict literal"),
+    ("{{ args.a == '\\ud83d\\ude00' }}", "a string of UTF-16 halves (`\\ud83d\\ude00`), which Jinja keeps apart and JavaScript joins"),
 ])
 def test_what_cannot_be_translated_is_named(text: str, construct: str) -> None:
     with pytest.raises(Untranslatable) as raised:

@@ -18,6 +18,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set
 
 from jinja2 import TemplateError, nodes
 
+from wfc.runtime.templating import is_template
 from wfc.templating import sandbox
 
 # Names Python resolves on a dict, list or str before any key (`d.items` is a method, not d["items"])
@@ -59,7 +60,7 @@ class Scope:
 
 def template(text: str, scope: Scope) -> str:
     """A JavaScript expression whose value is `text` rendered (a string)."""
-    if "{" not in text:  # no `{{`, `{%` or `{#`: the text as it is
+    if not is_template(text):  # as `wfc run` renders it: the text as it is, newlines and all
         return js_literal(text)
     try:
         tree = sandbox().parse(text)
@@ -137,6 +138,8 @@ class _Translator:
             raise Untranslatable(f"the number {value!r}, which JavaScript cannot tell from {int(value) if math.isfinite(value) else value}")
         if value is not None and not isinstance(value, (str, int, float, bool)):
             raise Untranslatable(f"the constant {value!r}")
+        if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
+            raise Untranslatable("a string of UTF-16 halves (`\\ud83d\\ude00`), which Jinja keeps apart and JavaScript joins")
         return js_literal(value)
 
     def _neg(self, node: nodes.Neg) -> str:
