@@ -78,7 +78,7 @@ def stage_times(path: Path, repeat: int) -> List[Tuple[str, float]]:
     from wfc.build import build_workflow
     from wfc.checks import all_findings
     from wfc.load import load_bytes
-    from wfc.render import command_doc, module, plan_json
+    from wfc.render import command_doc, module, plan_json, workflow_script
     from wfc.schema_errors import schema_findings
 
     raw = path.read_bytes()
@@ -94,7 +94,8 @@ def stage_times(path: Path, repeat: int) -> List[Tuple[str, float]]:
               ("checks", lambda: list(all_findings(document.data, path.stem))),
               ("model", lambda: build_workflow(document, path.stem)), ("analysis", lambda: analyze(workflow)),
               ("plan JSON", fresh_plan_json), ("module", lambda: module.render_module(plan)),
-              ("command doc", lambda: command_doc.render_command_doc(plan))]
+              ("command doc", lambda: command_doc.render_command_doc(plan)),
+              ("workflow script", lambda: workflow_script._Script(plan).text())]
     return [(name, cpu_best(action, repeat)) for name, action in stages]
 
 

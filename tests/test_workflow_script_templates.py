@@ -124,6 +124,7 @@ def _tmpdir() -> str:
     ("{{ args.a | join(attribute='k') }}", "the filter `join` with these arguments"),
     ("{{ context.x.items }}", "`.items`, which Jinja resolves to a Python method before any key"),
     ("{{ args.a[1:] }}", "a slice (`[a:b]`)"),
+    ("{{ args.items }}", "`args.items`, which Jinja resolves to a Python method, not the value"),
     ("{% for k, v in args.a %}{{ k }}{% endfor %}", "a `{% for %}` that unpacks several names"),
     ("{{ 2.0 }}", "the number 2.0, which JavaScript cannot tell from 2"),
     ("{{ args.a if args.b }}", "an inline `if` without `else`"),

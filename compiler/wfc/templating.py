@@ -39,13 +39,13 @@ def evaluate_expression(expression: str, values: Mapping[str, Any]) -> Any:
     return sandbox().compile_expression(expression, undefined_to_none=False)(**values)
 
 
-_SIMPLE_LOOKUP = re.compile(r"\{\{\s*([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?\s*\}\}")
+SIMPLE_LOOKUP = re.compile(r"\{\{\s*([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?\s*\}\}")
 
 
 def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
     """Syntax and names of one template. Most prompts use only `{{ args.x }}`-style lookups, which a
     regular expression checks exactly; anything else gets Jinja's parser (ten times slower)."""
-    remainder = _SIMPLE_LOOKUP.sub(lambda m: "" if m.group(1) in NAMESPACES else m.group(0), text)
+    remainder = SIMPLE_LOOKUP.sub(lambda m: "" if m.group(1) in NAMESPACES else m.group(0), text)
     if not any(opener in remainder for opener in ("{{", "{%", "{#")):
         return _simple_problems(text, arguments, inputs)
     try:
@@ -71,7 +71,7 @@ def _undefined_names(tree: nodes.Template, arguments: Sequence[str], inputs: Seq
 
 
 def _simple_problems(text: str, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
-    lookups = [(m.group(1), m.group(2)) for m in _SIMPLE_LOOKUP.finditer(text) if m.group(2) is not None]
+    lookups = [(m.group(1), m.group(2)) for m in SIMPLE_LOOKUP.finditer(text) if m.group(2) is not None]
     return _unknown_lookups(lookups, arguments, inputs)
 
 
