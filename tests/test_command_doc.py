@@ -25,7 +25,7 @@ from wfc.render.command_doc import (
     allowed_tools, bash_permission, command_file_name, command_text, compensation_views, first_launch, inert, pattern,
     placeholders, render_command_doc,
 )
-from wfc.render.header import parse_header
+from wfc.emit.header import parse_header
 from wfc.validate import load_workflow
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import pytest
 from factories import make_step, make_workflow, review_all
 from wfc.analysis import analyze
 from wfc.model import Action, OnFailure, Position, Retry, Workflow, to_dict
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.plan_json import plan_file_name, plan_from_dict, plan_to_dict, plan_to_json
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "schema" / "plan.schema.json").read_text("utf-8"))

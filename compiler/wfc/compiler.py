@@ -13,9 +13,9 @@ from typing import Callable, List, Optional, Sequence, Tuple
 from wfc import emit
 from wfc.analysis import analyze
 from wfc.emit import Change, Output
-from wfc.errors import Diagnostic
+from wfc.diagnostics import Diagnostic
 from wfc.model import Workflow
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.validate import validate_file, workflow_files
 
 

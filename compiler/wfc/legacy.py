@@ -17,7 +17,9 @@ from typing import Dict, List, Optional, Tuple
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from wfc.errors import ERROR, WARNING, Diagnostic, fail
+from wfc.diagnostics import ERROR, WARNING, Diagnostic
+
+from wfc.diagnostics.errors import fail
 
 EXPECTED = ("a phase heading such as `### Phase 1: Evidence Collection (0-20 mins)` followed by "
             "agent entries such as `1. **log-collector** - Gather logs around the incident window`")

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from runtime_support import FAKE_AGENT, PYTHON, Workspace
-from wfc.render.header import header_text
+from wfc.emit.header import header_text
 from wfc.render.module import module_file_name, render_module
 from wfc.render.plan_json import plan_to_dict
 

@@ -16,17 +16,17 @@ import json
 import re
 from typing import Any, Dict, List, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.model import Workflow
-from wfc.naming import command_file
-from wfc.plan import Plan
+from wfc.emit.naming import command_file
+from wfc.analysis.plan import Plan
 from wfc.render.command_steps import View, first_launch, producers, readers, task_calls, task_rows, wave_views
 from wfc.render.command_text import (
     command_line, command_text, has_claude_placeholder, has_template_logic, inert, placeholders,
 )
 from wfc.render.environment import render
 from wfc.render.graph_export import render_mermaid
-from wfc.render.header import header_text
+from wfc.emit.header import header_text
 
 # Callers and tests reach these through this module, where they were first defined.
 __all__ = [

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.model import Step, Workflow
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.command_text import command_line, command_text, has_claude_placeholder, has_template_logic, inert
 from wfc.render.plan_json import indented_json
 

@@ -10,10 +10,10 @@ literal took 1.4 s to render and longer to import.
 from __future__ import annotations
 
 from wfc.model import Workflow
-from wfc.naming import module_file
-from wfc.plan import Plan
+from wfc.emit.naming import module_file
+from wfc.analysis.plan import Plan
 from wfc.render.environment import render
-from wfc.render.header import header_text
+from wfc.emit.header import header_text
 
 
 def module_file_name(workflow: Workflow) -> str:

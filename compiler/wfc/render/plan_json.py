@@ -12,11 +12,11 @@ import json
 from operator import attrgetter
 from typing import Any, Dict, List, Mapping, Tuple
 
-from wfc.errors import Diagnostic
+from wfc.diagnostics import Diagnostic
 from wfc.model import Workflow, from_dict, to_dict
-from wfc.naming import plan_file
-from wfc.plan import Estimate, Plan, PlannedStep, ScheduledStep, Task
-from wfc.render.header import header_text
+from wfc.emit.naming import plan_file
+from wfc.analysis.plan import Estimate, Plan, PlannedStep, ScheduledStep, Task
+from wfc.emit.header import header_text
 
 FORMAT = 1
 FIGURES = tuple(name for name in Estimate.__dataclass_fields__)

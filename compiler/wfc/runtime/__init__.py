@@ -22,6 +22,6 @@ def __getattr__(name: str) -> Any:
 
 def main(plan: Mapping[str, Any], argv: Optional[List[str]] = None) -> None:
     """The generated module's entry point: options from the plan's arguments, then run; exits."""
-    from wfc.runtime.cli import main as cli_main
+    from wfc.runtime.command_line import main as cli_main
 
     cli_main(plan, argv)
