@@ -1,8 +1,7 @@
 """The validated workflow: frozen dataclasses, defaults applied, durations in seconds.
 
 Nothing after validation reads raw YAML: the graph, the analysis, the renderers and the runtime
-all take these types. `to_dict`/`from_dict` give the canonical JSON form that the plan embeds and
-the runtime reads back, so a generated module never needs the YAML file.
+all take these types. `to_dict` gives their canonical JSON form, which the cache keys hash.
 """
 from __future__ import annotations
 
@@ -144,6 +143,8 @@ class Workflow:
     positions: Mapping[Tuple[Any, ...], Position] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # the workflow as its author wrote it (validated data): what the plan file locks
+    definition: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def step(self, step_id: str) -> Step:
         return self._steps_index[step_id]
@@ -173,10 +174,6 @@ class Workflow:
 
 # -- canonical JSON form ------------------------------------------------------------------------
 
-_NESTED = {"retry": Retry, "compensate": Action, "on_failure": OnFailure, "docs": Docs}
-_SEQUENCES = {"steps": Step, "arguments": Argument, "context": ContextEntry}
-
-
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
@@ -194,27 +191,8 @@ def to_dict(value: Any) -> Any:
 
 
 def field_values(value: Any) -> Dict[str, Any]:
-    """A model object's fields (positions dropped), nested values as they are."""
-    return {f.name: getattr(value, f.name) for f in fields(value) if f.name != "positions"}
+    """A model object's fields (where it was written, and as what, dropped), nested values as they are."""
+    return {f.name: getattr(value, f.name) for f in fields(value) if f.name not in _PROVENANCE}
 
 
-def _from_plain(cls: type, data: Mapping[str, Any]) -> Any:
-    values: Dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
-            continue
-        raw = data[f.name]
-        if f.name in _NESTED and isinstance(raw, Mapping):  # OnFailure.compensate is a bool, not an Action
-            values[f.name] = _from_plain(_NESTED[f.name], raw)
-        elif f.name in _SEQUENCES:
-            values[f.name] = tuple(_from_plain(_SEQUENCES[f.name], item) for item in raw)
-        elif isinstance(raw, list):
-            values[f.name] = tuple(raw)
-        else:
-            values[f.name] = raw
-    return cls(**values)
-
-
-def from_dict(data: Mapping[str, Any]) -> Workflow:
-    """The inverse of `to_dict` for a workflow: what a generated module reads from its plan."""
-    return _from_plain(Workflow, data)
+_PROVENANCE = frozenset({"positions", "definition"})

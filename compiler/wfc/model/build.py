@@ -52,6 +52,7 @@ def build_workflow(document: Document, name: str) -> Workflow:
         progress=data.get("progress", "todowrite"),
         model=defaults.get("model"),
         positions=entry_positions(document),
+        definition=data,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import click
 
@@ -91,9 +91,11 @@ def build_command(plan: Plan) -> click.Command:
                          context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 
 
-def main(plan_data: Mapping[str, Any], argv: Optional[Sequence[str]] = None) -> None:
-    from wfc.render.plan_json import plan_from_dict
+def main(plan_path: Union[str, Path], argv: Optional[Sequence[str]] = None) -> None:
+    """A generated module's entry point: the plan file next to it, run with the command line's
+    options; click shows any error and exits with its code."""
+    from wfc.runtime.plan_file import read_plan
 
-    plan = plan_from_dict(plan_data)
+    plan = read_plan(Path(plan_path))
     command = build_command(plan)
     command.main(args=list(sys.argv[1:] if argv is None else argv), prog_name=Path(sys.argv[0]).name)
