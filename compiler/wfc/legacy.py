@@ -351,14 +351,3 @@ def parse_legacy(text: str, source: str) -> LegacyCommand:
             "WFC604", ERROR, "no agent entries under any phase heading", source, number, 1,
             f"expected {EXPECTED}", (), reader.lines[number - 1])])
     return command
-
-
-# -- writing ------------------------------------------------------------------------------------
-
-
-def import_legacy(data: bytes, source: str, name: Optional[str] = None) -> ImportResult:
-    """The workflow skeleton for a legacy command's bytes; `name` is the output file's stem."""
-    from wfc.legacy_writer import to_yaml, workflow_data  # the writer imports this module's types
-
-    command = parse_legacy(decode(data, source), source)
-    return ImportResult(to_yaml(workflow_data(command, name), source), command, command.skipped)

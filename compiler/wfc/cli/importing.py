@@ -1,6 +1,6 @@
 """`wfc import LEGACY.md [-o workflows/NAME.yaml] [--force]`: a legacy slash command as a workflow.
 
-Thin: read the bytes, call `wfc.legacy.import_legacy`, show what was skipped as warnings, and print
+Thin: read the bytes, call `wfc.legacy_writer.import_legacy`, show what was skipped as warnings, and print
 the workflow or write it atomically. An existing file is never overwritten without `--force`,
 because the usual next step after importing is editing the result by hand.
 """
@@ -16,8 +16,7 @@ import click
 from wfc.diagnostics.errors import fail
 from wfc.diagnostics.output import render, use_colour
 from wfc.emit import atomic_write
-from wfc.legacy import import_legacy
-from wfc.legacy_writer import slug
+from wfc.legacy_writer import import_legacy, slug
 from wfc.validate import display_path
 
 
