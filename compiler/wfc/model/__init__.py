@@ -10,13 +10,12 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
+from wfc.format.vocabulary import (
+    DEFAULT_ARGUMENT_TYPE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_CACHE, DEFAULT_COMPENSATE,
+    DEFAULT_CONTINUE_ON_ERROR, DEFAULT_ESTIMATE, DEFAULT_FACTOR, DEFAULT_KEEP_GOING, DEFAULT_PROGRESS, DEFAULT_TTL,
+)
 from wfc.load.document import Position
 
-DEFAULT_ESTIMATE = 60.0
-DEFAULT_TTL = 3600.0
-STEP_KINDS = ("agent", "shell", "python")
-ARGUMENT_TYPES = ("string", "integer", "number", "boolean", "path")
-PROGRESS_TOOLS = ("todowrite", "tasks")
 
 Command = Union[str, Tuple[str, ...]]  # a string goes to the shell, a tuple of arguments does not
 
@@ -25,7 +24,7 @@ Command = Union[str, Tuple[str, ...]]  # a string goes to the shell, a tuple of 
 class Argument:
     name: str
     description: str = ""
-    type: str = "string"
+    type: str = DEFAULT_ARGUMENT_TYPE
     default: Any = None
     required: bool = False
     enum: Optional[Tuple[Any, ...]] = None
@@ -42,9 +41,9 @@ class ContextEntry:
 class Retry:
     """`attempts` counts every try, the first included; delays grow by `factor` up to `max_backoff`."""
 
-    attempts: int = 1
-    backoff: float = 0.0
-    factor: float = 2.0
+    attempts: int = DEFAULT_ATTEMPTS
+    backoff: float = DEFAULT_BACKOFF
+    factor: float = DEFAULT_FACTOR
     max_backoff: Optional[float] = None
 
     def delay_before(self, attempt: int) -> float:
@@ -73,7 +72,7 @@ class Step:
     id: str
     title: str
     active: str
-    kind: str  # one of STEP_KINDS
+    kind: str  # one of wfc.format.vocabulary.STEP_KINDS
     description: str = ""
     # agent steps
     prompt: Optional[str] = None
@@ -100,17 +99,17 @@ class Step:
     retry: Retry = field(default_factory=Retry)
     # execution
     resources: Mapping[str, int] = field(default_factory=dict)  # name -> units held
-    cache: bool = True
+    cache: bool = DEFAULT_CACHE
     when: Optional[str] = None
-    continue_on_error: bool = False
+    continue_on_error: bool = DEFAULT_CONTINUE_ON_ERROR
     compensate: Optional[Action] = None
     group: Optional[str] = None
 
 
 @dataclass(frozen=True)
 class OnFailure:
-    compensate: bool = True
-    keep_going: bool = False
+    compensate: bool = DEFAULT_COMPENSATE
+    keep_going: bool = DEFAULT_KEEP_GOING
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,7 @@ class Workflow:
     context: Tuple[ContextEntry, ...] = ()
     on_failure: OnFailure = field(default_factory=OnFailure)
     docs: Docs = field(default_factory=Docs)
-    progress: str = "todowrite"
+    progress: str = DEFAULT_PROGRESS
     model: Optional[str] = None  # the command doc's `model`, from defaults.model
     positions: Mapping[Tuple[Any, ...], Position] = field(
         default_factory=dict, compare=False, repr=False

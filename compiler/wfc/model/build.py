@@ -12,9 +12,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from wfc.format.durations import parse_duration
 from wfc.load import Document
+from wfc.format import vocabulary
 from wfc.model import (
-    DEFAULT_ESTIMATE,
-    DEFAULT_TTL,
     Action,
     Argument,
     ContextEntry,
@@ -26,7 +25,6 @@ from wfc.model import (
     Workflow,
 )
 
-_KINDS = {"prompt": "agent", "run": "shell", "call": "python"}
 _NO_RETRY = Retry()
 _VOWELS = "aeiou"
 
@@ -45,11 +43,11 @@ def build_workflow(document: Document, name: str) -> Workflow:
         arguments=tuple(build_argument(arg, spec or {}) for arg, spec in (data.get("arguments") or {}).items()),
         max_parallel=data.get("max_parallel"),
         resources=sorted_mapping(data.get("resources")),
-        context=tuple(ContextEntry(n, (e or {}).get("description", ""), seconds((e or {}).get("ttl"), DEFAULT_TTL))
+        context=tuple(ContextEntry(n, (e or {}).get("description", ""), seconds((e or {}).get("ttl"), vocabulary.DEFAULT_TTL))
                       for n, e in (data.get("context") or {}).items()),
         on_failure=OnFailure(**(data.get("on_failure") or {})),
         docs=build_docs(data.get("docs") or {}),
-        progress=data.get("progress", "todowrite"),
+        progress=data.get("progress", vocabulary.DEFAULT_PROGRESS),
         model=defaults.get("model"),
         positions=entry_positions(document),
         definition=data,
@@ -67,9 +65,9 @@ def entry_positions(document: Document) -> Dict[Tuple[Any, ...], Position]:
 
 
 def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Step:
-    kind = next(_KINDS[key] for key in _KINDS if key in raw)
+    kind = kind_of(raw)
     estimate_source = raw.get("estimate", defaults.get("estimate"))
-    estimate = seconds(estimate_source, DEFAULT_ESTIMATE)
+    estimate = seconds(estimate_source, vocabulary.DEFAULT_ESTIMATE)
     agent_defaults = kind == "agent"
     return Step(
         id=step_id,
@@ -96,9 +94,9 @@ def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]
         timeout=optional_seconds(raw.get("timeout", defaults.get("timeout"))),
         retry=build_retry(raw.get("retry", defaults.get("retry")) or {}),
         resources=resource_request(raw.get("resources")),
-        cache=raw.get("cache", defaults.get("cache", True)),
+        cache=raw.get("cache", defaults.get("cache", vocabulary.DEFAULT_CACHE)),
         when=raw.get("when"),
-        continue_on_error=raw.get("continue_on_error", False),
+        continue_on_error=raw.get("continue_on_error", vocabulary.DEFAULT_CONTINUE_ON_ERROR),
         compensate=build_action(raw["compensate"]) if raw.get("compensate") else None,
         group=raw.get("group"),
     )
@@ -106,19 +104,20 @@ def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]
 
 def build_argument(name: str, spec: Mapping[str, Any]) -> Argument:
     enum = spec.get("enum")
-    return Argument(name, spec.get("description", ""), spec.get("type", "string"), spec.get("default"),
+    return Argument(name, spec.get("description", ""), spec.get("type", vocabulary.DEFAULT_ARGUMENT_TYPE), spec.get("default"),
                     bool(spec.get("required", False)), tuple(enum) if enum is not None else None)
 
 
 def build_retry(raw: Mapping[str, Any]) -> Retry:
     if not raw:
         return _NO_RETRY  # most steps: one shared, equal, immutable value
-    return Retry(attempts=raw.get("attempts", 1), backoff=seconds(raw.get("backoff"), 0.0),
-                 factor=float(raw.get("factor", 2.0)), max_backoff=optional_seconds(raw.get("max_backoff")))
+    return Retry(attempts=raw.get("attempts", vocabulary.DEFAULT_ATTEMPTS),
+                 backoff=seconds(raw.get("backoff"), vocabulary.DEFAULT_BACKOFF),
+                 factor=float(raw.get("factor", vocabulary.DEFAULT_FACTOR)), max_backoff=optional_seconds(raw.get("max_backoff")))
 
 
 def build_action(raw: Mapping[str, Any]) -> Action:
-    kind = next(_KINDS[key] for key in _KINDS if key in raw)
+    kind = kind_of(raw)
     return Action(kind=kind, run=command(raw.get("run")), call=raw.get("call"), prompt=raw.get("prompt"),
                   agent=raw.get("agent"), env=sorted_mapping(raw.get("env")), cwd=raw.get("cwd"))
 
@@ -126,6 +125,11 @@ def build_action(raw: Mapping[str, Any]) -> Action:
 def build_docs(raw: Mapping[str, Any]) -> Docs:
     return Docs(raw.get("purpose", ""), tuple(raw.get("usage", ())), tuple(raw.get("success_criteria", ())),
                 tuple(raw.get("outputs", ())))
+
+
+def kind_of(raw: Mapping[str, Any]) -> str:
+    """The kind of a valid step or compensation: from the one key that says what it does."""
+    return next(kind for key, kind in vocabulary.KIND_KEYS.items() if key in raw)
 
 
 def names(value: Any) -> Tuple[str, ...]:

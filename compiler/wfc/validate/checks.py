@@ -11,16 +11,14 @@ import math
 import re
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from wfc.format.durations import parse_duration
+from wfc.diagnostics import codes
 from wfc.diagnostics.wording import where
+from wfc.format.durations import parse_duration
+from wfc.format.vocabulary import (
+    ARGUMENT_TYPES, BACKOFF_KEYS, DEFAULT_ARGUMENT_TYPE, DURATION_KEYS, KIND_KEYS, KIND_ONLY_KEYS, TEMPLATE_KEYS,
+)
 from wfc.validate.finding import Finding, indexed, mapping, names, suggest
 from wfc.validate.template_checks import TemplateProblem, check_expression, check_template
-from wfc.diagnostics import codes
-
-KIND_KEYS = {"prompt": "agent", "run": "shell", "call": "python"}
-KIND_ONLY_KEYS = {"agent": ("agent", "model", "tools", "max_turns"), "shell": ("env", "cwd")}
-TEMPLATE_KEYS = ("prompt", "title", "active", "run")
-ARGUMENT_TYPES = {"string": (str,), "path": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
 def all_findings(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
@@ -60,10 +58,10 @@ def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
             choices = ", ".join(repr(choice) for choice in enum)
             yield Finding(codes.DEFAULT_NOT_IN_ENUM, f"the default {default!r} of argument '{arg_name}' is not one of its enum values ({choices})",
                           "make the default one of the enum values, or add it to `enum`", ("arguments", arg_name, "default"))
-        kinds = ARGUMENT_TYPES.get(spec.get("type", "string"))
+        kinds = ARGUMENT_TYPES.get(spec.get("type", DEFAULT_ARGUMENT_TYPE))
         wrong_bool = isinstance(default, bool) and spec.get("type") in ("integer", "number")
         if kinds and (not isinstance(default, kinds) or wrong_bool):
-            article = "an" if str(spec.get("type", "string"))[:1] in "aeiou" else "a"
+            article = "an" if str(spec.get("type", DEFAULT_ARGUMENT_TYPE))[:1] in "aeiou" else "a"
             yield Finding(codes.DEFAULT_WRONG_TYPE, f"the default {default!r} of argument '{arg_name}' is not {article} {spec.get('type', 'string')}",
                           "change the default or the argument's `type`", ("arguments", arg_name, "default"))
 
@@ -123,17 +121,15 @@ MAX_DURATION = 10**10  # seconds, about 317 years: past it, sums of estimates lo
 INT64 = 2**63  # what JSON readers in other languages (and orjson) take
 
 
-_DURATION_KEYS = ("estimate", "cached_estimate", "timeout", "ttl")
-_BACKOFF_KEYS = ("backoff", "max_backoff")
 
 
 def check_finite_durations(base: Tuple[Any, ...], holder: Mapping[str, Any]) -> Iterator[Finding]:
     """The schema accepts any number >= 0, and YAML can spell infinity (`.inf`), not-a-number and
     numbers too large for a float."""
     retry = mapping(holder.get("retry"))
-    candidates = [((key,), holder[key]) for key in _DURATION_KEYS if key in holder]
+    candidates = [((key,), holder[key]) for key in DURATION_KEYS if key in holder]
     if retry:
-        candidates += [(("retry", key), retry[key]) for key in _BACKOFF_KEYS if key in retry]
+        candidates += [(("retry", key), retry[key]) for key in BACKOFF_KEYS if key in retry]
         factor = retry.get("factor")
         if isinstance(factor, float) and not math.isfinite(factor):
             yield Finding(codes.NOT_FINITE, f"{where(base + ('retry', 'factor'))}: the backoff factor must be a finite number, "

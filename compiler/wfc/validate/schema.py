@@ -12,6 +12,7 @@ from typing import Any, Iterator, List, Mapping, Tuple
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from wfc.format.durations import DURATION_PATTERN
 from wfc.validate.finding import Finding, suggest
 from wfc.validate.schema_files import load_schema
 from wfc.diagnostics.wording import describe, dotted, where  # noqa: F401  (describe is part of this module's API)
@@ -121,7 +122,7 @@ def duration_finding(value: Any, path: Tuple[Any, ...]) -> Finding:
 
 
 def _is_duration(schema: Mapping[str, Any]) -> bool:
-    return any("(ms|s|m|h|d)" in str(branch.get("pattern", "")) for branch in schema.get("anyOf", []))
+    return any(branch.get("pattern") == DURATION_PATTERN for branch in schema.get("anyOf", []))
 
 
 def _matches_type(value: Any, type_name: str) -> bool:
@@ -133,7 +134,7 @@ def _matches_type(value: Any, type_name: str) -> bool:
 
 
 def _pattern(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
-    if "(ms|s|m|h|d)" in str(error.validator_value):
+    if error.validator_value == DURATION_PATTERN:
         yield duration_finding(error.instance, path)
         return
     if "propertyNames" in error.schema_path:
