@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import pytest
 
 from wfc.analysis import analyze
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.workflow_script import render_workflow_script
 from wfc.validate import validate_file
 

@@ -11,7 +11,7 @@ import pytest
 
 import script_harness as harness
 from wfc.analysis.estimates import CLAUDE_CODE_AGENTS
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.workflow_script import render_workflow_script
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import pytest
 
 import script_harness as harness
 from wfc.compiler import CompileOptions, compile_paths
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 
 
 @pytest.fixture(autouse=True)

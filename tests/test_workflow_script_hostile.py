@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import script_harness as harness
 from wfc.render.workflow_script import render_workflow_script
-from wfc.runtime.templating import render, render_command
+from wfc.format.templating import render, render_command
 
 PIECES = ['"', "'", "`", "${", "}", "$", "\\", "</script>", "*/", "/*", "//", "\n", "\r\n", "\r", "\u2028", "\u2029",
           "```!", "!`x`", "$ARGUMENTS", "$0", "é", "😀", " ", "-", "a", "]", "[", "<!--", "\t", "%", "#"]

@@ -17,7 +17,7 @@ import script_harness as harness
 from wfc.render import js_template
 from wfc.render.js_runtime import HELPERS_FILE, helpers, helpers_source
 from wfc.render.js_template import Scope, Untranslatable
-from wfc.templating import render_template
+from wfc.format.templating import render
 
 TEMPLATES = (
     "{{ args.a }}|{{ args.b }}|{{ context.x }}",
@@ -77,7 +77,7 @@ def rendered_in_javascript(cases: List[Tuple[str, Dict[str, Any], Dict[str, Any]
 
 def rendered_by_jinja(text: str, args: Dict[str, Any], context: Dict[str, Any]) -> Dict[str, Any]:
     try:
-        return {"text": render_template(text, {"args": args, "context": context,
+        return {"text": render(text, {"args": args, "context": context,
                                                "step": {"id": "s", "title": "S", "attempt": 1}})}
     except Exception as error:  # any failure: the JavaScript must fail too
         return {"error": type(error).__name__}

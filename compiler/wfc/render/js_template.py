@@ -20,8 +20,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set
 
 from jinja2 import TemplateError, nodes
 
-from wfc.runtime.templating import is_template
-from wfc.templating import SIMPLE_LOOKUP, sandbox
+from wfc.format.templating import is_template, parse, parse_expression
 
 # Names Python resolves on a dict, list or str before any key (`d.items` is a method, not d["items"])
 _PYTHON_ATTRIBUTES = frozenset(dir({}) + dir([]) + dir(""))
@@ -70,13 +69,14 @@ def template(text: str, scope: Scope) -> str:
     if simple is not None:
         return simple
     try:
-        tree = sandbox().parse(text)
+        tree = parse(text)
     except TemplateError as error:  # validation reports it; nothing faithful to translate
         raise Untranslatable(f"a template that does not parse ({error})") from None
     return _Translator(scope).body(tree.body)
 
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
+SIMPLE_LOOKUP = re.compile(r"\{\{\s*([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?\s*\}\}")  # {{ name }}, {{ name.attribute }}
 
 
 def _simple(text: str, scope: Scope) -> Optional[str]:
@@ -101,7 +101,7 @@ def _simple(text: str, scope: Scope) -> Optional[str]:
 def condition(expression: str, scope: Scope) -> str:
     """A JavaScript expression that is true when the Jinja expression `expression` is truthy."""
     try:
-        tree = sandbox().parse("{{ (" + expression + ") }}")
+        tree = parse_expression(expression)
     except TemplateError as error:
         raise Untranslatable(f"a condition that does not parse ({error})") from None
     (output,) = tree.body
@@ -163,6 +163,8 @@ class _Translator:
 
     def _const(self, node: nodes.Const) -> str:
         value = node.value
+        if isinstance(value, (list, tuple)):  # a literal list the parser folded into one constant
+            return "[" + ", ".join(self._const(nodes.Const(item)) for item in value) + "]"
         if isinstance(value, float) and (value.is_integer() or not math.isfinite(value)):
             raise Untranslatable(f"the number {value!r}, which JavaScript cannot tell from {int(value) if math.isfinite(value) else value}")
         if value is not None and not isinstance(value, (str, int, float, bool)):

@@ -15,22 +15,22 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from wfc.analysis.estimates import CLAUDE_CODE_AGENTS
-from wfc.durations import format_duration
-from wfc.errors import WARNING, Diagnostic
+from wfc.analysis.plan import Plan
+from wfc.diagnostics import Diagnostic
+from wfc.diagnostics.codes import SCRIPT_CANNOT_CARRY
+from wfc.emit.header import header_text
+from wfc.format.durations import format_duration
 from wfc.model import Action, Command, Step, Workflow
-from wfc.plan import Plan
 from wfc.render import js_template
 from wfc.render.environment import render
-from wfc.render.header import header_text
 from wfc.render.js_runtime import helpers_source
 from wfc.render.js_template import Scope, Untranslatable, js_literal
 
 TEMPLATE = "workflow.js.j2"
-UNTRANSLATABLE = "WFC320"
 
 
 def script_file_name(workflow: Workflow) -> str:
-    from wfc.naming import workflow_script_file
+    from wfc.emit.naming import workflow_script_file
 
     return workflow_script_file(workflow.name)
 
@@ -89,8 +89,7 @@ class _Script:
         found = []
         for problem in self.problems:
             position = self.workflow.position_of(*problem.path)
-            found.append(Diagnostic(
-                UNTRANSLATABLE, WARNING,
+            found.append(SCRIPT_CANNOT_CARRY.at(
                 f"the Workflow script cannot carry {problem.role}: it uses {problem.construct}, which has no "
                 "faithful JavaScript translation, so the script refuses to run this step",
                 self.workflow.source, position.line, position.column,
