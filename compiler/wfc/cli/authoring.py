@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, List, Optional, Tuple
 
 import click
 
+from wfc.format.figures import percent, ratio
 from wfc.analysis.plan import Estimate, Plan
 from wfc.diagnostics import Diagnostic, sorted_diagnostics
 from wfc.diagnostics.errors import EXIT_INVALID, fail
@@ -207,9 +208,9 @@ def _estimate_lines(figures: Estimate) -> List[str]:
         ("critical path", format_duration(figures.critical_path)),
         ("warm re-run", format_duration(figures.warm_makespan)),
         ("worst case (every retry times out)", format_duration(figures.worst_case)),
-        ("speedup", f"{figures.speedup:.2f}x"),
-        ("time saved", f"{figures.time_saved_pct:.1f} %"),
-        ("redundant work eliminated", f"{figures.redundant_work_eliminated_pct:.1f} %"),
+        ("speedup", ratio(figures.speedup)),
+        ("time saved", percent(figures.time_saved_pct)),
+        ("redundant work eliminated", percent(figures.redundant_work_eliminated_pct)),
         ("widest level", str(figures.max_width)),
     ]
     label_width = max(len(label) for label, _ in rows)

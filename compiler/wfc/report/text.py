@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+from wfc.format import figures
 from wfc.format.durations import format_duration, format_minutes
 from wfc.report.data import ReportData
 
@@ -22,15 +23,15 @@ def legacy(value: Optional[float]) -> str:
 
 
 def percent(value: Optional[float]) -> str:
-    return "" if value is None else f"{value:+g} %" if value else "0 %"
+    return "" if value is None else figures.signed_percent(value)
 
 
 def share(value: float) -> str:
-    return f"{value:g} %"
+    return figures.percent(value)
 
 
 def speedup(value: float) -> str:
-    return f"{value:g}x"
+    return figures.ratio(value)
 
 
 def signed_duration(seconds: float) -> str:
