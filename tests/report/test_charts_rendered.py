@@ -1,17 +1,21 @@
 """The charts as the real renderers draw them: mermaid 11 (the one GitHub uses) in headless Chromium
-for the flowcharts' width and the gantt's time zones."""
+for the flowcharts' width and the gantt's time zones, and the html report's own SVG as Chromium
+lays it out, measured in the DOM rather than looked at."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Dict, List
 
-from report_support import ROOT, mermaid_rendered, model_plans
+import pytest
+from report_support import HERE, ROOT, chromium_args, mermaid_rendered, model_plans, page_result
 
 from wfc.analysis import analyze
 from wfc.plan import Plan
 from wfc.render.graph_export import reduced_edges, render_mermaid
 from wfc.report import build_report
+from wfc.report.html import render_html
 from wfc.report.mermaid import gantt
 from wfc.validate import load_workflow, workflow_files
 
@@ -62,3 +66,40 @@ def test_the_gantt_is_the_same_in_every_time_zone(chromium: str, mermaid_node_di
     ticks = [label for _, label in TICK.findall(first["review-all"])]
     assert ticks == ["0m", "2m", "4m", "6m", "8m", "10m", "12m", "14m", "16m"]  # makespan 17m
     assert [label for _, label in TICK.findall(drawn["Asia/Kolkata"]["clock-time axis"])][0] == "05:30"
+
+
+LEGEND = ["step", "on the critical path", "waits for", "critical path"]
+
+
+def checked_report(tmp_path: Path, plans: List[Plan]) -> Path:
+    """A copy of the html report with the measuring script appended (the report has none)."""
+    page = tmp_path / "checked.html"
+    script = (HERE / "dag_check.js").as_uri()
+    page.write_text(render_html(build_report(plans)).replace(
+        "</body>", f'<pre id="wfc-result">pending</pre><script src="{script}"></script></body>'), encoding="utf-8")
+    return page
+
+
+@pytest.mark.parametrize("window", [480, 1024, 1600])
+def test_the_html_dependency_graph_as_chromium_lays_it_out(chromium: str, tmp_path: Path, window: int) -> None:
+    """At a phone's, a laptop's and a wide screen's width: arrowheads on every edge, the legend, the
+    critical path marked, every box inside the viewBox and the SVG, text drawn at 10-12 px, no
+    edge through a box, no label wider than its box."""
+    plans = shipped_plans() + model_plans()[1:]
+    measured = page_result(chromium, checked_report(tmp_path, plans), tmp_path, width=window)
+    assert sorted(measured) == sorted(plan.workflow.name for plan in plans)
+    for plan in plans:
+        found = measured[plan.workflow.name]
+        path = plan.critical_path
+        assert (found["markers"], found["edges"], found["edges_without_arrow"]) == (2, len(reduced_edges(plan)), 0)
+        assert found["legend"] == LEGEND
+        assert found["critical_nodes"] == [step for step in plan.order if step in path]
+        assert found["critical_edges"] == len(path) - 1
+        assert (found["outside_viewbox"], found["past_right_edge"], found["scrolls_to_all"]) == (0, 0, True)
+        assert 10.0 <= found["font_px"][0] <= found["font_px"][1] <= 12.0 + 1e-6, found["font_px"]
+        assert 10.0 <= found["gantt_font_px"][0] and found["gantt_font_px"][1] <= 12.0 + 1e-6, found["gantt_font_px"]
+        assert (found["through_boxes"], found["text_overflow"]) == ([], []), plan.workflow.name
+    shot = tmp_path / f"report-{window}.png"
+    done = subprocess.run([*chromium_args(chromium, tmp_path, window, 3000), f"--screenshot={shot}",
+                           (tmp_path / "checked.html").as_uri()], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", done.stderr[-2000:]

@@ -19,6 +19,7 @@ from wfc.report.html import render_html
 from wfc.report.json_report import render_json
 from wfc.report.markdown import render_markdown
 from wfc.report.runs import JournalDirectory
+from wfc.render.graph_export import reduced_edges
 from wfc.report.svg import dag_svg, gantt_svg
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -96,9 +97,13 @@ def test_svg_charts_have_one_bar_and_one_node_per_step(plans: List[Plan]) -> Non
         gantt, dag = gantt_svg(report), dag_svg(report)
         assert re.findall(r'data-step="([^"]+)"', gantt) == [step.id for step in report.steps]
         assert sorted(re.findall(r'data-node="([^"]+)"', dag)) == sorted(step.id for step in report.steps)
-        assert len(re.findall(r'class="edge', dag)) == sum(len(step.dependencies) for step in report.steps)
-        assert len(re.findall(r'class="edge crit"', dag)) == len(report.critical_path) - 1
+        assert report.plan is not None
+        drawn = re.findall(r'<path class="(edge(?: crit)?)" data-edge="([^"]+)"', dag)
+        assert sorted(edge for _, edge in drawn) == sorted(f"{a} {b}" for a, b in reduced_edges(report.plan))
+        path = report.critical_path
+        assert sorted(edge for kind, edge in drawn if kind == "edge crit") == sorted(f"{a} {b}" for a, b in zip(path, path[1:]))
         assert 'width="100%"' in gantt and 'viewBox="0 0 1000 ' in gantt
+        assert 'style="min-width: 850px; max-width: 1000px"' in gantt
 
 
 def test_report_command_writes_each_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
