@@ -34,7 +34,20 @@
     const gantt = section.querySelector(".gantt svg");
     const ganttScale = gantt.getBoundingClientRect().width / gantt.viewBox.baseVal.width;
     const ganttSizes = [...gantt.querySelectorAll("text")].map((t) => parseFloat(getComputedStyle(t).fontSize) * ganttScale);
+    const runCharts = {};
+    for (const chart of section.querySelectorAll(".accuracy-chart svg, .cost-chart svg")) {
+      const vb = chart.viewBox.baseVal;
+      const k = chart.getBoundingClientRect().width / vb.width;
+      const px = [...chart.querySelectorAll("text")].map((t) => parseFloat(getComputedStyle(t).fontSize) * k);
+      runCharts[chart.parentElement.classList[2]] = {
+        rows: chart.querySelectorAll("g[data-accuracy], g[data-cost]").length,
+        font_px: [Math.min(...px), Math.max(...px)],
+        outside_viewbox: [...chart.querySelectorAll("rect, text")].filter((e) => { const b = e.getBBox();
+          return b.x < 0 || b.y < 0 || b.x + b.width > vb.width + 0.5 || b.y + b.height > vb.height + 0.5; }).length,
+      };
+    }
     results[section.id.slice(3)] = {
+      run_charts: runCharts,
       gantt_font_px: [Math.min(...ganttSizes), Math.max(...ganttSizes)],
       markers: [...markers].length,
       edges: edges.length,

@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from report_support import HERE, ROOT, chromium_args, mermaid_rendered, model_plans, page_result
+from report_support import (HERE, ROOT, chromium_args, journal_events, mermaid_rendered, model_plans, page_result,
+                            write_journal)
 
 from wfc.analysis import analyze
 from wfc.plan import Plan
 from wfc.render.graph_export import reduced_edges, render_mermaid
 from wfc.report import build_report
 from wfc.report.html import render_html
+from wfc.report.runs import JournalDirectory
 from wfc.report.mermaid import gantt
 from wfc.validate import load_workflow, workflow_files
 
@@ -71,11 +73,24 @@ def test_the_gantt_is_the_same_in_every_time_zone(chromium: str, mermaid_node_di
 LEGEND = ["step", "on the critical path", "waits for", "critical path"]
 
 
+def measured_runs(tmp_path: Path, plan: Plan) -> JournalDirectory:
+    """A run of `plan` in the runtime's journal format: its first step ran long and cost money."""
+    durations = {step: plan.planned(step).estimate * (1.4 if index == 0 else 0.8) for index, step in enumerate(plan.order)}
+    events = journal_events("20260101T000000", plan.workflow.name, durations, 1.0)
+    for event in events:
+        if event["event"] == "step_finished":
+            event.update(cost_usd=0.01 * len(event["step"]), tokens_in=1000 * len(event["step"]), tokens_out=250)
+    write_journal(tmp_path / "runs", "20260101T000000", events)
+    return JournalDirectory(tmp_path / "runs")
+
+
 def checked_report(tmp_path: Path, plans: List[Plan]) -> Path:
-    """A copy of the html report with the measuring script appended (the report has none)."""
+    """A copy of the html report with the measuring script appended (the report has none), with a
+    measured run of the largest workflow so its run charts are measured too."""
     page = tmp_path / "checked.html"
     script = (HERE / "dag_check.js").as_uri()
-    page.write_text(render_html(build_report(plans)).replace(
+    largest = max(plans, key=lambda plan: len(plan.order))
+    page.write_text(render_html(build_report(plans, measured_runs(tmp_path, largest).runs())).replace(
         "</body>", f'<pre id="wfc-result">pending</pre><script src="{script}"></script></body>'), encoding="utf-8")
     return page
 
@@ -99,6 +114,11 @@ def test_the_html_dependency_graph_as_chromium_lays_it_out(chromium: str, tmp_pa
         assert 10.0 <= found["font_px"][0] <= found["font_px"][1] <= 12.0 + 1e-6, found["font_px"]
         assert 10.0 <= found["gantt_font_px"][0] and found["gantt_font_px"][1] <= 12.0 + 1e-6, found["gantt_font_px"]
         assert (found["through_boxes"], found["text_overflow"]) == ([], []), plan.workflow.name
+        expected = {"accuracy-chart", "cost-chart"} if plan.workflow.name == "auto-scale" else set()
+        assert set(found["run_charts"]) == expected
+        for chart in found["run_charts"].values():
+            assert (chart["rows"], chart["outside_viewbox"]) == (len(plan.order), 0)
+            assert 10.0 <= chart["font_px"][0] <= chart["font_px"][1] <= 12.0 + 1e-6, chart["font_px"]
     shot = tmp_path / f"report-{window}.png"
     done = subprocess.run([*chromium_args(chromium, tmp_path, window, 3000), f"--screenshot={shot}",
                            (tmp_path / "checked.html").as_uri()], capture_output=True, text=True, timeout=120)

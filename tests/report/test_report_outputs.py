@@ -135,3 +135,27 @@ def test_report_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str
         main(["report", str(bad)])
     assert invalid.value.code == 1
     assert f"{bad}:4:" in capsys.readouterr().err
+
+
+def test_runs_draw_estimate_against_actual_and_cost(plans: List[Plan], tmp_path: Path) -> None:
+    seed = plans[0]
+    durations = {step: seed.planned(step).estimate * (1.5 if step == "quality" else 0.9) for step in seed.order}
+    events = journal_events("20260103T000000", "review-all", durations, 1100.0)
+    for event in events:
+        if event["event"] == "step_finished" and event["step"] in ("analyze", "report"):
+            event.update(cost_usd=0.0123 if event["step"] == "analyze" else 0.5, tokens_in=15300, tokens_out=420)
+    write_journal(tmp_path / "runs", "20260103T000000", events)
+    data = build_report(plans, JournalDirectory(tmp_path / "runs").runs())
+    html = render_html(data)
+    section = html.split('id="wf-review-all"')[1].split("</section>")[0]
+    assert re.findall(r'data-accuracy="([^"]+)"', section) == list(seed.order)
+    over = re.findall(r'<g data-accuracy="([^"]+)">(?:(?!</g>).)*<rect class="measured over"', section, re.DOTALL)
+    assert over == ["quality"]  # the one step that ran longer than estimated
+    assert re.findall(r'data-cost="([^"]+)"', section) == ["analyze", "report"]
+    assert "$0.0123 · 15.3k in / 420 out" in section and "<h3>Cost per step</h3>" in section
+    other = html.split('id="wf-hostile"')[1].split("</section>")[0]
+    assert "data-accuracy" not in other and "Cost per step" not in other
+    markdown = render_markdown(data)
+    assert "| Step | Estimate | Measured (median) | Runs | Error | Suggested `estimate:` | Cost (median) |" in markdown
+    assert "| `analyze` | 5m | 4m30s | 1 | -10 % | `4m30s` | $0.0123 · 15.3k in / 420 out |" in markdown
+    assert "| `quality` | 6m | 9m | 1 | +50 % | `9m` |  |" in markdown

@@ -33,7 +33,7 @@ def tick_step(total: float, most: int = 8) -> float:
     return next((step for step in _TICK_STEPS if total / step <= most), _TICK_STEPS[-1])
 
 
-def _svg(width: float, height: float, label: str, body: List[str]) -> str:
+def svg_element(width: float, height: float, label: str, body: List[str]) -> str:
     """Scaled by its viewBox to the page, but never below MIN_SCALE nor above full size: text set
     at 12 units is drawn between 10 and 12 px, and a chart wider than the page scrolls."""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="100%" '
@@ -42,16 +42,16 @@ def _svg(width: float, height: float, label: str, body: List[str]) -> str:
 
 
 class GanttLayout:
-    """Where things go in the schedule chart: a label column, then time scaled to the rest."""
+    """Where things go in a chart over time: a label column, then time scaled to the rest."""
 
     width = 1000.0
     label = 240.0
     row = 22.0
     bar = 14.0
-    top = 30.0
 
-    def __init__(self, total: float) -> None:
+    def __init__(self, total: float, top: float = 30.0) -> None:
         self.total = total if total > 0 else 1.0
+        self.top = top
 
     def x(self, seconds: float) -> float:
         return round(self.label + seconds / self.total * (self.width - self.label - 20), 2)
@@ -60,7 +60,7 @@ class GanttLayout:
         return self.top + index * self.row
 
 
-def _axis(layout: GanttLayout, rows: int) -> List[str]:
+def time_axis(layout: GanttLayout, rows: int) -> List[str]:
     step = tick_step(layout.total)
     parts: List[str] = []
     count = int(layout.total / step + 1e-9)
@@ -89,11 +89,11 @@ def _bar(layout: GanttLayout, index: int, step: StepFigures) -> List[str]:
 def gantt_svg(report: WorkflowReport) -> str:
     """One bar per step at its estimated start and finish; critical steps in the `crit` colour."""
     layout = GanttLayout(report.estimate.makespan)
-    body = _axis(layout, len(report.steps))
+    body = time_axis(layout, len(report.steps))
     for index, step in enumerate(report.steps):
         body.extend(_bar(layout, index, step))
     height = layout.y(len(report.steps)) + 8
-    return _svg(layout.width, height, f"Estimated schedule of {report.name}", body)
+    return svg_element(layout.width, height, f"Estimated schedule of {report.name}", body)
 
 
 def dag_svg(report: WorkflowReport) -> str:
@@ -111,7 +111,7 @@ def dag_svg(report: WorkflowReport) -> str:
     steps = {step.id: step for step in report.steps}
     body += [_dag_node(drawing.boxes[step], steps[step], step in path, LEGEND_HEIGHT) for step in report.plan.order]
     width = max(drawing.width, LEGEND_WIDTH)
-    return _svg(width, drawing.height + LEGEND_HEIGHT, f"Dependencies of {report.name}", body)
+    return svg_element(width, drawing.height + LEGEND_HEIGHT, f"Dependencies of {report.name}", body)
 
 
 def _marker_ids(name: str) -> Tuple[str, str]:
