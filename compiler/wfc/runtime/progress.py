@@ -56,7 +56,7 @@ class Counter:
         self.lock = threading.Lock()
 
     def update(self, record: Record) -> None:
-        kind, step = record["event"], record.get("step")
+        kind, step = record["event"], str(record.get("step"))
         if kind == "step_started":
             self.running[step] = None
         elif kind in DONE or kind in ("step_failed", "step_cancelled"):
@@ -133,7 +133,7 @@ class LiveProgress(PlainProgress):
             self.close()
 
     def _follow(self, record: Record) -> None:
-        kind, step = record["event"], record.get("step")
+        kind, step = record["event"], str(record.get("step"))
         if kind == "run_started":
             self.began = time.monotonic() - float(record.get("t", 0.0))
         elif kind == "step_started":
