@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from wfc.analysis import analyze
 from wfc.model import Step, Workflow
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.runtime.engine import run_plan
 from wfc.runtime.outcome import RunOptions
 

@@ -17,7 +17,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from wfc.errors import Diagnostic
+from wfc.diagnostics import Diagnostic
 from wfc.validate import validate_file
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -173,8 +173,8 @@ def test_every_section_says_what_it_means_and_how_to_fix_it() -> None:
                                         if _EXAMPLE.search(section)))
 def test_every_documented_example_prints_its_documented_output(code: str) -> None:
     """The example, saved as workflows/example.yaml, makes `wfc validate` print exactly the text shown."""
-    from wfc.commands.validate import plan_warnings
-    from wfc.diagnostics_output import format_text
+    from wfc.cli.authoring import plan_warnings
+    from wfc.diagnostics.output import format_text
     from wfc.load import load_bytes
     from wfc.validate import validate_document
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from wfc.errors import Diagnostic
+from wfc.diagnostics import Diagnostic
 from wfc.load import load_bytes, load_text
 from wfc.validate import ValidationResult, validate_document
 

@@ -19,9 +19,10 @@ from ruamel.yaml import YAML
 
 from wfc.analysis import analyze
 from wfc.cli import main
-from wfc.errors import ValidationFailed
+from wfc.diagnostics.errors import ValidationFailed
 from wfc.emit import atomic_write
-from wfc.legacy import import_legacy, minutes_in
+from wfc.legacy import minutes_in
+from wfc.legacy_writer import import_legacy
 from wfc.legacy_writer import format_seconds, jinja_literal, scalar, split_minutes, unique_ids, workflow_data
 from wfc.validate import validate_file
 

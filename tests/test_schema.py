@@ -15,9 +15,10 @@ import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
-from wfc import model, schema_files
+from wfc import model
+from wfc.validate import schema_files
 from wfc.cli import cli
-from wfc.durations import DURATION_PATTERN, parse_duration
+from wfc.format.durations import DURATION_PATTERN, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "workflow.schema.json"
@@ -488,10 +489,10 @@ def test_wfc_schema_without_the_file_says_so(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(schema_files, "_PACKAGED", tmp_path / "nowhere")
     monkeypatch.setattr(schema_files, "_REPOSITORY", tmp_path / "schema")
     result = CliRunner().invoke(cli, ["schema", "--plan"])
-    assert result.exception is not None
-    assert str(result.exception) == (
-        f"wfc is installed without its schema plan.schema.json (looked at {tmp_path / 'schema' / 'plan.schema.json'});"
-        " reinstall wfc.")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: wfc is installed without its schema plan.schema.json (looked at {tmp_path / 'schema' / 'plan.schema.json'});"
+        " reinstall wfc.\n")
     assert result.stdout_bytes == b""
 
 

@@ -17,7 +17,9 @@ from typing import Dict, List, Optional, Tuple
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from wfc.errors import ERROR, WARNING, Diagnostic, fail
+from wfc.diagnostics import ERROR, WARNING, Diagnostic
+
+from wfc.diagnostics.errors import fail
 
 EXPECTED = ("a phase heading such as `### Phase 1: Evidence Collection (0-20 mins)` followed by "
             "agent entries such as `1. **log-collector** - Gather logs around the incident window`")
@@ -349,14 +351,3 @@ def parse_legacy(text: str, source: str) -> LegacyCommand:
             "WFC604", ERROR, "no agent entries under any phase heading", source, number, 1,
             f"expected {EXPECTED}", (), reader.lines[number - 1])])
     return command
-
-
-# -- writing ------------------------------------------------------------------------------------
-
-
-def import_legacy(data: bytes, source: str, name: Optional[str] = None) -> ImportResult:
-    """The workflow skeleton for a legacy command's bytes; `name` is the output file's stem."""
-    from wfc.legacy_writer import to_yaml, workflow_data  # the writer imports this module's types
-
-    command = parse_legacy(decode(data, source), source)
-    return ImportResult(to_yaml(workflow_data(command, name), source), command, command.skipped)

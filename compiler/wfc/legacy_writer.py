@@ -10,7 +10,7 @@ import json
 import re
 from typing import Dict, List, Optional
 
-from wfc.legacy import LegacyAgent, LegacyPhase, LegacyCommand, _JINJA_OPEN
+from wfc.legacy import _JINJA_OPEN, ImportResult, LegacyAgent, LegacyCommand, LegacyPhase, decode, parse_legacy
 
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/workflow.schema.json"
@@ -184,3 +184,9 @@ def to_yaml(data: Dict[str, object], source: str) -> str:
               "# Refine every prompt marked TODO, then revisit the barriers between phases: each step",
               "# needs every step of the phase before it, as the legacy command ran them."]
     return "\n".join(header + mapping_lines(data)) + "\n"
+
+
+def import_legacy(data: bytes, source: str, name: Optional[str] = None) -> ImportResult:
+    """The workflow skeleton for a legacy command's bytes; `name` is the output file's stem."""
+    command = parse_legacy(decode(data, source), source)
+    return ImportResult(to_yaml(workflow_data(command, name), source), command, command.skipped)

@@ -13,7 +13,7 @@ from report_support import (HERE, ROOT, chromium_args, journal_events, mermaid_r
                             write_journal)
 
 from wfc.analysis import analyze
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.graph_export import reduced_edges, render_mermaid
 from wfc.report import build_report
 from wfc.report.html import render_html

@@ -10,7 +10,7 @@ from report_support import journal_events, model_plans
 from factories import make_step, make_workflow
 from wfc.analysis import analyze
 from wfc.model import Docs
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.report import build_report
 from wfc.report.data import error_pct, legacy_minutes, suggested_estimate
 from wfc.report.runs import measure

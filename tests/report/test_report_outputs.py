@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from report_support import ROOT, journal_events, model_plans, write_journal
 
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.report import build_report
 from wfc.report.html import render_html
 from wfc.report.json_report import render_json
@@ -107,7 +107,7 @@ def test_svg_charts_have_one_bar_and_one_node_per_step(plans: List[Plan]) -> Non
 
 
 def test_report_command_writes_each_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wfc.commands.report import report
+    from wfc.cli.reporting import report
 
     monkeypatch.chdir(ROOT)
     runner = CliRunner()

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Dict, FrozenSet, List, Mapping, Sequence, Tuple
 
-from wfc.durations import format_duration
-from wfc.plan import Plan
+from wfc.format.durations import format_duration
+from wfc.analysis.plan import Plan
 
 LABEL_LIMIT = 60  # characters of a title shown in a node; the doc and plan carry the full text
 NODE_TITLE_LIMIT = 50  # characters of a title in a drawn node: a few wrapped lines, not a paragraph

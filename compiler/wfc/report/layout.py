@@ -14,7 +14,7 @@ from bisect import bisect_right, insort
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple, Union
 
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.graph_export import reduced_edges
 
 Dummy = Tuple[str, str, int]  # (source, target, index along the edge)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import List
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.report.data import StepAccuracy, WorkflowReport
 from wfc.report.svg import GanttLayout, fit, svg_element, time_axis
 from wfc.report.text import cost_text, has_cost

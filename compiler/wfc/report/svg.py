@@ -11,7 +11,7 @@ import hashlib
 from html import escape
 from typing import List, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.report.data import StepFigures, WorkflowReport
 from wfc.report.layout import Box, Route, layered
 
