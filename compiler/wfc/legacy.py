@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from wfc.diagnostics import ERROR, WARNING, Diagnostic
+from wfc.diagnostics import Diagnostic, codes
 
 from wfc.diagnostics.errors import fail
 
@@ -38,7 +38,7 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 _NAME = r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*"
 _AGENT = re.compile(rf"^{_NAME}$")
-_HYPHENATED = rf"[a-z][a-z0-9]*(?:-[a-z0-9]+)+"
+_HYPHENATED = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+"
 _BOLD_FIRST = re.compile(r"^(?:\*\*|__)(?P<bold>.+?)(?:\*\*|__)\s*(?P<rest>.*)$")
 _TICK_FIRST = re.compile(r"^`(?P<name>[^`]+)`\s*(?P<rest>.*)$")
 _PAREN_FIRST = re.compile(rf"^\(\s*(?:agent:\s*)?`?(?P<name>{_NAME})`?\s*\)\s*(?P<rest>.*)$")
@@ -106,8 +106,7 @@ def decode(data: bytes, source: str) -> str:
     if position >= 0:
         line = data.count(b"\n", 0, position) + 1
         column = position - (data.rfind(b"\n", 0, position) + 1) + 1
-        fail(f"{source}: not a text file", [Diagnostic(
-            "WFC601", ERROR, f"not a markdown file: {_bad_byte(data[position])}", source, line,
+        fail(f"{source}: not a text file", [codes.IMPORT_NOT_TEXT.at(f"not a markdown file: {_bad_byte(data[position])}", source, line,
             column, f"a legacy command is UTF-8 markdown with {EXPECTED}")])
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -222,7 +221,7 @@ class _Reader:
     def skip(self, number: int, reason: str, hint: str = "") -> None:
         line = self.lines[number - 1]
         column = len(line) - len(line.lstrip()) + 1
-        self.skipped.append(Diagnostic("WFC600", WARNING, f"skipped: {reason}", self.source, number, column,
+        self.skipped.append(codes.IMPORT_SKIPPED.at(f"skipped: {reason}", self.source, number, column,
                                        hint, (), line))
 
     def read(self) -> None:
@@ -337,17 +336,14 @@ class _Reader:
 def parse_legacy(text: str, source: str) -> LegacyCommand:
     """The phases and agents of a legacy command, or an error saying what was expected."""
     if not text.strip():
-        fail(f"{source}: nothing to import", [Diagnostic(
-            "WFC602", ERROR, "nothing to import: the file is empty", source, 1, 1, f"expected {EXPECTED}")])
+        fail(f"{source}: nothing to import", [codes.IMPORT_EMPTY.at("nothing to import: the file is empty", source, 1, 1, f"expected {EXPECTED}")])
     reader = _Reader(text, source)
     reader.read()
     if not reader.phases:
-        fail(f"{source}: no phases", [Diagnostic(
-            "WFC603", ERROR, "no phase heading found", source, 1, 1, f"expected {EXPECTED}", (), reader.lines[0])])
+        fail(f"{source}: no phases", [codes.IMPORT_NO_PHASES.at("no phase heading found", source, 1, 1, f"expected {EXPECTED}", (), reader.lines[0])])
     command = reader.command()
     if not command.phases:
         number = reader.phases[0].line
-        fail(f"{source}: no agents", [Diagnostic(
-            "WFC604", ERROR, "no agent entries under any phase heading", source, number, 1,
+        fail(f"{source}: no agents", [codes.IMPORT_NO_AGENTS.at("no agent entries under any phase heading", source, number, 1,
             f"expected {EXPECTED}", (), reader.lines[number - 1])])
     return command

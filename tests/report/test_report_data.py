@@ -1,6 +1,8 @@
 """The report's figures are the plan's, and its own derivations (legacy, accuracy, order) are exact."""
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import asdict, replace
 from typing import List
 
@@ -108,7 +110,7 @@ def test_a_resumed_or_failed_run_measures_steps_but_no_makespan() -> None:
 
 def test_defaults_keep_report_data_frozen() -> None:
     report = build_report(model_plans()).workflows[0]
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         report.name = "x"  # type: ignore[misc]
     assert asdict(replace(report, plan=None))["name"] == report.name
 

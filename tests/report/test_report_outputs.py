@@ -11,7 +11,7 @@ from typing import List
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from report_support import ROOT, journal_events, model_plans, write_journal
+from report_support import ROOT, journal_events, write_journal
 
 from wfc.analysis.plan import Plan
 from wfc.report import build_report

@@ -10,19 +10,21 @@ from __future__ import annotations
 from typing import Any, List, Mapping, Tuple
 
 from wfc.format.durations import format_duration
-from wfc.diagnostics import WARNING, Diagnostic
+from wfc.diagnostics import Diagnostic
 from wfc.analysis.graph import Graph
 from wfc.model import Workflow
 from wfc.analysis.plan import ScheduledStep
+from wfc.diagnostics import codes
+from wfc.diagnostics.codes import Code
 
 
 def warnings(workflow: Workflow, graph: Graph, slots: Mapping[str, ScheduledStep]) -> List[Diagnostic]:
     return [*_ttl(workflow, graph, slots), *_unread(workflow, graph), *_defaulted(workflow)]
 
 
-def _warning(workflow: Workflow, code: str, path: Tuple[Any, ...], message: str, hint: str) -> Diagnostic:
+def _warning(workflow: Workflow, code: Code, path: Tuple[Any, ...], message: str, hint: str) -> Diagnostic:
     position = workflow.position_of(*path)
-    return Diagnostic(code, WARNING, message, workflow.source, position.line, position.column, hint, path)
+    return code.at(message, workflow.source, position.line, position.column, hint, path)
 
 
 def _ttl(workflow: Workflow, graph: Graph, slots: Mapping[str, ScheduledStep]) -> List[Diagnostic]:
@@ -36,7 +38,7 @@ def _ttl(workflow: Workflow, graph: Graph, slots: Mapping[str, ScheduledStep]) -
         gap = slots[last].start - slots[producer].finish
         if entry.ttl < gap:
             found.append(_warning(
-                workflow, "WFC301", ("context", entry.name, "ttl"),
+                workflow, codes.TTL_TOO_SHORT, ("context", entry.name, "ttl"),
                 f"context '{entry.name}' must live {format_duration(gap)} but its ttl is "
                 f"{format_duration(entry.ttl)}: in the estimated schedule '{producer}' writes it at "
                 f"{format_duration(slots[producer].finish)} and its last reader '{last}' starts at "
@@ -53,7 +55,7 @@ def _unread(workflow: Workflow, graph: Graph) -> List[Diagnostic]:
         for index, name in enumerate(step.outputs):
             if not graph.consumers_of(name):
                 found.append(_warning(
-                    workflow, "WFC302", ("steps", step.id, "outputs", index),
+                    workflow, codes.OUTPUT_UNREAD, ("steps", step.id, "outputs", index),
                     f"step '{step.id}' writes context '{name}' but no step reads it: "
                     f"expected some step to list '{name}' in `inputs`",
                     f"add '{name}' to the `inputs` of the step that uses it, or drop it from "
@@ -65,7 +67,7 @@ def _unread(workflow: Workflow, graph: Graph) -> List[Diagnostic]:
 def _defaulted(workflow: Workflow) -> List[Diagnostic]:
     return [
         _warning(
-            workflow, "WFC303", ("steps", step.id),
+            workflow, codes.ESTIMATE_DEFAULTED, ("steps", step.id),
             f"step '{step.id}' has no `estimate` (here or in `defaults`); the plan assumes "
             f"{format_duration(step.estimate)}",
             f"add `estimate:` to '{step.id}' (for example `estimate: 5m`) or `defaults.estimate`, "

@@ -13,6 +13,7 @@ from typing import IO, Iterable, List, Optional, Sequence
 import click
 
 from wfc.diagnostics import Diagnostic
+from wfc.diagnostics.codes import REGISTRY
 
 _STYLE = {"error": "red", "warning": "yellow"}
 
@@ -48,7 +49,7 @@ def format_github(diagnostic: Diagnostic) -> str:
 def as_json(diagnostic: Diagnostic) -> dict:
     return {"file": diagnostic.file, "line": diagnostic.line, "column": diagnostic.column, "code": diagnostic.code,
             "severity": diagnostic.severity, "message": diagnostic.message, "hint": diagnostic.hint,
-            "path": diagnostic.dotted_path()}
+            "path": diagnostic.dotted_path(), "documentation": REGISTRY[diagnostic.code].documentation}
 
 
 def render(diagnostics: Iterable[Diagnostic], output_format: str, colour: bool = False) -> str:

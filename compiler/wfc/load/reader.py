@@ -25,6 +25,8 @@ from ruamel.yaml.events import (
 )
 
 from wfc.load.document import MAX_ALIAS_NODES, MAX_DEPTH, Position, SourceMap, YamlPath, position_of_offset
+from wfc.diagnostics import codes
+from wfc.diagnostics.codes import Code
 
 _CORE_TAGS = {"str", "int", "float", "bool", "null", "map", "seq"}
 _NULL = re.compile(r"^(~|null|Null|NULL|)$")
@@ -41,7 +43,7 @@ _PLAIN_WORD_STARTS = frozenset("abcdeghijklmopqrsuvwxyzABCDEGHIJKLMOPQRSUVWXYZ")
 class LoadError(Exception):
     """Internal: stops the event walk at the first structural problem."""
 
-    def __init__(self, code: str, message: str, position: Position, hint: str, path: YamlPath = ()) -> None:
+    def __init__(self, code: Code, message: str, position: Position, hint: str, path: YamlPath = ()) -> None:
         super().__init__(message)
         self.diagnostic_args = (code, message, position, hint, path)
 
@@ -66,17 +68,17 @@ def _reader_problem(error: Exception, text: str) -> LoadError:
             mark = error.context_mark  # the bracket or quote that was never closed
         position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
         problem = " ".join(str(part) for part in (error.context, error.problem) if part)
-        return LoadError("WFC001", f"invalid YAML: {problem}", position,
+        return LoadError(codes.INVALID_YAML, f"invalid YAML: {problem}", position,
                          "check the indentation, quotes and brackets near this position")
     if isinstance(error, YAMLError):  # the reader's complaints about characters carry an offset, not a mark
         offset = getattr(error, "position", 0) or 0
         position = position_of_offset(text.encode("utf-8"), len(text[:offset].encode("utf-8")))
-        return LoadError("WFC001", f"invalid YAML: {getattr(error, 'reason', error)}", position,
+        return LoadError(codes.INVALID_YAML, f"invalid YAML: {getattr(error, 'reason', error)}", position,
                          "remove the control character; only printable text, tabs and newlines are allowed")
     if isinstance(error, UnicodeError):  # a str holding a lone surrogate
-        return LoadError("WFC003", "the text holds a character that is not valid Unicode (a lone surrogate)",
+        return LoadError(codes.NOT_UTF8, "the text holds a character that is not valid Unicode (a lone surrogate)",
                          Position(1, 1), "save the file as UTF-8")
-    return LoadError("WFC001", f"invalid YAML: {error}", Position(1, 1),  # the C reader's own complaints
+    return LoadError(codes.INVALID_YAML, f"invalid YAML: {error}", Position(1, 1),  # the C reader's own complaints
                      "check the file for control characters or an unusual encoding")
 
 
@@ -128,13 +130,13 @@ class _Builder:
     def _on_document(self, event: Any) -> None:
         self.documents += 1
         if self.documents > 1:
-            raise LoadError("WFC004", "the file holds more than one YAML document", _mark(event),
+            raise LoadError(codes.SEVERAL_DOCUMENTS, "the file holds more than one YAML document", _mark(event),
                             "keep one workflow per file and remove the `---` separator")
 
     def _open(self, event: Any) -> None:
         self._check_tag(event, "map" if isinstance(event, MappingStartEvent) else "seq")
         if len(self.stack) >= MAX_DEPTH:
-            raise LoadError("WFC005", f"the document nests deeper than {MAX_DEPTH} levels", _mark(event),
+            raise LoadError(codes.TOO_DEEP, f"the document nests deeper than {MAX_DEPTH} levels", _mark(event),
                             "flatten the structure; workflows need only a few levels")
         path = self._child_path(event)
         self.value_positions[path] = _mark(event)
@@ -148,7 +150,7 @@ class _Builder:
         if isinstance(frame.container, list):
             return frame.path + (len(frame.container),)
         if not frame.has_key:
-            raise LoadError("WFC006", "a mapping key must be a plain value, not a list or a mapping", _mark(event),
+            raise LoadError(codes.KEY_NOT_PLAIN, "a mapping key must be a plain value, not a list or a mapping", _mark(event),
                             "use a string as the key")
         return frame.path + (frame.key,)
 
@@ -177,13 +179,13 @@ class _Builder:
 
     def _key(self, frame: _Frame, value: Any, event: Any) -> None:
         if event is None:
-            raise LoadError("WFC006", "a mapping key must be a plain value, not a list or a mapping",
+            raise LoadError(codes.KEY_NOT_PLAIN, "a mapping key must be a plain value, not a list or a mapping",
                             frame.key_mark or Position(1, 1), "use a string as the key")
         key = value if isinstance(value, str) else event.value
         position = _mark(event)
         if key in frame.container or frame.path + (key,) in self.first_keys:
             first = self.first_keys.get(frame.path + (key,), position)
-            raise LoadError("WFC007", f"duplicate key '{key}' (first defined on line {first.line})", position,
+            raise LoadError(codes.DUPLICATE_KEY, f"duplicate key '{key}' (first defined on line {first.line})", position,
                             "remove one of the two entries or rename it", frame.path + (key,))
         self.first_keys[frame.path + (key,)] = position
         self.key_positions[frame.path + (key,)] = position
@@ -191,12 +193,12 @@ class _Builder:
 
     def _alias(self, event: Any) -> None:
         if event.anchor not in self.anchors:
-            raise LoadError("WFC001", f"invalid YAML: the alias '*{event.anchor}' names no anchor defined before it",
+            raise LoadError(codes.INVALID_YAML, f"invalid YAML: the alias '*{event.anchor}' names no anchor defined before it",
                             _mark(event), f"define '&{event.anchor}' earlier in the file")
         value, size = self.anchors[event.anchor]
         self.alias_nodes += size
         if self.alias_nodes > MAX_ALIAS_NODES:
-            raise LoadError("WFC008", f"aliases expand to more than {MAX_ALIAS_NODES} nodes", _mark(event),
+            raise LoadError(codes.ALIAS_BOMB, f"aliases expand to more than {MAX_ALIAS_NODES} nodes", _mark(event),
                             "write the repeated data out, or reference it fewer times")
         self._value(value, size, event, None)
 
@@ -207,7 +209,7 @@ class _Builder:
         name = tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else None
         if name is None or name not in _CORE_TAGS:
             shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
-            raise LoadError("WFC009", f"the tag '{shown}' is not allowed", _mark(event),
+            raise LoadError(codes.TAG_NOT_ALLOWED, f"the tag '{shown}' is not allowed", _mark(event),
                             "remove the tag; workflows hold only strings, numbers, booleans, lists and mappings")
 
     def _scalar(self, event: Any) -> Any:
@@ -251,5 +253,5 @@ def _explicit(event: Any, value: str) -> Any:
     kinds = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
     wanted = kinds.get(name)
     if wanted is None or not isinstance(resolved, wanted) or (name == "int" and isinstance(resolved, bool)):
-        raise LoadError("WFC009", f"'{value}' is not a valid !!{name}", _mark(event), f"write a valid {name} or drop the tag")
+        raise LoadError(codes.TAG_NOT_ALLOWED, f"'{value}' is not a valid !!{name}", _mark(event), f"write a valid {name} or drop the tag")
     return float(resolved) if name == "float" else resolved

@@ -13,12 +13,13 @@ from typing import Iterable, List, Optional, Tuple, Union
 from wfc.model.build import build_workflow
 from wfc.validate.checks import all_findings
 from wfc.validate.finding import Finding
-from wfc.diagnostics import ERROR, WARNING, Diagnostic, sorted_diagnostics
+from wfc.diagnostics import Diagnostic, sorted_diagnostics
 from wfc.diagnostics.errors import fail
 from wfc.load import Document, load_bytes
 from wfc.model import Workflow
 from wfc.validate.sources import display_path, workflow_files  # noqa: F401  (re-exported: the public API)
 from wfc.validate.schema import describe, schema_findings
+from wfc.diagnostics import codes
 
 @dataclass(frozen=True)
 class ValidationResult:
@@ -58,8 +59,8 @@ def validate_file(path: Union[str, Path]) -> ValidationResult:
         raw = Path(path).read_bytes()
     except OSError as error:
         reason = error.strerror or str(error)
-        diagnostic = Diagnostic("WFC000", ERROR, f"cannot read the file: {reason}", shown, 1, 1,
-                                "check the path and its permissions")
+        diagnostic = codes.UNREADABLE_FILE.at(f"cannot read the file: {reason}", shown, 1, 1,
+                                              "check the path and its permissions")
         return ValidationResult(shown, None, (diagnostic,))
     return validate_document(load_bytes(raw, shown), Path(path).stem)
 
@@ -75,12 +76,12 @@ def load_workflow(path: Union[str, Path]) -> Workflow:
 
 def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
     position = document.position_of(finding.path, key=finding.at_key)
-    return Diagnostic(finding.code, WARNING if finding.warning else ERROR, finding.message, document.file,
-                      position.line, position.column, finding.hint, finding.path, document.line_text(position.line))
+    return finding.code.at(finding.message, document.file, position.line, position.column, finding.hint,
+                           finding.path, document.line_text(position.line))
 
 
 def _not_a_mapping(document: Document) -> Diagnostic:
     found = "an empty file" if document.data is None else describe(document.data)
-    return Diagnostic("WFC016", ERROR, f"a workflow must be a mapping of keys, found {found}", document.file, 1, 1,
-                      "start from: `version: 1`, `title: ...`, `description: ...`, `steps: ...`", (),
-                      document.line_text(1))
+    return codes.NOT_A_MAPPING.at(f"a workflow must be a mapping of keys, found {found}", document.file, 1, 1,
+                                  "start from: `version: 1`, `title: ...`, `description: ...`, `steps: ...`", (),
+                                  document.line_text(1))

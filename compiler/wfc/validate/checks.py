@@ -15,6 +15,7 @@ from wfc.format.durations import parse_duration
 from wfc.diagnostics.wording import where
 from wfc.validate.finding import Finding, indexed, mapping, names, suggest
 from wfc.validate.template_checks import TemplateProblem, check_expression, check_template
+from wfc.diagnostics import codes
 
 KIND_KEYS = {"prompt": "agent", "run": "shell", "call": "python"}
 KIND_ONLY_KEYS = {"agent": ("agent", "model", "tools", "max_turns"), "shell": ("env", "cwd")}
@@ -45,7 +46,7 @@ def check_name(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
         valid = re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name) is not None
         hint = f"rename the file to '{name}.yaml' or set `name: {stem}` (or drop `name`)" if valid else \
             f"set `name: {stem}` or drop `name`: the file name is the workflow's name"
-        yield Finding("WFC040", f"the workflow is named '{name}' but its file is '{stem}'", hint, ("name",))
+        yield Finding(codes.NAME_DIFFERS, f"the workflow is named '{name}' but its file is '{stem}'", hint, ("name",))
 
 
 def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
@@ -57,13 +58,13 @@ def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
         default, enum = spec["default"], spec.get("enum")
         if isinstance(enum, list) and default not in enum:
             choices = ", ".join(repr(choice) for choice in enum)
-            yield Finding("WFC052", f"the default {default!r} of argument '{arg_name}' is not one of its enum values ({choices})",
+            yield Finding(codes.DEFAULT_NOT_IN_ENUM, f"the default {default!r} of argument '{arg_name}' is not one of its enum values ({choices})",
                           "make the default one of the enum values, or add it to `enum`", ("arguments", arg_name, "default"))
         kinds = ARGUMENT_TYPES.get(spec.get("type", "string"))
         wrong_bool = isinstance(default, bool) and spec.get("type") in ("integer", "number")
         if kinds and (not isinstance(default, kinds) or wrong_bool):
             article = "an" if str(spec.get("type", "string"))[:1] in "aeiou" else "a"
-            yield Finding("WFC053", f"the default {default!r} of argument '{arg_name}' is not {article} {spec.get('type', 'string')}",
+            yield Finding(codes.DEFAULT_WRONG_TYPE, f"the default {default!r} of argument '{arg_name}' is not {article} {spec.get('type', 'string')}",
                           "change the default or the argument's `type`", ("arguments", arg_name, "default"))
 
 
@@ -73,7 +74,7 @@ def check_argument_numbers(arg_name: str, spec: Mapping[str, Any]) -> Iterator[F
     values = [(("default",), spec.get("default"))] + [(("enum", i), v) for i, v in enumerate(enum if isinstance(enum, list) else [])]
     for suffix, value in values:
         if not representable(value):
-            yield Finding("WFC054", f"the number {shown_number(value)} in argument '{arg_name}' cannot be represented: numbers must "
+            yield Finding(codes.NUMBER_NOT_REPRESENTABLE, f"the number {shown_number(value)} in argument '{arg_name}' cannot be represented: numbers must "
                           "be finite and between -2**63 and 2**63 - 1", "write a smaller number, or quote it to make it a string",
                           ("arguments", arg_name) + suffix)
 
@@ -96,25 +97,25 @@ def representable(value: Any) -> bool:
 def check_kind(step_id: str, step: Mapping[str, Any]) -> Iterator[Finding]:
     kinds = [key for key in KIND_KEYS if key in step]
     if not kinds:
-        yield Finding("WFC030", f"step '{step_id}' has no kind of work: it needs exactly one of `prompt`, `run` or `call`",
+        yield Finding(codes.KIND_OF_WORK, f"step '{step_id}' has no kind of work: it needs exactly one of `prompt`, `run` or `call`",
                       "add `prompt:` for an agent, `run:` for a shell command or `call: module:function` for Python",
                       ("steps", step_id), at_key=True)
         return
     if len(kinds) > 1:
         listed = " and ".join(f"`{key}`" for key in kinds)
-        yield Finding("WFC030", f"step '{step_id}' has several kinds of work ({listed}); a step does exactly one",
+        yield Finding(codes.KIND_OF_WORK, f"step '{step_id}' has several kinds of work ({listed}); a step does exactly one",
                       "split it into one step per kind and connect them with `needs`", ("steps", step_id, kinds[1]), at_key=True)
         return
     kind = KIND_KEYS[kinds[0]]
     for other_kind, keys in KIND_ONLY_KEYS.items():
         for key in keys:
             if key in step and kind != other_kind:
-                yield Finding("WFC031", f"`{key}` applies only to {other_kind} steps, but step '{step_id}' is a {kind} step",
+                yield Finding(codes.KEY_OF_OTHER_KIND, f"`{key}` applies only to {other_kind} steps, but step '{step_id}' is a {kind} step",
                               f"remove `{key}`, or make the step a{'n' if other_kind == 'agent' else ''} {other_kind} step",
                               ("steps", step_id, key), at_key=True)
     compensate = step.get("compensate")
     if isinstance(compensate, dict) and sum(key in compensate for key in KIND_KEYS) != 1:
-        yield Finding("WFC032", f"the compensation of step '{step_id}' needs exactly one of `run`, `call` or `prompt`",
+        yield Finding(codes.COMPENSATION_ACTION, f"the compensation of step '{step_id}' needs exactly one of `run`, `call` or `prompt`",
                       "give the compensation one action", ("steps", step_id, "compensate"), at_key=True)
 
 
@@ -135,13 +136,13 @@ def check_finite_durations(base: Tuple[Any, ...], holder: Mapping[str, Any]) -> 
         candidates += [(("retry", key), retry[key]) for key in _BACKOFF_KEYS if key in retry]
         factor = retry.get("factor")
         if isinstance(factor, float) and not math.isfinite(factor):
-            yield Finding("WFC020", f"{where(base + ('retry', 'factor'))}: the backoff factor must be a finite number, "
+            yield Finding(codes.NOT_FINITE, f"{where(base + ('retry', 'factor'))}: the backoff factor must be a finite number, "
                           f"found {factor}", "write a factor like 2 (each retry waits twice as long as the one before)",
                           base + ("retry", "factor"))
     for suffix, value in candidates:
         problem = duration_problem(value)
         if problem:
-            yield Finding("WFC020", f"{where(base + suffix)}: {problem}",
+            yield Finding(codes.NOT_A_DURATION, f"{where(base + suffix)}: {problem}",
                           "write a finite duration like 90s, 5m, 1h30m or 250ms (a bare number is seconds)", base + suffix)
 
 
@@ -164,10 +165,10 @@ def check_needs(steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
         for suffix, needed in indexed(step.get("needs")):
             path = ("steps", step_id, "needs") + suffix
             if needed == step_id:
-                yield Finding("WFC042", f"step '{step_id}' needs itself", "remove it from its own `needs`", path)
+                yield Finding(codes.NEEDS_ITSELF, f"step '{step_id}' needs itself", "remove it from its own `needs`", path)
             elif needed not in steps:
                 hint = suggest(needed, list(steps)) or f"the steps are: {', '.join(sorted(steps))}"
-                yield Finding("WFC041", f"step '{step_id}' needs '{needed}', which is not a step", hint, path)
+                yield Finding(codes.UNKNOWN_STEP, f"step '{step_id}' needs '{needed}', which is not a step", hint, path)
 
 
 def producers_of(steps: Mapping[str, Mapping[str, Any]]) -> Dict[str, str]:
@@ -186,17 +187,17 @@ def check_context(steps: Mapping[str, Mapping[str, Any]], context: Mapping[str, 
             for suffix, name in indexed(step.get(field_name)):
                 if name not in context:
                     hint = suggest(name, list(context)) or f"declare it under `context:` (`{name}: {{description: ...}}`)"
-                    yield Finding("WFC043", f"step '{step_id}' {'reads' if field_name == 'inputs' else 'writes'} context "
+                    yield Finding(codes.UNDECLARED_CONTEXT, f"step '{step_id}' {'reads' if field_name == 'inputs' else 'writes'} context "
                                   f"'{name}', which is not declared under `context`", hint, ("steps", step_id, field_name) + suffix)
         for suffix, name in indexed(step.get("outputs")):
             if name in producers and producers[name] != step_id:
-                yield Finding("WFC044", f"context '{name}' is produced by both '{producers[name]}' and '{step_id}'",
+                yield Finding(codes.TWO_PRODUCERS, f"context '{name}' is produced by both '{producers[name]}' and '{step_id}'",
                               "a context name has exactly one producer: rename one of the outputs", ("steps", step_id, "outputs") + suffix)
             producers.setdefault(name, step_id)
     for step_id, step in steps.items():
         for suffix, name in indexed(step.get("inputs")):
             if name in context and name not in producers:
-                yield Finding("WFC045", f"step '{step_id}' reads context '{name}', but no step produces it",
+                yield Finding(codes.NO_PRODUCER, f"step '{step_id}' reads context '{name}', but no step produces it",
                               f"add '{name}' to the `outputs` of the step that computes it", ("steps", step_id, "inputs") + suffix)
 
 
@@ -210,9 +211,9 @@ def check_resources(steps: Mapping[str, Mapping[str, Any]], declared: Any) -> It
             path = ("steps", step_id, "resources") + suffix
             if name not in capacities:
                 hint = suggest(name, list(capacities)) or f"declare it at the top level: `resources: {{{name}: 1}}`"
-                yield Finding("WFC047", f"step '{step_id}' holds resource '{name}', which is not declared under `resources`", hint, path)
+                yield Finding(codes.UNDECLARED_RESOURCE, f"step '{step_id}' holds resource '{name}', which is not declared under `resources`", hint, path)
             elif isinstance(units, int) and isinstance(capacities[name], int) and units > capacities[name]:
-                yield Finding("WFC048", f"step '{step_id}' asks for {units} units of '{name}', whose capacity is {capacities[name]}",
+                yield Finding(codes.OVER_CAPACITY, f"step '{step_id}' asks for {units} units of '{name}', whose capacity is {capacities[name]}",
                               f"ask for at most {capacities[name]} or raise the capacity", path)
 
 
@@ -257,7 +258,7 @@ def check_cycles(steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
     cycle = find_cycle(dependency_map(steps))
     if cycle:
         walk = list(reversed(cycle))  # print in run order: a -> b means b runs after a
-        yield Finding("WFC046", f"the steps form a cycle: {' -> '.join(walk)}",
+        yield Finding(codes.CYCLE, f"the steps form a cycle: {' -> '.join(walk)}",
                       "remove one of these dependencies (a `needs` entry or an input) to break the cycle",
                       ("steps", walk[0]), at_key=True)
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Sequence, Tuple
 
+from wfc.diagnostics.codes import Code
 from wfc.diagnostics.wording import closest
 
 
 @dataclass(frozen=True)
 class Finding:
-    code: str
+    code: Code
     message: str
     hint: str
     path: Tuple[Any, ...]
     at_key: bool = False  # point at the key rather than its value
-    warning: bool = False
+
+    @property
+    def warning(self) -> bool:
+        return self.code.is_warning
 
 
 def suggest(name: str, candidates: Sequence[str]) -> str:

@@ -15,6 +15,7 @@ from jsonschema.exceptions import ValidationError
 from wfc.validate.finding import Finding, suggest
 from wfc.validate.schema_files import load_schema
 from wfc.diagnostics.wording import describe, dotted, where  # noqa: F401  (describe is part of this module's API)
+from wfc.diagnostics import codes
 
 # the semantic checks explain these better (with the step's keys), so schema errors from them are dropped
 SEMANTIC_SUBSCHEMAS = ("exactlyOneKind", "exactlyOneAction")
@@ -54,7 +55,7 @@ def _unknown_keys(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Fin
         if key in allowed:
             continue
         hint = suggest(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else "remove it")
-        yield Finding("WFC010", f"unknown key '{key}' in {where(path)}", hint, path + (key,), at_key=True)
+        yield Finding(codes.UNKNOWN_KEY, f"unknown key '{key}' in {where(path)}", hint, path + (key,), at_key=True)
 
 
 def _missing(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
@@ -64,13 +65,13 @@ def _missing(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]
             description = error.schema.get("properties", {}).get(key, {}).get("description", "")
             first = description.split(".")[0]
             hint = f"add `{key}:`" + (f" ({first[:1].lower()}{first[1:]})" if description else "")
-            yield Finding("WFC011", f"{where(path)} is missing the required key '{key}'", hint, path, at_key=bool(path))
+            yield Finding(codes.MISSING_KEY, f"{where(path)} is missing the required key '{key}'", hint, path, at_key=bool(path))
 
 
 def _wrong_type(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
     expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
     wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
-    yield Finding("WFC012", f"{where(path)} must be {wanted}, found {describe(error.instance)}",
+    yield Finding(codes.WRONG_TYPE, f"{where(path)} must be {wanted}, found {describe(error.instance)}",
                   _type_hint(path, expected), path)
 
 
@@ -98,7 +99,7 @@ def _alternatives(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Fin
     shapes = list(dict.fromkeys(t for value in declared if value for t in (value if isinstance(value, list) else [value])))
     if shapes and not any(_matches_type(error.instance, t) for t in shapes):
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in shapes)
-        yield Finding("WFC012", f"{where(path)} must be {wanted}, found {describe(error.instance)}",
+        yield Finding(codes.WRONG_TYPE, f"{where(path)} must be {wanted}, found {describe(error.instance)}",
                       _type_hint(path, shapes), path)
         return
     # the instance has an allowed shape: explain what is wrong within the branch of that shape
@@ -115,7 +116,7 @@ def _branch_fits(sub: ValidationError, instance: Any) -> bool:
 
 
 def duration_finding(value: Any, path: Tuple[Any, ...]) -> Finding:
-    return Finding("WFC020", f"{where(path)}: {describe(value)} is not a duration",
+    return Finding(codes.NOT_A_DURATION, f"{where(path)}: {describe(value)} is not a duration",
                    "write a duration like 90s, 5m, 1h30m or 250ms (a bare number is seconds)", path)
 
 
@@ -137,11 +138,11 @@ def _pattern(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]
         return
     if "propertyNames" in error.schema_path:
         container = path
-        yield Finding("WFC013", f"'{error.instance}' is not a valid name in {where(container)}",
+        yield Finding(codes.PATTERN_MISMATCH, f"'{error.instance}' is not a valid name in {where(container)}",
                       f"names must match {error.validator_value}: start with a lowercase letter, then lowercase letters, digits, '-' or '_'",
                       container + (error.instance,), at_key=True)
         return
-    yield Finding("WFC013", f"{where(path)} must match the pattern {error.validator_value}, found {describe(error.instance)}",
+    yield Finding(codes.PATTERN_MISMATCH, f"{where(path)} must match the pattern {error.validator_value}, found {describe(error.instance)}",
                   _pattern_hint(path), path)
 
 
@@ -157,10 +158,10 @@ def _not_allowed(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Find
     allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
     listed = ", ".join(repr(a) for a in allowed)
     if len(allowed) == 1:
-        yield Finding("WFC014", f"{where(path)} must be {listed}, found {describe(error.instance)}", f"write {listed}", path)
+        yield Finding(codes.NOT_ALLOWED_VALUE, f"{where(path)} must be {listed}, found {describe(error.instance)}", f"write {listed}", path)
         return
     hint = suggest(str(error.instance), [str(a) for a in allowed]) or f"use one of: {listed}"
-    yield Finding("WFC014", f"{where(path)} must be one of {listed}, found {describe(error.instance)}", hint, path)
+    yield Finding(codes.NOT_ALLOWED_VALUE, f"{where(path)} must be one of {listed}, found {describe(error.instance)}", hint, path)
 
 
 def _generic(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
@@ -177,7 +178,7 @@ def _generic(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]
     what = messages.get(str(error.validator), error.message)
     if error.validator == "minimum" and isinstance(error.instance, float) and error.instance != error.instance:
         what = "must be a number"
-    yield Finding("WFC015", f"{where(path)} {what}, found {describe(error.instance)}", "change the value", path)
+    yield Finding(codes.OUT_OF_RANGE, f"{where(path)} {what}, found {describe(error.instance)}", "change the value", path)
 
 
 _HANDLERS = {

@@ -12,11 +12,13 @@ from jinja2 import TemplateSyntaxError
 
 from wfc.diagnostics.wording import closest
 from wfc.format.templating import References, parse, parse_expression, references
+from wfc.diagnostics import codes
+from wfc.diagnostics.codes import Code
 
 
 @dataclass(frozen=True)
 class TemplateProblem:
-    code: str
+    code: Code
     message: str
     hint: str
 
@@ -26,7 +28,7 @@ def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str]) -
     try:
         tree = parse(text)
     except TemplateSyntaxError as error:
-        return [TemplateProblem("WFC050", f"the template does not parse: {error.message} (template line {error.lineno})",
+        return [TemplateProblem(codes.TEMPLATE_SYNTAX, f"the template does not parse: {error.message} (template line {error.lineno})",
                                 "fix the Jinja syntax; write {{ '{{' }} for literal braces, or wrap text in "
                                 "{% raw %}...{% endraw %}")]
     return _problems(references(tree), arguments, inputs)
@@ -37,7 +39,7 @@ def check_expression(expression: str, arguments: Sequence[str]) -> List[Template
     try:
         tree = parse_expression(expression)
     except TemplateSyntaxError as error:
-        return [TemplateProblem("WFC050", f"the condition does not parse: {error.message}",
+        return [TemplateProblem(codes.TEMPLATE_SYNTAX, f"the condition does not parse: {error.message}",
                                 "write a Jinja expression such as `args.deploy` or `args.env == 'prod'`")]
     return _problems(references(tree), arguments, ())
 
@@ -53,13 +55,13 @@ def _problems(found: References, arguments: Sequence[str], inputs: Sequence[str]
 
 
 def _undefined(name: str) -> TemplateProblem:
-    return TemplateProblem("WFC051", f"the template names '{name}', which is not defined",
+    return TemplateProblem(codes.TEMPLATE_UNDEFINED, f"the template names '{name}', which is not defined",
                            "templates can use `args.NAME`, `context.NAME` (the step's inputs) and `step`")
 
 
 def _unknown_lookup(namespace: str, attribute: str, known: Sequence[str]) -> TemplateProblem:
     missing = f"there is no argument '{attribute}'" if namespace == "args" else f"the step has no input '{attribute}'"
-    return TemplateProblem("WFC051", f"the template uses '{namespace}.{attribute}', but {missing}",
+    return TemplateProblem(codes.TEMPLATE_UNDEFINED, f"the template uses '{namespace}.{attribute}', but {missing}",
                            _lookup_hint(namespace, attribute, known))
 
 
