@@ -230,7 +230,7 @@ GRAPH_FORMATS = ("mermaid", "dot")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of standard output.")
 def graph(workflow: str, output_format: str, output: Optional[Path]) -> None:
-    """Export WORKFLOW's steps grouped by level, with the critical path highlighted."""
+    """Export WORKFLOW's DAG (edges a longer chain implies left out), the critical path highlighted."""
     from wfc.analysis import analyze
     from wfc.render.graph_export import render_dot, render_mermaid
     from wfc.validate import load_workflow

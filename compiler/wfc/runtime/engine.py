@@ -296,4 +296,6 @@ def dry_run(plan: Plan, options: RunOptions) -> RunResult:
     else:
         status = "succeeded"
     journal.close()
+    for listener in listeners:  # a live display stops its clock and clears its block
+        getattr(listener, "close", lambda: None)()
     return RunResult("dry-run", status, dict(hooks.outcomes), (), {}, 0, 0, journal.now(), None)
