@@ -20,7 +20,7 @@ from wfc.legacy.model import Argument
 REQUEST = "request"  # the free text after the command's name
 _TOKEN = re.compile(r"<[^>]*>|\[[^\]]*\]|\"[^\"]*\"|'[^']*'|\S+")
 _OPTION = re.compile(r"^--(?P<name>[A-Za-z][\w-]*)(?:[= ](?P<value>.*))?$")
-_PLACEHOLDER = re.compile(r"\$(?:ARGUMENTS\[(?P<indexed>\d)\]|(?P<word>\d)(?![\w.,%])|(?P<all>ARGUMENTS)\b)")
+_PLACEHOLDER = re.compile(r"\$(?:ARGUMENTS\[(?P<indexed>\d)\]|(?P<word>\d)(?![\w%]|[.,]\d)|(?P<all>ARGUMENTS)\b)")
 _CHOICES = re.compile(r"\(([\w.-]+(?:\s*\|\s*[\w.-]+)+)\)|^([\w.-]+(?:\|[\w.-]+)+)$")
 _DEFAULT = re.compile(r"\bdefault(?:s)?\s*(?:is|:|=)?\s*`?(?P<value>[\w./-]+)`?", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?:<\s*)?(?:number|n|int|integer|count|\d+)(?:\s*>)?$", re.IGNORECASE)
@@ -127,9 +127,11 @@ def merge(seen: Sequence[Seen], words: int) -> Tuple[Argument, ...]:
     return tuple(positional + [a for a in arguments if a.flag])
 
 
-def free_text(description: str = "") -> Argument:
-    return Argument(REQUEST, description or "What to do: the text typed after the command, passed on as the "
-                    "legacy command received it", default="")
+FREE_TEXT = "What to do: the text typed after the command, passed on as the legacy command received it"
+
+
+def free_text() -> Argument:
+    return Argument(REQUEST, FREE_TEXT, default="")
 
 
 def _argument(name: str, items: Sequence[Seen]) -> Argument:
@@ -181,8 +183,8 @@ def _typed(default: Optional[str], kind: str, choices: Sequence[str], required: 
 
 def _described(name: str, items: Sequence[Seen]) -> str:
     if name == REQUEST:
-        return "What to do: the text typed after the command"
-    shown = next((item.value for item in items if item.value), None)
+        return FREE_TEXT
+    shown = next((item.value for item in items if item.value and "|" not in item.value), None)
     option = f"--{name.replace('_', '-')}"
     return f"The legacy {option} option" + (f" (e.g. {option}={shown})" if shown and "<" not in shown else "") \
         if any(item.flag for item in items) else f"The legacy <{name.replace('_', '-')}> argument"

@@ -38,6 +38,7 @@ def read(text: str, source: str, path: Optional[Path]) -> Tuple[LegacyCommand, a
     docs = collect(top, reading, stem, tuple(phase.line for phase in found))
     if not frame.description:
         frame = replace(frame, description=plain(docs.purpose.split("\n\n")[0]) or frame.title)
+    frame = replace(frame, intro=_intro(top, reading))
     inputs = _arguments(top, meta, reading, docs.usage, stem)
     _compare_stated(frame, found, shape, reading)
     _format_gaps(found, reading)
@@ -47,6 +48,17 @@ def read(text: str, source: str, path: Optional[Path]) -> Tuple[LegacyCommand, a
     _report_dropped(reading, top, dropped)
     command = LegacyCommand(frame, shape, tuple(found), inputs, docs, tuple(dropped), tuple(reading.warnings))
     return command, roster
+
+
+def _intro(top: Section, reading: Reading) -> str:
+    """The paragraphs above the first section that nothing else took: what the command is for."""
+    kept = [n for n in top.body if n.kind in (PARAGRAPH, QUOTE, ITEM) and not set(n.lines) & reading.used
+            and not re.match(r"^\s*(?:\*\*|__)[^*_]+(?:\*\*|__)\s*:", n.text)]
+    for node in kept:
+        reading.use_node(node)
+        for child in node.walk():
+            reading.use_node(child)
+    return "\n\n".join(reading.md.raw(node) for node in kept)
 
 
 def _frontmatter_used(meta: frontmatter.Frontmatter) -> List[int]:
@@ -94,16 +106,20 @@ def _stated(top: Section, reading: Reading) -> Tuple[Optional[float], str, int]:
 
 def _lead(top: Section, reading: Reading) -> Tuple[str, int]:
     """The agent the text puts in charge of the whole command ("Use the **master-strategist**
-    agent to coordinate ...", "using the **workflow-orchestrator** agent"), outside any phase."""
-    for section in [top] + [s for s in top.subsections if section_kind(s.title) in ("", "purpose")]:
-        for node in section.body if section is top else section.nodes():
-            if node.kind != PARAGRAPH:
-                continue
-            named = [m for m in agents.mentions(node.text, reading.known) if m.how == "prose"]
-            if named:
-                reading.use_node(node)
-                return named[0].name, node.line
+    agent to coordinate ...", "using the **workflow-orchestrator** agent"), said outside any phase:
+    above the first section, or in the body of a section that is not a phase."""
+    bodies = [top.body] + [s.body for s in top.sections() if s is not top and _outside_phases(s)]
+    for node in (n for body in bodies for n in body if n.kind == PARAGRAPH):
+        named = [m for m in agents.mentions(node.text, reading.known) if m.how == "prose"]
+        if named:
+            reading.use_node(node)
+            return named[0].name, node.line
     return "", 0
+
+
+def _outside_phases(section: Section) -> bool:
+    return section_kind(section.title) in ("", "purpose") and not (
+        section.heading is not None and phases.phase_title(section.heading.text))
 
 
 def _work(top: Section, reading: Reading, frame: Frame) -> Tuple[str, List[Phase], Reading]:
@@ -213,7 +229,7 @@ def _one_based(reading: Reading) -> None:
     body = reading.md.lines[first - 1:]
     words, _ = arguments.placeholders_in("\n".join(body), ())
     if words and 0 not in words:
-        line = next(i for i, text in enumerate(body, first) if re.search(rf"\${words[0]}(?![\w.,%])", text))
+        line = next(i for i, text in enumerate(body, first) if re.search(rf"\${words[0]}(?![\w%]|[.,]\d)", text))
         reading.warn("WFC600", line, f"`${words[0]}` is word {words[0]} of the arguments (counting from 0 since Claude "
                      "Code 2.1.19) and the command never uses `$0`: it may have been written for the old numbering, "
                      "where `$1` was the first word", "use `$0` for the first word, or name the words in `arguments:`")

@@ -92,6 +92,7 @@ class Frame:
     stated_text: str = ""
     stated_line: int = 0
     named: Tuple[str, ...] = ()  # frontmatter `arguments:`, the words `$name` stands for
+    intro: str = ""  # what the text says above its first section, for every step
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,12 @@ from wfc.legacy.markdown import ITEM, PARAGRAPH, Node, Section, plain
 from wfc.legacy.model import Entry, Phase, Unit
 from wfc.legacy.reading import Reading
 
-_NUMBERED = re.compile(r"^(?:\d+[.)]\s+)?(?P<word>phase|stage|step|wave)s?\s*(?P<num>\d+[a-z]?(?:\s*(?:-|–|—|&|and|to)\s*"
+_NUMBERED = re.compile(r"^(?:\d+[.)]\s+)?(?P<word>(?:phase|stage|step|wave)s?)\s*(?P<num>\d+[a-z]?(?:\s*(?:-|–|—|&|and|to)\s*"
                        r"\d+[a-z]?)?)\b\s*(?P<rest>.*)$", re.IGNORECASE)
 _NAMED = re.compile(r"^(?:\d+[.)]\s+)?(?P<name>(?:[\w&/'+-]+\s+){1,5}(?:phase|stage))(?=\s*(?:$|[:(\-–—]))\s*"
                     r"(?P<rest>.*)$", re.IGNORECASE)
 _ARROW = re.compile(r"→|->|⟶")
-_SEPARATORS = " -–—:.()[]"
+_SEPARATORS = " -–—:.()[]"  # around a name in a heading that does not say "phase"
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ def _name_and_rest(rest: str) -> Tuple[str, str]:
         rest = rest[:said.span[0]] + rest[said.span[1]:]
     rest = re.sub(r"\(\s*~?\d+(?:\.\d+)?\s*%[^)]*\)", "", rest)
     rest = re.sub(r"\(\s*\)", "", rest)
-    return rest.strip(_SEPARATORS).strip(), rest
+    name = " ".join(rest.strip(" -–—:.").split())
+    return name, rest
 
 
 def label_of(text: str) -> str:

@@ -28,7 +28,10 @@ HOUR = 3600.0
 
 
 def slug(text: str, words: int = _ID_WORDS) -> str:
-    """A step id from a title: its first significant words, lower-case, joined by hyphens."""
+    """A step id from a title: its first significant words, lower-case, joined by hyphens; a name
+    that is already an id (a command's stem) stays as it is."""
+    if re.match(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$", text) and len(text) <= _ID_LENGTH:
+        return text
     tokens = [t for t in re.split(r"[^a-z0-9]+", text.lower()) if t]
     kept = [t for t in tokens if t not in _STOPWORDS] or tokens
     text = "-".join(kept[:words])[:_ID_LENGTH].rstrip("-")
@@ -121,13 +124,13 @@ def _steps(command: LegacyCommand) -> _Built:
     before: List[str] = []
     clock = 0.0
     for index, phase in enumerate(command.phases):
-        shares = split(phase.seconds, len(phase.units)) if phase.seconds is not None else None
+        own = all(entry.seconds is not None for entry in phase.entries)
+        shares = split(phase.seconds, len(phase.units)) if phase.seconds is not None and not own else None
         for number, unit in enumerate(phase.units):
             current = []
             for entry in unit.entries:
                 step_id = next(ids)
-                seconds = entry.seconds if entry.seconds is not None and shares is None else (
-                    shares[number] if shares is not None else entry.seconds)
+                seconds = float(shares[number]) if shares is not None else entry.seconds
                 built.steps[step_id] = _step(command, phase, entry, before, seconds, built, step_id)
                 built.start[step_id], built.finish[step_id] = clock, clock + (seconds or 60.0)
                 built.phase_of[step_id] = index
@@ -218,10 +221,13 @@ def _ttls(built: _Built) -> None:
 
 
 def _prompt(command: LegacyCommand, phase: Phase, entry: Entry) -> str:
+    """The entry's words, then what its phase and the command say around it."""
     parts = [entry.text]
     if phase.notes:
         where = f"the legacy phase `{phase.label}`" if phase.label else f"/{command.frame.stem}"
         parts.append(f"From {where}:\n\n{phase.notes}")
+    if command.frame.intro:
+        parts.append(f"From /{command.frame.stem}:\n\n{command.frame.intro}")
     return _templated("\n\n".join(parts), command)
 
 

@@ -11,12 +11,12 @@ import re
 from typing import Any, Dict, List
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/workflow.schema.json"
-_PLAIN = re.compile(r"^[a-z][a-z0-9_-]*$")
+_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 _DURATION = re.compile(r"^(\d+(ms|h|m|s|d))+$")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 _JINJA_OPEN = re.compile(r"\{(?=[{%#])")
-_FLOW_ITEM = re.compile(r"^[a-z][a-z0-9_-]*$")
+_FLOW_ITEM = _PLAIN
 
 
 def jinja_literal(text: str) -> str:
@@ -34,7 +34,7 @@ def scalar(value: Any) -> str:
     if value is None:
         return "null"
     text = str(value)
-    if (_PLAIN.match(text) and text not in _RESERVED) or _DURATION.match(text):
+    if (_PLAIN.match(text) and text.lower() not in _RESERVED) or _DURATION.match(text):
         return text
     quoted = json.dumps(text, ensure_ascii=False)
     return _UNPRINTABLE.sub(lambda m: "\\u%04x" % ord(m.group(0)), quoted)
@@ -68,7 +68,7 @@ def mapping_lines(data: Dict[str, Any], indent: int = 0) -> List[str]:
 
 def _list_lines(head: str, values: List[Any], pad: str) -> List[str]:
     """Names (`needs`, `inputs`) as a flow list; sentences one per line."""
-    if all(isinstance(v, str) and _FLOW_ITEM.match(v) and v not in _RESERVED for v in values):
+    if all(isinstance(v, str) and _FLOW_ITEM.match(v) and v.lower() not in _RESERVED for v in values):
         return [f"{head} [{', '.join(values)}]"]
     lines = [head]
     for value in values:
