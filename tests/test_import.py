@@ -32,7 +32,8 @@ LEGACY = Path(__file__).parent / "legacy"
 Expected = Dict[str, Tuple[str, Tuple[str, ...], str]]
 FIXTURES: Dict[str, Expected] = {
     "incident-review": {
-        "log-collector": ("log-collector", (), "10m"), "timeline-builder": ("timeline-builder", ("log-collector",), "10m"),
+        "log-collector": ("log-collector", (), "10m"),
+        "timeline-builder": ("timeline-builder", ("log-collector",), "10m"),
         "root-cause-analysis": ("root-cause-analyst", ("timeline-builder",), "15m"),
         "impact-assessor": ("impact-assessor", ("root-cause-analysis",), "15m")},
     "bulleted-titles": {
@@ -52,7 +53,8 @@ FIXTURES: Dict[str, Expected] = {
     "phases-without-agents": {"think": ("", (), "10m"), "decide": ("", ("think",), "10m")},
     "no-phases": {"quality-reviewer": ("quality-reviewer", (), ""),
                   "security-reviewer": ("security-reviewer", ("quality-reviewer",), "")},
-    "untimed": {"changelog-reader": ("changelog-reader", (), ""), "issue-reader": ("issue-reader", ("changelog-reader",), ""),
+    "untimed": {"changelog-reader": ("changelog-reader", (), ""),
+                "issue-reader": ("issue-reader", ("changelog-reader",), ""),
                 "release-writer": ("release-writer", ("issue-reader",), "")},
 }
 
@@ -84,8 +86,9 @@ def test_yaml_reads_back_as_the_data_it_was_written_from(stem: str) -> None:
 
 
 def test_golden_bytes_of_the_smallest_command() -> None:
-    step = ("  {id}:\n    title: \"{title}\"\n    group: \"{group}\"\n    agent: {agent}\n{needs}    estimate: {estimate}\n"
-            "    prompt: |-\n      {text}\n\n      {{% if args.request %}}ARGUMENTS: {{{{ args.request }}}}{{% endif %}}\n")
+    step = ("  {id}:\n    title: \"{title}\"\n    group: \"{group}\"\n    agent: {agent}\n{needs}"
+            "    estimate: {estimate}\n    prompt: |-\n      {text}\n\n"
+            "      {{% if args.request %}}ARGUMENTS: {{{{ args.request }}}}{{% endif %}}\n")
     phase1, phase2 = "Phase 1: Evidence Collection", "Phase 2: Analysis"
     assert imported("incident-review").text == (
         "# yaml-language-server: $schema=../schema/workflow.schema.json\n"
@@ -113,14 +116,16 @@ def test_golden_bytes_of_the_smallest_command() -> None:
 def test_repeated_agents_are_named_by_what_they_do() -> None:
     steps = loaded(imported("repeated-agents").text)["steps"]
     assert list(steps)[:6] == ["log-collector-collect-application", "log-collector-collect-proxy", "log-collector-2",
-                               "correlator-correlate-requests", "log-collector-collect-logs", "correlator-correlate-again"]
+                               "correlator-correlate-requests", "log-collector-collect-logs",
+                               "correlator-correlate-again"]
     assert [s["estimate"] for s in steps.values()][6:] == ["1m26s"] * 5 + ["1m25s"] * 2
     assert sum(60 * int(s["estimate"].split("m")[0]) + int(s["estimate"].split("m")[1].rstrip("s") or 0)
                for s in steps.values()) == 27 * 60
 
 
 def test_ids_never_count_up_an_agents_name() -> None:
-    entries = [Entry("a", "Build the thing", "", 1, agent_led=True), Entry("a", "Build the thing", "", 2, agent_led=True),
+    entries = [Entry("a", "Build the thing", "", 1, agent_led=True),
+               Entry("a", "Build the thing", "", 2, agent_led=True),
                Entry("b", "x", "", 3, "Agent File Creation"), Entry("", "Verify everything works", "", 4),
                Entry("c", "Check", "", 5, agent_led=True)]
     assert step_ids(entries) == ["a-build-thing", "a-build-thing-2", "agent-file-creation", "verify-everything-works",
@@ -265,7 +270,8 @@ def test_a_file_that_is_not_a_command_writes_nothing(tmp_path: Path, run: Callab
     target = tmp_path / "readme.yaml"
     result = run([str(LEGACY / "originals" / "commands" / "README.md"), "-o", str(target)])
     assert result.exit_code == 1
-    assert "README.md:1:1: error[WFC605]: not a slash command: this looks like a README (its file name)" in result.stderr
+    assert ("README.md:1:1: error[WFC605]: not a slash command: this looks like a README (its file name)"
+            in result.stderr)
     assert os.listdir(tmp_path) == []
 
 

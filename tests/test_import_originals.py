@@ -56,7 +56,8 @@ FIGURES: Dict[str, Tuple[str, int, float, Tuple[str, ...], int, int]] = {
                                                   "skip_screenshots", "skip_diagrams"), 84, 0),
 }
 _MS, _RA, _CO, _AS = "master-strategist", "risk-assessor", "compliance-orchestrator", "architect-supreme"
-_WO, _DE, _GP, _SR, _TE = "workflow-orchestrator", "documentation-expert", "general-purpose", "senior-reviewer", "test-engineer"
+_WO, _DE, _GP = "workflow-orchestrator", "documentation-expert", "general-purpose"
+_SR, _TE = "senior-reviewer", "test-engineer"
 # the commands not in the seed's phase shape: (step id, agent, estimate) in order
 STEPS: Dict[str, List[Tuple[str, str, str]]] = {
     "orchestrate-complex": [
@@ -220,7 +221,8 @@ def test_compliance_audit_conditions_become_switches_that_default_to_the_legacy_
                            ("fedramp_auditor", "fedramp-auditor"))}
     assert data["steps"]["fedramp-auditor"]["when"] == "args.include_fedramp_auditor"
     ids = list(data["steps"])
-    assert ids[0] == "compliance-orchestrator-determine-applicable" and ids[-1] == "compliance-orchestrator-final-report"
+    assert ids[0] == "compliance-orchestrator-determine-applicable"
+    assert ids[-1] == "compliance-orchestrator-final-report"
 
 
 def test_arguments_come_typed_from_usage_and_option_lists() -> None:
@@ -260,7 +262,8 @@ def test_review_all_states_its_own_time() -> None:
 def test_unknown_agents_are_reported_once_with_where_to_define_them() -> None:
     found = [(d.line, d.message, d.hint) for d in imported("orchestrate-complex").warnings if d.code == "WFC606"]
     assert found == [(40, "agent 'risk-assessor' is not defined in tests/legacy/originals/agents/ nor built into "
-                          "Claude Code: there is a risk-assessor.json, but Claude Code reads only .md agent definitions",
+                          "Claude Code: there is a risk-assessor.json, but Claude Code reads only .md agent "
+                          "definitions",
                       "define tests/legacy/originals/agents/risk-assessor.md (frontmatter `name` and `description`) "
                       "before running the workflow")]
     unknown = {d.message.split("'")[1] for d in imported("security-fortress").warnings if d.code == "WFC606"}
@@ -319,3 +322,22 @@ def test_every_agent_definition_is_refused() -> None:
     for path in sorted((ORIGINALS / "agents").iterdir()):
         with pytest.raises(ValidationFailed):
             import_legacy(path.read_bytes(), f"tests/legacy/originals/agents/{path.name}", None, path)
+
+
+def test_every_import_compiles_into_modules_that_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written as `wfc import -o` writes them, the 22 imports compile (plan, module, command doc)."""
+    import ast
+
+    from wfc.cli import main
+
+    (tmp_path / "workflows").mkdir()
+    for stem in FIGURES:
+        (tmp_path / "workflows" / f"{stem}.yaml").write_text(imported(stem).text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        main(["compile", "workflows"])
+    assert exited.value.code in (0, None)
+    modules = sorted((tmp_path / "generated").glob("*.py"))
+    assert len(modules) == 22 and len(list((tmp_path / "generated" / "commands").glob("*.md"))) == 22
+    for module in modules:
+        ast.parse(module.read_text(encoding="utf-8"))

@@ -59,7 +59,8 @@ WARNINGS: Dict[str, List[Tuple[int, int, str]]] = {
     "review-pr": [(28, 1, "dropped: 2 lines of section `Notes` (lines 28, 30): notes and guidance have no field in "
                           "a workflow")],
     "fix-issue": [(3, 1, "`$1` is word 1 of the arguments (counting from 0 since Claude Code 2.1.19) and the command "
-                         "never uses `$0`: it may have been written for the old numbering, where `$1` was the first word")],
+                         "never uses `$0`: it may have been written for the old numbering, where `$1` was the "
+                         "first word")],
     "full-review": [],
     "release-table": [],
     "budgets": [(3, 1, "`(20%)` in phase `Phase 1: Setup` is a share, not a duration: the phase gets no estimate")],
@@ -137,8 +138,9 @@ def test_arguments_of_a_phased_command_reach_every_prompt() -> None:
 def test_parallel_group_keeps_its_phase_budget_for_each_member() -> None:
     steps = data_of("review-pr")["steps"]
     assert steps["report"]["prompt"].startswith("Then write one summary comment")
-    assert steps["style-checker"]["prompt"].startswith("`style-checker`: naming and formatting\n\n"
-                                                       "From the legacy phase `Phase 2: Review`:\n\nKeep the comments short.")
+    assert steps["style-checker"]["prompt"].startswith(
+        "`style-checker`: naming and formatting\n\n"
+        "From the legacy phase `Phase 2: Review`:\n\nKeep the comments short.")
 
 
 def test_numbered_headings_read_their_agent_from_the_body() -> None:

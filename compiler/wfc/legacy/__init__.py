@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from wfc.errors import ERROR, WARNING, Diagnostic, fail, sorted_diagnostics
 from wfc.legacy.agents import Roster, check as check_agents
@@ -78,23 +78,21 @@ def import_legacy(data: bytes, source: str, name: Optional[str] = None, path: Op
     data_, conflicts = build(command, name)
     text = to_yaml(data_, source)
     stem = name or command.frame.stem
-    checked = check(text, output or f"{stem}.yaml", stem if name else _stem_for(text, stem))
+    checked = check(text, output or f"{stem}.yaml", stem)
     lines = command_lines(data, source)
     found = list(command.warnings)
-    found += [Diagnostic("WFC600", WARNING, message, source, line, 1, "", (), lines(line)) for message, line in conflicts]
+    found += [Diagnostic("WFC600", WARNING, message, source, line, 1, "", (), lines(line))
+              for message, line in conflicts]
     found += check_agents(_agents_of(command), roster, source)
     return ImportResult(text, command, sorted_diagnostics(found), checked)
 
 
-def _stem_for(text: str, stem: str) -> str:
-    return stem  # without `name:` any stem validates; the command's own keeps messages recognisable
-
-
-def _agents_of(command: LegacyCommand):  # type: ignore[no-untyped-def]
+def _agents_of(command: LegacyCommand) -> List[Tuple[str, int, str]]:
+    """Every agent a step runs, with the line that named it, for the check against `.claude/agents/`."""
     return [(entry.agent, entry.line, "") for entry in command.entries if entry.agent] + (
         [(command.frame.lead_agent, command.frame.lead_line or 1, "")] if command.frame.lead_agent else [])
 
 
-def command_lines(data: bytes, source: str):  # type: ignore[no-untyped-def]
+def command_lines(data: bytes, source: str) -> Callable[[int], str]:
     lines = decode(data, source).split("\n")
     return lambda number: lines[number - 1] if 0 < number <= len(lines) else ""

@@ -40,8 +40,8 @@ _PLACED = (
     ("lead", re.compile(rf"^(?:\*\*|__)(?P<name>{NAME})(?:\*\*|__)")),
     ("lead", re.compile(rf"^`(?P<name>{NAME})`\s*(?=[:\-–—(]|$)")),
     ("lead", re.compile(rf"^(?P<name>{NAME})\s*(?=[:\-–—]\s)")),
-    ("use", re.compile(rf"\b(?:use|using|run|invoke|call|launch)\s+(?:the\s+)?(?:\*\*|__|`)(?P<name>{NAME})(?:\*\*|__|`)",
-                       re.IGNORECASE)),
+    ("use", re.compile(rf"\b(?:use|using|run|invoke|call|launch)\s+(?:the\s+)?(?:\*\*|__|`)(?P<name>{NAME})"
+                       r"(?:\*\*|__|`)", re.IGNORECASE)),
     ("by", re.compile(rf"\bby\s+(?:the\s+)?(?:\*\*|__|`)(?P<name>{NAME})(?:\*\*|__|`)")),
     ("paren", re.compile(rf"\(\s*`?(?P<name>{NAME})`?\s*\)")),
     ("bold", re.compile(rf"(?:\*\*|__)(?P<name>{NAME})(?:\*\*|__)")),
@@ -82,7 +82,7 @@ def mentions(text: str, known: FrozenSet[str] = frozenset()) -> List[Mention]:
                   and (how != "bold" or m.group("name") in known or _AGENTISH.search(m.group("name")))]
     found += [Mention(m.group("name"), "tick", m.start(), m.end()) for m in _TICK.finditer(text)
               if m.group("name") in known]
-    found += [Mention(m.group("name"), "lead", m.start(), m.end() - len(m.group(0)) + len(m.group(0).rstrip(" -–—")))
+    found += [Mention(m.group("name"), "lead", m.start(), m.start() + len(m.group(0).rstrip(" -–—")))
               for m in _LEAD_WORD.finditer(text)]
     return _first_of_each(found)
 

@@ -147,7 +147,8 @@ def _argument(name: str, items: Sequence[Seen]) -> Argument:
     line = min((item.line for item in items if item.line), default=0)
     required = any(item.required for item in items) and not flag
     kind = _type(flag, values, choices, default)
-    return Argument(name, description or _described(name, items), kind, required, _typed(default, kind, choices, required),
+    value = _typed(default, kind, choices, required)
+    return Argument(name, description or _described(name, items), kind, required, value,
                     choices if kind == "string" else (), f"--{name.replace('_', '-')}" if flag else "", line)
 
 

@@ -256,8 +256,8 @@ def _report_dropped(reading: Reading, top: Section, dropped: Sequence[int]) -> N
         where = f"section `{title}`" if title else "the text before the first section"
         named = sorted({m.name for line in lines for m in agents.mentions(reading.md.lines[line - 1], reading.known)})
         agents_note = f"; it names {', '.join(named)}" if named else ""
-        reading.warn("WFC600", lines[0], f"dropped: {_count(lines)} of {where} ({_spans(lines)}): {reason}{agents_note}",
-                     "copy what the workflow needs into a step's prompt or `docs`")
+        reading.warn("WFC600", lines[0], f"dropped: {_count(lines)} of {where} ({_spans(lines)}): {reason}"
+                     f"{agents_note}", "copy what the workflow needs into a step's prompt or `docs`")
 
 
 def _owners(top: Section) -> Dict[int, Tuple[str, str]]:
@@ -286,7 +286,7 @@ def _count(lines: Sequence[int]) -> str:
 def _spans(lines: Sequence[int]) -> str:
     spans: List[str] = []
     start = previous = lines[0]
-    for line in list(lines[1:]) + [None]:  # type: ignore[list-item]
+    for line in list(lines[1:]) + [None]:
         if line is not None and line == previous + 1:
             previous = line
             continue

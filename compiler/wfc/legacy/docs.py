@@ -174,11 +174,6 @@ def parameter_sections(top: Section) -> Iterator[Section]:
             yield section
 
 
-def intro(top: Section) -> Tuple[Node, ...]:
-    """The blocks between the command's title and its first section."""
-    return top.body
-
-
 def first_paragraph(top: Section) -> Optional[Node]:
     """The command's one-line description when the frontmatter has none: the first paragraph that
     is not a `**Key**: value` line."""
@@ -186,7 +181,3 @@ def first_paragraph(top: Section) -> Optional[Node]:
         if node.kind == PARAGRAPH and not re.match(r"^\s*(?:\*\*|__)[^*_]+(?:\*\*|__)\s*:", node.text):
             return node
     return None
-
-
-def is_table(node: Node) -> bool:
-    return node.kind == TABLE

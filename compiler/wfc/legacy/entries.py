@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from wfc.legacy import agents, times
 from wfc.legacy.markdown import FENCE, ITEM, PARAGRAPH, QUOTE, RULE, TABLE, Node, Section, plain
@@ -180,7 +180,8 @@ class BodyReader:
         else:
             for node in section.nodes():
                 self.reading.use_node(node)
-            self.body.notes.append((self.reading.md.raw_lines(section.line, max(n.end for n in section.nodes())), False))
+            end = max(n.end for n in section.nodes())
+            self.body.notes.append((self.reading.md.raw_lines(section.line, end), False))
 
     def add(self, entry: Entry) -> None:
         self.body.entries.append((entry, self.body.parallel))
@@ -290,9 +291,9 @@ def context_name(name: str) -> str:
     return text if re.match(r"^[a-z]", text) else f"data-{text}"
 
 
-def table_columns(header: Sequence[str]) -> dict:
+def table_columns(header: Sequence[str]) -> Dict[str, int]:
     """Which column of a table holds what: agent, title, time, phase."""
-    columns = {}
+    columns: Dict[str, int] = {}
     for index, cell in enumerate(header):
         name = plain(cell).lower()
         for key, words in (("agent", r"agent|subagent"), ("phase", r"phase|stage|wave|step"),
@@ -304,7 +305,7 @@ def table_columns(header: Sequence[str]) -> dict:
     return columns
 
 
-def row_entry(row: Sequence[str], columns: dict, line: int) -> Optional[Entry]:
+def row_entry(row: Sequence[str], columns: Dict[str, int], line: int) -> Optional[Entry]:
     def cell(key: str) -> str:
         index = columns.get(key)
         return row[index] if index is not None and index < len(row) else ""
@@ -317,7 +318,3 @@ def row_entry(row: Sequence[str], columns: dict, line: int) -> Optional[Entry]:
     text = " | ".join(plain(c) for c in row if plain(c))
     seconds = None if said is None else (said.low + said.high) / 2
     return Entry(name, title, text, line, title if cell("title") else "", False, seconds)
-
-
-def is_entry_block(node: Node) -> bool:
-    return node.kind in (ITEM, PARAGRAPH, TABLE, FENCE, QUOTE)

@@ -17,7 +17,8 @@ from wfc.legacy.frontmatter import Frontmatter
 READS = "wfc import reads slash commands: markdown files such as .claude/commands/NAME.md"
 _PROGRAM_SUFFIXES = {".js": "JavaScript", ".cjs": "JavaScript", ".mjs": "JavaScript", ".ts": "TypeScript",
                      ".py": "Python", ".sh": "a shell script", ".yaml": "YAML", ".yml": "YAML"}
-_PLACEHOLDER = re.compile(r"\[(?:[A-Z][\w -]*[a-z]|[a-z]+(?:-[a-z]+)*-name|X-Y [a-z]+|[A-Z][\w ]* \d)\]|\{\{\s*\w+\s*\}\}")
+_PLACEHOLDER = re.compile(r"\[(?:[A-Z][\w -]*[a-z]|[a-z]+(?:-[a-z]+)*-name|X-Y [a-z]+|[A-Z][\w ]* \d)\]|"
+                          r"\{\{\s*\w+\s*\}\}")
 _PLAN_TITLE = re.compile(r"\b(?:DAG|directed acyclic graph|dependency graph|execution plan|dag visuali[sz]ation)\b",
                          re.IGNORECASE)
 _ARROW_HEADING = re.compile(r"^#{1,6}\s.*\b(?:phase|level|stage)\s*\d+\s*(?:→|->)", re.IGNORECASE | re.MULTILINE)
@@ -37,7 +38,8 @@ def refuse(text: str, source: str, lines: Sequence[str], meta: Frontmatter) -> N
 def _refused(source: str, what: str, hint: str, line: int, lines: Sequence[str]) -> NoReturn:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     fail(f"{source}: not a slash command", [Diagnostic(
-        "WFC605", ERROR, f"not a slash command: this looks like {what}", source, line, 1, f"{hint}; {READS}", (), text)])
+        "WFC605", ERROR, f"not a slash command: this looks like {what}", source, line, 1, f"{hint}; {READS}", (),
+        text)])
 
 
 def _by_name(source: str) -> Optional[Tuple[str, str, int]]:
@@ -77,7 +79,8 @@ def _by_content(text: str, source: str, lines: Sequence[str], meta: Frontmatter)
     body = "\n".join(lines[meta.end:]).strip() if meta.end else text.strip()
     if meta.get("name") and meta.get("description") and re.match(r"^(?:#[^\n]*\n+)?\s*You are\b", body):
         return ("an agent definition (frontmatter `name` and `description`, then a system prompt that "
-                "starts \"You are\")", "put it in .claude/agents/ and name it from a step's `agent:`", meta.line_of("name"))
+                "starts \"You are\")", "put it in .claude/agents/ and name it from a step's `agent:`",
+                meta.line_of("name"))
     title = next((line for line in lines[meta.end:] if line.startswith("# ")), "")
     head = body.split("\n## ", 1)[0]
     dated = _DATED.search(head)

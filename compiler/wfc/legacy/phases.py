@@ -21,8 +21,8 @@ from wfc.legacy.markdown import ITEM, PARAGRAPH, Node, Section, plain
 from wfc.legacy.model import Entry, Phase, Unit
 from wfc.legacy.reading import Reading
 
-_NUMBERED = re.compile(r"^(?:\d+[.)]\s+)?(?P<word>(?:phase|stage|step|wave)s?)\s*(?P<num>\d+[a-z]?(?:\s*(?:-|–|—|&|and|to)\s*"
-                       r"\d+[a-z]?)?)\b\s*(?P<rest>.*)$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(?:\d+[.)]\s+)?(?P<word>(?:phase|stage|step|wave)s?)\s*"
+                       r"(?P<num>\d+[a-z]?(?:\s*(?:-|–|—|&|and|to)\s*\d+[a-z]?)?)\b\s*(?P<rest>.*)$", re.IGNORECASE)
 _NAMED = re.compile(r"^(?:\d+[.)]\s+)?(?P<name>(?:[\w&/'+-]+\s+){1,5}(?:phase|stage))(?=\s*(?:$|[:(\-–—]))\s*"
                     r"(?P<rest>.*)$", re.IGNORECASE)
 _ARROW = re.compile(r"→|->|⟶")
@@ -204,7 +204,8 @@ def _as_one_step(phase: Phase, reading: Reading, source: PhaseSource) -> Phase:
     return Phase(phase.label, phase.line, phase.time_text, phase.seconds, (Unit((entry,)),), "")
 
 
-def implicit_phase(top: Section, reading: Reading, sections: Sequence[Section], nodes: Sequence[Node]) -> Optional[Phase]:
+def implicit_phase(top: Section, reading: Reading, sections: Sequence[Section],
+                   nodes: Sequence[Node]) -> Optional[Phase]:
     """The agent entries of a command without phases, read as one unnamed phase: the blocks above the
     first section (a declaration there that the agents run together holds for all of them) and the
     sections of work."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import FrozenSet, Iterable, List, Set
+from typing import FrozenSet, Iterable, List, Set, Tuple
 
 from wfc.errors import WARNING, Diagnostic
 from wfc.legacy.markdown import Markdown, Node, Section
@@ -24,7 +24,7 @@ class Reading:
     known: FrozenSet[str]  # agent names that count wherever they appear (`.claude/agents/` + built-ins)
     used: Set[int] = field(default_factory=set)
     warnings: List[Diagnostic] = field(default_factory=list)
-    dropped_for: List[tuple] = field(default_factory=list)  # (lines, reason) said by a reader
+    dropped_for: List[Tuple[Tuple[int, ...], str]] = field(default_factory=list)  # (lines, reason) a reader gave
 
     def use(self, lines: Iterable[int]) -> None:
         self.used.update(lines)

@@ -19,8 +19,8 @@ from typing import List, Optional, Sequence, Tuple
 # spelt-out units in any case, one-letter units lower-case only: `5M` is money, `5m` minutes
 _UNIT = r"(?P<unit>(?i:min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?)|m|h|d|w)\b\.?"
 _NUMBER = r"\d+(?:\.\d+)?"
-_RANGE = re.compile(rf"~?\s*(?<![$\d.])(?P<a>{_NUMBER})\s*(?:{_UNIT.replace('unit', 'unit_a')})?\s*(?:-|–|—|to)\s*~?\s*"
-                    rf"(?P<b>{_NUMBER})\s*{_UNIT}")
+_RANGE = re.compile(rf"~?\s*(?<![$\d.])(?P<a>{_NUMBER})\s*(?:{_UNIT.replace('unit', 'unit_a')})?\s*"
+                    rf"(?:-|–|—|to)\s*~?\s*(?P<b>{_NUMBER})\s*{_UNIT}")
 _SINGLE = re.compile(rf"(?:~|about |approx\.? |up to )?\s*(?<![$\d.])(?P<n>{_NUMBER})\s*{_UNIT}")
 _PERCENT = re.compile(rf"\(\s*~?{_NUMBER}\s*%[^)]*\)")
 _SECONDS = {"m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
