@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from wfc.durations import parse_duration
 from wfc.load import Document
@@ -51,38 +51,18 @@ def build_workflow(document: Document, name: str) -> Workflow:
         docs=build_docs(data.get("docs") or {}),
         progress=data.get("progress", "todowrite"),
         model=defaults.get("model"),
-        positions=EntryPositions(document),
+        positions=entry_positions(document),
     )
 
 
-class EntryPositions(Mapping[Tuple[Any, ...], Position]):
+def entry_positions(document: Document) -> Dict[Tuple[Any, ...], Position]:
     """Value positions, except that a named entry (a step, a context, an argument) is where its
-    name is written: the line a finding about the whole step should point at.
-
-    Computed on first use: a fast-loaded document has no source map until someone asks, and a
-    workflow without warnings never does."""
-
-    def __init__(self, document: Document) -> None:
-        self._document = document
-        self._positions: Optional[Dict[Tuple[Any, ...], Position]] = None
-
-    def _all(self) -> Dict[Tuple[Any, ...], Position]:
-        if self._positions is None:
-            positions = dict(self._document.value_positions)
-            for path, position in self._document.key_positions.items():
-                if len(path) == 2 and path[0] in ("steps", "context", "arguments", "resources"):
-                    positions[path] = position
-            self._positions = positions
-        return self._positions
-
-    def __getitem__(self, path: Tuple[Any, ...]) -> Position:
-        return self._all()[path]
-
-    def __iter__(self) -> Iterator[Tuple[Any, ...]]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
+    name is written: the line a finding about the whole step should point at."""
+    positions = dict(document.value_positions)
+    for path, position in document.key_positions.items():
+        if len(path) == 2 and path[0] in ("steps", "context", "arguments", "resources"):
+            positions[path] = position
+    return positions
 
 
 def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Step:

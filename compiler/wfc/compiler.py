@@ -5,12 +5,10 @@ produces no outputs, so its previous outputs stay exactly as they were.
 """
 from __future__ import annotations
 
-import gc
 import importlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from wfc import emit
 from wfc.analysis import analyze
@@ -96,22 +94,8 @@ def compile_file(path: Path, options: CompileOptions) -> WorkflowOutcome:
     return WorkflowOutcome(result.file, plan, result.diagnostics + result.located(plan.warnings), outputs)
 
 
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """A compile allocates millions of objects that all live until it ends, so the collector's
-    default pace (a young collection per 700 allocations, promoting into ever larger full ones)
-    only re-walks live data: 0.1 s of a 10,000-step compile. Restored afterwards."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-
-
 def compile_paths(paths: Sequence[str], options: CompileOptions) -> CompileResult:
-    with fewer_collections():
-        outcomes = tuple(compile_file(path, options) for path in workflow_files(paths))
+    outcomes = tuple(compile_file(path, options) for path in workflow_files(paths))
     outputs = [output for outcome in outcomes for output in outcome.outputs]
     if options.check:
         changes: List[Change] = [emit.plan_change(output, options.force) for output in outputs]

@@ -1,20 +1,16 @@
 """YAML text to a Document: plain data, where each node was written, and what went wrong.
 
-Two readers: yaml-rs through `wfc.fastload` when it provably reads the text alike, with the source
-map left to be read on first use, and otherwise the exact event reader in `wfc.events`, which
-records positions as it goes and refuses what could hurt the user (duplicate keys, alias bombs,
-depth, object tags, several documents). Files past a size limit and non-UTF-8 bytes are refused
-here, before either reader runs.
+One reader, `wfc.events`, walks ruamel.yaml's parser events, records positions as it goes and
+refuses what could hurt the user (duplicate keys, alias bombs, depth, object tags, several
+documents). Files past a size limit and non-UTF-8 bytes are refused here, before it runs.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Dict, Optional, Tuple
 
 from wfc.errors import ERROR, Diagnostic
-from wfc.fastload import fast_data
 from wfc.model import Position
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -34,33 +30,22 @@ class SourceMap:
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded file: plain data, where each node was written, and what went wrong.
-
-    A document read by the fast path (`wfc.fastload`) has no source map yet: the first question
-    about a position reads the text again with the event loader, which is exact."""
+    """A loaded file: plain data, where each node was written, and what went wrong."""
 
     file: str
     text: str
     sha256: str
     data: Any
     diagnostics: Tuple[Diagnostic, ...] = ()
-    source_map: Optional[SourceMap] = field(default=None, repr=False, compare=False)
-
-    @property
-    def fast(self) -> bool:
-        return self.source_map is None
-
-    @cached_property
-    def positions(self) -> SourceMap:
-        return self.source_map if self.source_map is not None else exact(self).source_map or SourceMap()
+    source_map: SourceMap = field(default_factory=SourceMap, repr=False, compare=False)
 
     @property
     def value_positions(self) -> Dict[YamlPath, Position]:
-        return self.positions.values
+        return self.source_map.values
 
     @property
     def key_positions(self) -> Dict[YamlPath, Position]:
-        return self.positions.keys
+        return self.source_map.keys
 
     def position_of(self, path: YamlPath, *, key: bool = False) -> Position:
         """Where `path` was written; the key's position when `key`, else the value's.
@@ -79,11 +64,6 @@ class Document:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def exact(document: Document) -> Document:
-    """The document as the event loader reads it: itself when it was read that way."""
-    return document if not document.fast else load_text(document.text, document.file, document.sha256)
-
-
 def load_bytes(raw: bytes, file: str) -> Document:
     """Decode and load a workflow file's bytes; every failure becomes a diagnostic."""
     digest = hashlib.sha256(raw).hexdigest()
@@ -97,17 +77,13 @@ def load_bytes(raw: bytes, file: str) -> Document:
         return _failed(file, raw[: bad.start].decode("utf-8", "replace"), digest, "WFC003",
                        f"the file is not valid UTF-8: byte 0x{raw[bad.start]:02x} cannot start or continue a character",
                        position, "save the file as UTF-8")
-    return load_text(text.lstrip("\ufeff"), file, digest, fast=True)
+    return load_text(text.lstrip("\ufeff"), file, digest)
 
 
-def load_text(text: str, file: str, sha256: Optional[str] = None, *, fast: bool = False) -> Document:
-    """The document in `text`. With `fast`, the data may come from `wfc.fastload`, and positions
-    are read only when asked for."""
+def load_text(text: str, file: str, sha256: Optional[str] = None) -> Document:
+    """The document in `text`, with the position of every node."""
     digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    data = fast_data(text) if fast else None
-    if data is not None:
-        return Document(file, text, digest, data)
-    from wfc.events import LoadError, read  # ruamel.yaml, imported only when this reader is needed
+    from wfc.events import LoadError, read
 
     try:
         result, source_map = read(text)

@@ -7,17 +7,14 @@ is collected; for an `anyOf` the alternatives are folded into one "expected X or
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, Tuple
+from typing import Any, Iterator, List, Mapping, Tuple
 
-import fastjsonschema
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 
 from wfc.checks import Finding, suggest
 from wfc.schema_files import load_schema
 from wfc.wording import describe, dotted, where  # noqa: F401  (describe is part of this module's API)
-
-if TYPE_CHECKING:  # jsonschema takes 0.1 s to import and is only needed to explain an error
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import ValidationError
 
 # the semantic checks explain these better (with the step's keys), so schema errors from them are dropped
 SEMANTIC_SUBSCHEMAS = ("exactlyOneKind", "exactlyOneAction")
@@ -28,28 +25,12 @@ _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "
 @lru_cache(maxsize=1)
 def validator() -> Draft202012Validator:
     """Built once per process: compiling the schema costs more than validating a workflow."""
-    from jsonschema import Draft202012Validator
-
     return Draft202012Validator(load_schema())
 
 
-@lru_cache(maxsize=1)
-def fast_validator() -> Callable[[Any], Any]:
-    """The schema compiled to Python code: ten times faster than jsonschema on valid documents,
-    but it stops at the first error and says little, so it only answers "is anything wrong?".
-
-    Without the subschemas the semantic checks word better: their errors would be dropped
-    anyway, and a `oneOf` costs fastjsonschema two raised exceptions per step."""
-    schema = load_schema()
-    return fastjsonschema.compile({**schema, "$defs": {**schema["$defs"], **{name: {} for name in SEMANTIC_SUBSCHEMAS}}})
-
-
 def schema_findings(data: Any) -> List[Finding]:
-    try:
-        fast_validator()(data)
-        return []
-    except fastjsonschema.JsonSchemaException:
-        pass  # something is wrong: let jsonschema find and explain all of it
+    """Every schema error, explained; those of the subschemas the semantic checks word better
+    (with the step's keys) are dropped."""
     findings: List[Finding] = []
     semantic = [validator().schema["$defs"].get(name) for name in SEMANTIC_SUBSCHEMAS]
     for error in validator().iter_errors(data):

@@ -13,7 +13,7 @@ from typing import Iterable, List, Optional, Tuple, Union
 from wfc.build import build_workflow
 from wfc.checks import Finding, all_findings
 from wfc.errors import ERROR, WARNING, Diagnostic, fail, sorted_diagnostics
-from wfc.load import Document, exact, load_bytes
+from wfc.load import Document, load_bytes
 from wfc.model import Workflow
 from wfc.paths import display_path, workflow_files  # noqa: F401  (re-exported: the public API)
 from wfc.schema_errors import describe, schema_findings
@@ -44,8 +44,6 @@ def validate_document(document: Document, stem: str) -> ValidationResult:
         return ValidationResult(document.file, None, (_not_a_mapping(document),))
     findings: List[Finding] = schema_findings(data)
     findings.extend(all_findings(data, stem))
-    if document.fast and any(not finding.warning for finding in findings):
-        return validate_document(exact(document), stem)  # errors are worded from what the exact loader read
     diagnostics = sorted_diagnostics(to_diagnostic(document, finding) for finding in findings)
     if any(d.is_error for d in diagnostics):
         return ValidationResult(document.file, None, diagnostics)

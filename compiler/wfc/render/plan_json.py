@@ -9,15 +9,11 @@ re-reading YAML. Validated by `schema/plan.schema.json`.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
-from functools import lru_cache
 from operator import attrgetter
 from typing import Any, Dict, List, Mapping, Tuple
 
-import orjson
-
 from wfc.errors import Diagnostic
-from wfc.model import Workflow, field_layout, field_values, from_dict, to_dict
+from wfc.model import Workflow, from_dict, to_dict
 from wfc.naming import plan_file
 from wfc.plan import Estimate, Plan, PlannedStep, ScheduledStep, Task
 from wfc.render.header import header_text
@@ -35,7 +31,7 @@ def plan_file_name(workflow: Workflow) -> str:
 def plan_to_json(plan: Plan) -> str:
     """The plan file's text. Remembered for the last plan: the module renderer embeds the same text."""
     if _last[0] is not plan:
-        _last[0], _last[1] = plan, indented_json(_plan_data(plan), dataclasses=True) + "\n"
+        _last[0], _last[1] = plan, indented_json(_plan_data(plan)) + "\n"
     return _last[1]
 
 
@@ -47,37 +43,11 @@ def plan_to_dict(plan: Plan) -> Dict[str, Any]:
     return json.loads(plan_to_json(plan))
 
 
-def indented_json(value: Any, *, dataclasses: bool = False) -> str:
-    """JSON with two-space indents, as orjson writes it: the layout and escapes of `json.dumps(
-    indent=2, ensure_ascii=False)`, except for floats under 1e-4 in magnitude, which orjson spells
-    `1e-7` or `0.00009999` where Python spells `1e-07` and `9.999e-05` (the same numbers). orjson
-    writes 18 MB in 0.1 s; the standard library's indenting encoder, pure Python, takes 2 s.
-
-    With `dataclasses`, model objects are written as their fields in declaration order (positions
-    dropped) without first being copied into dicts. What orjson refuses (keys that are not
-    strings, integers past 64 bits, NaN) goes to `json.dumps`, which words its own errors."""
-    option = orjson.OPT_INDENT_2 | (orjson.OPT_PASSTHROUGH_DATACLASS if dataclasses else 0)
-    try:
-        return orjson.dumps(value, option=option, default=_fields if dataclasses else None).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(to_dict(value) if dataclasses else value, indent=2, ensure_ascii=False, allow_nan=False)
-
-
-def _fields(value: Any) -> Dict[str, Any]:
-    """orjson's hook for a model object; nested ones come back through it."""
-    kind = type(value)
-    if not hasattr(kind, "__dataclass_fields__"):
-        raise TypeError(f"{kind.__name__} is not JSON data")
-    data = field_values(value)
-    for name in _mapping_fields(kind):
-        if len(data[name]) > 1:  # sorted, as `to_dict` sorts mappings
-            data[name] = dict(sorted(data[name].items()))
-    return data
-
-
-@lru_cache(maxsize=None)
-def _mapping_fields(cls: type) -> Tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.default_factory is dict and f.name in field_layout(cls)[0])
+def indented_json(value: Any) -> str:
+    """JSON with two-space indents and the user's text as written (no `\\u` escapes): what
+    reviewers read in a diff. Plain dicts keep their order; model objects are written in their
+    canonical form (`to_dict`)."""
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False, default=to_dict)
 
 
 def _plan_data(plan: Plan) -> Dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from wfc.model import Step, Workflow
 from wfc.emit import atomic_write
-from wfc.runtime.journal import ENCODE
+from wfc.runtime.journal import encode
 from wfc.runtime.templating import template_args
 
 ENTRY_FORMAT = 1
@@ -61,7 +61,7 @@ def runtime_keys(workflow: Workflow, order: Tuple[str, ...], static: Mapping[str
     for step_id in order:
         step = steps[step_id]
         used = {name: args[name] for name in step_arguments(step, names)}
-        parts = [static.get(step_id, ""), ENCODE(used)]
+        parts = [static.get(step_id, ""), encode(used)]
         if step.files:
             parts.append(files_digest(step.files, root))
         parts += [keys[dep] for dep in dependencies[step_id]]
