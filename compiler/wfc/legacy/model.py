@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
 from wfc.errors import Diagnostic
+from wfc.model import Docs  # the workflow's own docs fields: what a command's sections become
+
+__all__ = ["Argument", "Docs", "ENTRIES", "Entry", "Frame", "LegacyCommand", "PHASED", "Phase", "SINGLE", "Unit"]
 
 PHASED = "phased"  # phases, each a list of agent entries or one piece of work
 ENTRIES = "entries"  # agent entries with no phases around them
@@ -66,14 +69,6 @@ class Argument:
     enum: Tuple[Any, ...] = ()
     flag: str = ""  # `--scope` for an option, "" for a positional or free-text argument
     line: int = 0  # where the text declared it
-
-
-@dataclass(frozen=True)
-class Docs:
-    purpose: str = ""
-    usage: Tuple[str, ...] = ()
-    success_criteria: Tuple[str, ...] = ()
-    outputs: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
