@@ -17,10 +17,10 @@ from typing import Any, Callable, List
 
 import yaml
 
-from wfc.build import build_workflow
-from wfc.checks import all_findings
+from wfc.model.build import build_workflow
+from wfc.validate.checks import all_findings
 from wfc.load import load_text
-from wfc.schema_errors import schema_findings
+from wfc.validate.schema import schema_findings
 from wfc.validate import validate_document
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from factories import MINUTE, make_step, make_workflow
 from wfc.analysis import analyze
 from wfc.cli import cli
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.graph_export import dot_escape, mermaid_escape, render_dot, render_mermaid
 from wfc.validate import load_workflow
 

@@ -19,12 +19,12 @@ from ruamel.yaml import YAML
 
 from wfc.cli import main
 from wfc.emit import atomic_write
-from wfc.errors import ValidationFailed
+from wfc.diagnostics.errors import ValidationFailed
 from wfc.legacy import ImportResult, import_legacy
 from wfc.legacy.steps import step_ids, workflow_data
 from wfc.legacy.times import said, split
 from wfc.legacy.yaml_text import jinja_literal, scalar
-from wfc.legacy.model import Entry
+from wfc.legacy.records import Entry
 
 LEGACY = Path(__file__).parent / "legacy"
 

@@ -19,9 +19,9 @@ from typing import Dict, List, Tuple
 import pytest
 from ruamel.yaml import YAML
 
-from wfc.errors import ValidationFailed
+from wfc.diagnostics.errors import ValidationFailed
 from wfc.legacy import ImportResult, import_legacy
-from wfc.legacy.report import figures
+from wfc.legacy.figures import figures
 
 ORIGINALS = Path(__file__).parent / "legacy" / "originals"
 COMMANDS = ORIGINALS / "commands"

@@ -17,7 +17,7 @@ import jinja2.sandbox
 import pytest
 from ruamel.yaml import YAML
 
-from wfc.errors import ValidationFailed
+from wfc.diagnostics.errors import ValidationFailed
 from wfc.legacy import ImportResult, import_legacy
 
 CLAUDE = Path(__file__).parent / "legacy" / "shapes" / ".claude"

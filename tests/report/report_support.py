@@ -16,10 +16,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from factories import MINUTE, make_step, make_workflow, review_all  # noqa: E402
+from factories import make_step, make_workflow, review_all  # noqa: E402
 from wfc.analysis import analyze  # noqa: E402
 from wfc.model import Docs, Workflow  # noqa: E402
-from wfc.plan import Plan  # noqa: E402
+from wfc.analysis.plan import Plan  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

@@ -1,6 +1,8 @@
 """The report's figures are the plan's, and its own derivations (legacy, accuracy, order) are exact."""
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import asdict, replace
 from typing import List
 
@@ -10,7 +12,7 @@ from report_support import journal_events, model_plans
 from factories import make_step, make_workflow
 from wfc.analysis import analyze
 from wfc.model import Docs
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.report import build_report
 from wfc.report.data import error_pct, legacy_minutes, suggested_estimate
 from wfc.report.runs import measure
@@ -108,6 +110,6 @@ def test_a_resumed_or_failed_run_measures_steps_but_no_makespan() -> None:
 
 def test_defaults_keep_report_data_frozen() -> None:
     report = build_report(model_plans()).workflows[0]
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         report.name = "x"  # type: ignore[misc]
     assert asdict(replace(report, plan=None))["name"] == report.name

@@ -11,9 +11,9 @@ from typing import List
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from report_support import ROOT, journal_events, model_plans, write_journal
+from report_support import ROOT, journal_events, write_journal
 
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.report import build_report
 from wfc.report.html import render_html
 from wfc.report.json_report import render_json
@@ -102,7 +102,7 @@ def test_svg_charts_have_one_bar_and_one_node_per_step(plans: List[Plan]) -> Non
 
 
 def test_report_command_writes_each_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wfc.commands.report import report
+    from wfc.cli.reporting import report
 
     monkeypatch.chdir(ROOT)
     runner = CliRunner()

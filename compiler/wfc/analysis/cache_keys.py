@@ -23,7 +23,7 @@ from dataclasses import MISSING, fields, is_dataclass
 from operator import attrgetter
 from typing import Any, Dict, Mapping, Tuple
 
-from wfc.graph import Graph
+from wfc.analysis.graph import Graph
 from wfc.model import Step, Workflow, field_values
 
 PRESENTATIONAL = frozenset(

@@ -21,9 +21,9 @@ from typing import Dict, Mapping, Tuple
 
 from wfc.analysis import schedule
 from wfc.analysis.levels import Levels
-from wfc.graph import Graph
+from wfc.analysis.graph import Graph
 from wfc.model import Step, Workflow
-from wfc.plan import Estimate, ScheduledStep
+from wfc.analysis.plan import Estimate, ScheduledStep
 
 
 def seconds(value: float) -> float:

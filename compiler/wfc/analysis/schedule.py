@@ -19,7 +19,7 @@ from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, MutableMapping, Optional, Sequence, Tuple
 
-from wfc.plan import ScheduledStep
+from wfc.analysis.plan import ScheduledStep
 
 Request = Tuple[Tuple[str, int], ...]  # (resource, units), sorted by resource
 

@@ -2,7 +2,7 @@
 
 The package reads a command in stages, each a module with one job:
 
-- `markdown`: the file's structure (sections, items, code blocks, tables) with line numbers;
+- `structure`: the markdown file's structure (sections, items, code blocks, tables) with line numbers;
 - `frontmatter`: description, argument-hint, allowed-tools, model, read as Claude Code reads them;
 - `kinds`: READMEs, agent definitions, skills, templates and plans, refused for what they are;
 - `phases` and `entries`: the work, in any of the shapes commands use, and which agents run together;
@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
-from wfc.errors import ERROR, WARNING, Diagnostic, fail, sorted_diagnostics
+from wfc.diagnostics import Diagnostic, sorted_diagnostics
+from wfc.diagnostics.codes import IMPORT_DROPPED, IMPORT_EMPTY, IMPORT_NOT_TEXT
+from wfc.diagnostics.errors import fail
 from wfc.legacy.agents import Roster, check as check_agents
 from wfc.legacy.check import Checked, check
 from wfc.legacy.command import read
-from wfc.legacy.model import LegacyCommand
+from wfc.legacy.records import LegacyCommand
 from wfc.legacy.steps import build
 from wfc.legacy.yaml_text import to_yaml
 
@@ -51,8 +53,8 @@ def decode(data: bytes, source: str) -> str:
     if position >= 0:
         line = data.count(b"\n", 0, position) + 1
         column = position - (data.rfind(b"\n", 0, position) + 1) + 1
-        fail(f"{source}: not a text file", [Diagnostic(
-            "WFC601", ERROR, f"not a markdown file: {_bad_byte(data[position])}", source, line, column,
+        fail(f"{source}: not a text file", [IMPORT_NOT_TEXT.at(
+            f"not a markdown file: {_bad_byte(data[position])}", source, line, column,
             "a slash command is UTF-8 markdown")])
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -64,8 +66,8 @@ def _bad_byte(value: int) -> str:
 def parse_legacy(text: str, source: str, path: Optional[Path] = None) -> Tuple[LegacyCommand, Roster]:
     """What the command says, or an error when there is nothing to import or it is not a command."""
     if not text.strip():
-        fail(f"{source}: nothing to import", [Diagnostic(
-            "WFC602", ERROR, "nothing to import: the file is empty", source, 1, 1,
+        fail(f"{source}: nothing to import", [IMPORT_EMPTY.at(
+            "nothing to import: the file is empty", source, 1, 1,
             "a slash command is markdown: a prompt, or phases of agent entries")])
     return read(text, source, path)
 
@@ -81,8 +83,7 @@ def import_legacy(data: bytes, source: str, name: Optional[str] = None, path: Op
     checked = check(text, output or f"{stem}.yaml", stem)
     lines = command_lines(data, source)
     found = list(command.warnings)
-    found += [Diagnostic("WFC600", WARNING, message, source, line, 1, "", (), lines(line))
-              for message, line in conflicts]
+    found += [IMPORT_DROPPED.at(message, source, line, 1, "", (), lines(line)) for message, line in conflicts]
     found += check_agents(_agents_of(command), roster, source)
     return ImportResult(text, command, sorted_diagnostics(found), checked)
 

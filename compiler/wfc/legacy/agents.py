@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from wfc.errors import WARNING, Diagnostic
-from wfc.paths import display_path
-from wfc.wording import closest
+from wfc.diagnostics import Diagnostic
+from wfc.diagnostics.codes import IMPORT_UNKNOWN_AGENT
+from wfc.diagnostics.wording import closest
+from wfc.validate.sources import display_path
 
 NAME = r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*"
 _KEBAB = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
@@ -158,8 +159,8 @@ def check(agents: Iterable[Tuple[str, int, str]], known: Roster, source: str) ->
         if name in known.known or name in seen:
             continue
         seen.add(name)
-        warnings.append(Diagnostic("WFC606", WARNING, _unknown(name, known), source, line, 1,
-                                   _did_you_mean(name, known), (), text))
+        warnings.append(IMPORT_UNKNOWN_AGENT.at(_unknown(name, known), source, line, 1, _did_you_mean(name, known),
+                                                (), text))
     return warnings
 
 

@@ -15,7 +15,7 @@ import shlex
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from wfc.legacy.model import Argument
+from wfc.legacy.records import Argument
 
 REQUEST = "request"  # the free text after the command's name
 _TOKEN = re.compile(r"<[^>]*>|\[[^\]]*\]|\"[^\"]*\"|'[^']*'|\S+")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from wfc.errors import Diagnostic, fail
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
+from wfc.diagnostics import Diagnostic
+from wfc.diagnostics.errors import fail
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from wfc.legacy import agents, arguments, frontmatter, kinds, markdown, phases, times
+from wfc.legacy import agents, arguments, frontmatter, kinds, phases, structure, times
 from wfc.legacy.docs import ASIDE, USAGE, collect, first_paragraph, parameter_sections, section_kind
-from wfc.legacy.markdown import ITEM, PARAGRAPH, QUOTE, Node, Section, plain
-from wfc.legacy.model import ENTRIES, PHASED, SINGLE, Argument, Entry, Frame, LegacyCommand, Phase, Unit
+from wfc.legacy.structure import ITEM, PARAGRAPH, QUOTE, Section, plain
+from wfc.legacy.records import ENTRIES, PHASED, SINGLE, Argument, Entry, Frame, LegacyCommand, Phase, Unit
+from wfc.diagnostics.codes import IMPORT_DROPPED
 from wfc.legacy.reading import Reading
 
 _STATED = re.compile(r"^\W*(?:estimated (?:time|duration)|execution time|duration|total time)\W*\s*:", re.IGNORECASE)
@@ -27,7 +28,7 @@ def read(text: str, source: str, path: Optional[Path]) -> Tuple[LegacyCommand, a
     lines = text.split("\n")
     meta, warnings = frontmatter.read(lines, source)
     kinds.refuse(text, source, lines, meta)
-    md = markdown.parse(lines, meta.end + 1)
+    md = structure.parse(lines, meta.end + 1)
     roster = agents.roster(path, source)
     reading = Reading(md, source, roster.known, warnings=list(warnings))
     reading.use(_frontmatter_used(meta))
@@ -152,8 +153,9 @@ def _timed(read: Sequence[Tuple[Phase, Optional[times.Said]]], reading: Reading)
     ranges = [s for s in saids if s is not None and s.is_range]
     if ranges and not times.is_window_chain([s for s in saids if s is not None]):
         first = next(phase for phase, said in read if said is not None and said.is_range)
-        reading.warn("WFC600", first.line, f"the phase times (`{ranges[0].text}`, ...) are estimates, not windows on "
-                     "one clock (they do not run on from 0): each phase counts the midpoint of its range",
+        reading.warn(IMPORT_DROPPED, first.line,
+                     f"the phase times (`{ranges[0].text}`, ...) are estimates, not windows on one clock "
+                     "(they do not run on from 0): each phase counts the midpoint of its range",
                      "write the phases as windows, e.g. (0-20 mins), (20-45 mins), if that is what they are")
     timed: List[Phase] = []
     for (phase, _), value in zip(read, seconds):
@@ -210,15 +212,17 @@ def _compare_stated(frame: Frame, found: Sequence[Phase], shape: str, reading: R
     """A command that claims one total and budgets its phases to another says so."""
     total = sum(phase.seconds or 0.0 for phase in found)
     if shape != SINGLE and frame.stated_seconds and total and abs(total - frame.stated_seconds) >= 1:
-        reading.warn("WFC600", frame.stated_line, f"the command states `{frame.stated_text}` but its phases add up "
-                     f"to {total / 60:g} min; the import keeps the phases' times", "")
+        reading.warn(IMPORT_DROPPED, frame.stated_line,
+                     f"the command states `{frame.stated_text}` but its phases add up to {total / 60:g} min; "
+                     "the import keeps the phases' times", "")
 
 
 def _format_gaps(found: Sequence[Phase], reading: Reading) -> None:
     """What the text asks for that the format cannot say yet: one agent repeated over a list."""
     for entry in (e for phase in found for e in phase.entries if e.repeats):
-        reading.warn("WFC600", entry.line, f"the text runs {entry.agent or 'this step'} `{entry.repeats}`: imported "
-                     "as one step that covers the whole list", "split it into one step per item, or use `for_each` "
+        reading.warn(IMPORT_DROPPED, entry.line,
+                     f"the text runs {entry.agent or 'this step'} `{entry.repeats}`: imported as one step that "
+                     "covers the whole list", "split it into one step per item, or use `for_each` "
                      "once the format has it")
 
 
@@ -230,8 +234,9 @@ def _one_based(reading: Reading) -> None:
     words, _ = arguments.placeholders_in("\n".join(body), ())
     if words and 0 not in words:
         line = next(i for i, text in enumerate(body, first) if re.search(rf"\${words[0]}(?![\w%]|[.,]\d)", text))
-        reading.warn("WFC600", line, f"`${words[0]}` is word {words[0]} of the arguments (counting from 0 since Claude "
-                     "Code 2.1.19) and the command never uses `$0`: it may have been written for the old numbering, "
+        reading.warn(IMPORT_DROPPED, line,
+                     f"`${words[0]}` is word {words[0]} of the arguments (counting from 0 since Claude Code "
+                     "2.1.19) and the command never uses `$0`: it may have been written for the old numbering, "
                      "where `$1` was the first word", "use `$0` for the first word, or name the words in `arguments:`")
 
 
@@ -256,7 +261,7 @@ def _report_dropped(reading: Reading, top: Section, dropped: Sequence[int]) -> N
         where = f"section `{title}`" if title else "the text before the first section"
         named = sorted({m.name for line in lines for m in agents.mentions(reading.md.lines[line - 1], reading.known)})
         agents_note = f"; it names {', '.join(named)}" if named else ""
-        reading.warn("WFC600", lines[0], f"dropped: {_count(lines)} of {where} ({_spans(lines)}): {reason}"
+        reading.warn(IMPORT_DROPPED, lines[0], f"dropped: {_count(lines)} of {where} ({_spans(lines)}): {reason}"
                      f"{agents_note}", "copy what the workflow needs into a step's prompt or `docs`")
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Iterator, List, Optional, Tuple
 
-from wfc.legacy.markdown import FENCE, HEADING, ITEM, PARAGRAPH, TABLE, Node, Section, plain
-from wfc.legacy.model import Docs
+from wfc.legacy.structure import FENCE, HEADING, ITEM, PARAGRAPH, Node, Section, plain
+from wfc.legacy.records import Docs
 from wfc.legacy.reading import Reading
 
 PURPOSE, USAGE, SUCCESS, OUTPUTS, PARAMETERS, ASIDE = "purpose", "usage", "success", "outputs", "parameters", "aside"

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from wfc.legacy import agents, times
-from wfc.legacy.markdown import FENCE, ITEM, PARAGRAPH, QUOTE, RULE, TABLE, Node, Section, plain
-from wfc.legacy.model import Entry, Unit
+from wfc.legacy.structure import ITEM, PARAGRAPH, RULE, TABLE, Node, Section, plain
+from wfc.legacy.records import Entry, Unit
 from wfc.legacy.reading import Reading
 
 _PARALLEL = re.compile(r"\b(?:in parallel|parallel(?:ly)?|concurrently|simultaneously|at the same time|at once)\b",

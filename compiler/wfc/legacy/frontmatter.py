@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Sequence, Tuple
 
-from wfc.errors import WARNING, Diagnostic
+from wfc.diagnostics import Diagnostic
+from wfc.diagnostics.codes import IMPORT_DROPPED
 
 _KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
 # keys a workflow has a place for (see `LegacyCommand`), in Claude Code's spelling
@@ -80,8 +81,7 @@ def _unquoted(text: str) -> str:
 def _dropped(key: str, line: int, text: str, source: str) -> Diagnostic:
     why = ("it changes how Claude Code offers the command, not what it does" if key in INERT
            else "a workflow has no field for it")
-    return Diagnostic("WFC600", WARNING, f"dropped: frontmatter key `{key}` ({why})", source, line, 1,
-                      "", (), text)
+    return IMPORT_DROPPED.at(f"dropped: frontmatter key `{key}` ({why})", source, line, 1, "", (), text)
 
 
 def tools(value: Any) -> Tuple[str, ...]:

@@ -11,7 +11,8 @@ import json
 import re
 from typing import NoReturn, Optional, Sequence, Tuple
 
-from wfc.errors import ERROR, Diagnostic, fail
+from wfc.diagnostics.codes import IMPORT_NOT_A_COMMAND
+from wfc.diagnostics.errors import fail
 from wfc.legacy.frontmatter import Frontmatter
 
 READS = "wfc import reads slash commands: markdown files such as .claude/commands/NAME.md"
@@ -37,9 +38,8 @@ def refuse(text: str, source: str, lines: Sequence[str], meta: Frontmatter) -> N
 
 def _refused(source: str, what: str, hint: str, line: int, lines: Sequence[str]) -> NoReturn:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
-    fail(f"{source}: not a slash command", [Diagnostic(
-        "WFC605", ERROR, f"not a slash command: this looks like {what}", source, line, 1, f"{hint}; {READS}", (),
-        text)])
+    fail(f"{source}: not a slash command", [IMPORT_NOT_A_COMMAND.at(
+        f"not a slash command: this looks like {what}", source, line, 1, f"{hint}; {READS}", (), text)])
 
 
 def _by_name(source: str) -> Optional[Tuple[str, str, int]]:
@@ -85,15 +85,15 @@ def _by_content(text: str, source: str, lines: Sequence[str], meta: Frontmatter)
     head = body.split("\n## ", 1)[0]
     dated = _DATED.search(head)
     if dated:
-        line = next(i for i, l in enumerate(lines, 1) if _DATED.search(l))
+        line = next(i for i, text in enumerate(lines, 1) if _DATED.search(text))
         return (f"a report or design document (dated: `{dated.group(0).strip()}`), not a command",
                 "a command tells Claude what to do when it runs; a report records what was done", line)
     if _PLAN_TITLE.search(title) or len(_ARROW_HEADING.findall(body)) >= 2:
-        line = next((i for i, l in enumerate(lines, 1) if l == title), 1) if title else 1
+        line = next((i for i, text in enumerate(lines, 1) if text == title), 1) if title else 1
         return "a plan: a dependency graph of a command, not the command", "write its steps as a workflow", line
-    placeholders = _PLACEHOLDER.findall("\n".join(l for l in lines if l.startswith("#") or re.match(r"\s*\d+\.", l)))
+    placeholders = _PLACEHOLDER.findall("\n".join(t for t in lines if t.startswith("#") or re.match(r"\s*\d+\.", t)))
     if len(placeholders) >= 3:
-        line = next(i for i, l in enumerate(lines, 1) if _PLACEHOLDER.search(l))
+        line = next(i for i, text in enumerate(lines, 1) if _PLACEHOLDER.search(text))
         return (f"a template: placeholders such as {placeholders[0]} where a command has its own words",
                 "copy the template, fill it in, and import the copy", line)
     return _catalogue(title, body, source, lines)

@@ -17,8 +17,9 @@ from typing import List, Optional, Sequence, Tuple
 from wfc.legacy import times
 from wfc.legacy.docs import ASIDE, section_kind
 from wfc.legacy.entries import BodyReader, declares_parallel
-from wfc.legacy.markdown import ITEM, PARAGRAPH, Node, Section, plain
-from wfc.legacy.model import Entry, Phase, Unit
+from wfc.legacy.structure import ITEM, PARAGRAPH, Node, Section, plain
+from wfc.legacy.records import Entry, Phase, Unit
+from wfc.diagnostics.codes import IMPORT_DROPPED
 from wfc.legacy.reading import Reading
 
 _NUMBERED = re.compile(r"^(?:\d+[.)]\s+)?(?P<word>(?:phase|stage|step|wave)s?)\s*"
@@ -190,10 +191,10 @@ def read_phase(source: PhaseSource, reading: Reading) -> Tuple[Phase, Optional[t
 def _warn_times(source: PhaseSource, reading: Reading, said: Optional[times.Said]) -> None:
     share = times.percentage(source.rest)
     if share and said is None:
-        reading.warn("WFC600", source.line, f"`{share}` in phase `{source.label}` is a share, not a duration: "
+        reading.warn(IMPORT_DROPPED, source.line, f"`{share}` in phase `{source.label}` is a share, not a duration: "
                      "the phase gets no estimate", "give the phase a time such as (0-20 mins)")
     if times.reversed_range(source.rest):
-        reading.warn("WFC600", source.line, f"the time in `{plain(source.rest)}` ends before it starts: "
+        reading.warn(IMPORT_DROPPED, source.line, f"the time in `{plain(source.rest)}` ends before it starts: "
                      f"phase `{source.label}` gets no estimate", "write the range in order, e.g. (20-50 minutes)")
 
 

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import FrozenSet, Iterable, List, Set, Tuple
 
-from wfc.errors import WARNING, Diagnostic
-from wfc.legacy.markdown import Markdown, Node, Section
+from wfc.diagnostics import Diagnostic
+from wfc.diagnostics.codes import Code
+from wfc.legacy.structure import Markdown, Node, Section
 
 _STRUCTURE = re.compile(r"^\s*(?:([-*_])(?:\s*\1){2,}|```.*|~~~.*|<!--|-->)\s*$")
 
@@ -40,10 +41,10 @@ class Reading:
         """A node the reader recognised and chose to leave out, with the reason to show."""
         self.dropped_for.append((tuple(node.lines), reason))
 
-    def warn(self, code: str, line: int, message: str, hint: str = "") -> None:
+    def warn(self, code: Code, line: int, message: str, hint: str = "") -> None:
         text = self.md.lines[line - 1] if 0 < line <= len(self.md.lines) else ""
         column = len(text) - len(text.lstrip()) + 1 if text.strip() else 1
-        self.warnings.append(Diagnostic(code, WARNING, message, self.source, line, column, hint, (), text))
+        self.warnings.append(code.at(message, self.source, line, column, hint, (), text))
 
     def dropped_lines(self, start: int) -> List[int]:
         """Lines from `start` on that hold something and went nowhere."""

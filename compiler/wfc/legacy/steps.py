@@ -14,9 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.legacy import arguments as args_text
-from wfc.legacy.model import SINGLE, Argument, Entry, LegacyCommand, Phase
+from wfc.legacy.records import SINGLE, Argument, Entry, LegacyCommand, Phase
 from wfc.legacy.times import split
 from wfc.legacy.yaml_text import jinja_literal
 

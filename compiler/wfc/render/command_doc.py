@@ -16,30 +16,25 @@ import json
 import re
 from typing import Any, Dict, List, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.model import Workflow
-from wfc.naming import command_file
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.command_steps import View, first_launch, producers, readers, task_calls, task_rows, wave_views
 from wfc.render.command_text import (
     command_line, command_text, has_claude_placeholder, has_template_logic, inert, placeholders,
 )
 from wfc.render.environment import render
 from wfc.render.graph_export import render_mermaid
-from wfc.render.header import header_text
+from wfc.emit.header import header_text
 
 # Callers and tests reach these through this module, where they were first defined.
 __all__ = [
-    "View", "allowed_tools", "command_file_name", "command_text", "command_view", "compensation_views",
+    "View", "allowed_tools", "command_text", "command_view", "compensation_views",
     "first_launch", "inert", "pattern", "placeholders", "render_command_doc",
 ]
 
 TEMPLATE = "command.md.j2"
 PROGRESS_TOOLS = {"todowrite": ("TodoWrite",), "tasks": ("TaskCreate", "TaskUpdate")}
-
-
-def command_file_name(workflow: Workflow) -> str:
-    return command_file(workflow.name)
 
 
 def render_command_doc(plan: Plan) -> str:

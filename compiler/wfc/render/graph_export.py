@@ -16,8 +16,8 @@ import re
 
 from typing import Dict, List, Mapping, Sequence, Tuple
 
-from wfc.durations import format_duration
-from wfc.plan import Plan
+from wfc.format.durations import format_duration
+from wfc.analysis.plan import Plan
 
 LABEL_LIMIT = 60  # characters of a title shown in a node; the doc and plan carry the full text
 CRITICAL_COLOUR = "#d9480f"

@@ -10,9 +10,9 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.model import Workflow
-from wfc.plan import Estimate, Plan
+from wfc.analysis.plan import Estimate, Plan
 from wfc.report.runs import MeasuredRun
 
 FURTHEST_OFF = 5  # how many steps the "furthest off" list names

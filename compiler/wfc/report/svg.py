@@ -11,7 +11,7 @@ from dataclasses import replace
 from html import escape
 from typing import Dict, List, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.report.data import StepFigures, WorkflowReport
 
 CHAR_WIDTH = 7.0  # average width of a 12px sans-serif character, in viewBox units

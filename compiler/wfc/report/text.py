@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from wfc.durations import format_duration, format_minutes
+from wfc.format.durations import format_duration, format_minutes
 from wfc.report.data import ReportData
 
 TOOL = "wfc report"

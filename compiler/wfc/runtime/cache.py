@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from wfc.model import Step, Workflow
 from wfc.emit import atomic_write
 from wfc.runtime.journal import encode
-from wfc.runtime.templating import template_args
+from wfc.format.templating import arguments_read
 
 ENTRY_FORMAT = 1
 
@@ -34,7 +34,7 @@ def step_arguments(step: Step, all_args: Tuple[str, ...]) -> Tuple[str, ...]:
         texts += [step.run] if isinstance(step.run, str) else list(step.run)
     if step.when:
         texts.append("{{ " + step.when + " }}")
-    used = template_args(tuple(texts))
+    used = arguments_read(texts)
     return all_args if "*" in used else tuple(name for name in used if name in all_args)
 
 

@@ -12,17 +12,18 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
-from wfc.errors import UsageError
-from wfc.plan import Plan
+from wfc.diagnostics.errors import UsageError
+from wfc.analysis.plan import Plan
 from wfc.runtime import progress as progress_module
 from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
+from wfc.runtime.options import argument_values
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry
 from wfc.runtime.journal import Journal, PastRun, latest_run_id, load_past_run, new_run_id
 from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, RunOptions,
                                  RunResult, StepOutcome, split_outputs)
 from wfc.runtime.saga import compensate
 from wfc.runtime.scheduler import Node, Scheduler
-from wfc.runtime.templating import TemplateFailed, evaluate_when
+from wfc.format.templating import TemplateFailed, evaluate_when
 
 JOURNALED = {FINISHED: "step_finished", FAILED: "step_failed", SKIPPED: "step_skipped",
              CACHE_HIT: "step_cache_hit", RESUMED: "step_resumed", CANCELLED: "step_cancelled"}
@@ -171,8 +172,6 @@ def run_plan(plan: Plan, options: RunOptions) -> RunResult:
     """Run (or resume) a plan. Returns the result; raises UsageError only for a bad request."""
     from dataclasses import replace
 
-    from wfc.runtime.cli import argument_values
-
     options = replace(options, args=argument_values(plan.workflow, options.args))
     run_id, run_dir, past = resolve_run(options)
     if options.resume is not None and past.args and dict(past.args) != dict(options.args):
@@ -263,7 +262,7 @@ class Rehearsal(PlanRun):
 
 
 def schedule_text(plan: Plan) -> str:
-    from wfc.durations import format_duration
+    from wfc.format.durations import format_duration
 
     width = max([len("step")] + [len(slot.step) for slot in plan.schedule])  # short ids: columns still line up
     lines = [f"{'step':<{width}}  {'start':>8}  {'finish':>8}"]

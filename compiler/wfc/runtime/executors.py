@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from wfc.model import Action, Step
-from wfc.runtime.templating import TemplateFailed, render, render_command
+from wfc.format.templating import TemplateFailed, render, render_command
 
 STDERR_TAIL = 2000
 

@@ -13,11 +13,11 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, TextIO
 
-from wfc.durations import format_duration
-from wfc.plan import Plan
+from wfc.format.durations import format_duration
+from wfc.analysis.plan import Plan
 from wfc.emit import atomic_write
 from wfc.runtime.outcome import RunOptions
-from wfc.runtime.templating import TemplateFailed, render
+from wfc.format.templating import TemplateFailed, render
 
 Record = Mapping[str, Any]
 DONE = {"step_finished", "step_cache_hit", "step_skipped", "step_resumed"}
