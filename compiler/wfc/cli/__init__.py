@@ -26,7 +26,7 @@ COMMANDS: Dict[str, Tuple[str, str, str]] = {
     "schema": ("wfc.cli.authoring", "schema", "Print the workflow JSON schema (or the plan schema)."),
     "run": ("wfc.cli.running", "run", "Run a workflow: steps start as soon as what they need is done."),
     "report": ("wfc.cli.reporting", "report", "Performance-estimate report, with measured runs when there are any."),
-    "import": ("wfc.cli.importing", "import_", "Turn a legacy markdown slash command into a workflow."),
+    "import": ("wfc.cli.importing", "import_", "Turn a Claude Code slash command into a workflow that runs as it ran."),
 }
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, List, Optional, Tuple
 
 import click
 
+from wfc.format.figures import percent, ratio
 from wfc.analysis.plan import Estimate, Plan
 from wfc.diagnostics import Diagnostic, sorted_diagnostics
 from wfc.diagnostics.errors import EXIT_INVALID, fail
@@ -210,9 +211,9 @@ def _estimate_lines(figures: Estimate) -> List[str]:
         ("critical path", format_duration(figures.critical_path)),
         ("warm re-run", format_duration(figures.warm_makespan)),
         ("worst case (every retry times out)", format_duration(figures.worst_case)),
-        ("speedup", f"{figures.speedup:.2f}x"),
-        ("time saved", f"{figures.time_saved_pct:.1f} %"),
-        ("redundant work eliminated", f"{figures.redundant_work_eliminated_pct:.1f} %"),
+        ("speedup", ratio(figures.speedup)),
+        ("time saved", percent(figures.time_saved_pct)),
+        ("redundant work eliminated", percent(figures.redundant_work_eliminated_pct)),
         ("widest level", str(figures.max_width)),
     ]
     if figures.claude_code_makespan is not None:  # only where the cap binds: say what it costs
@@ -234,7 +235,7 @@ GRAPH_FORMATS = ("mermaid", "dot")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of standard output.")
 def graph(workflow: str, output_format: str, output: Optional[Path]) -> None:
-    """Export WORKFLOW's steps grouped by level, with the critical path highlighted."""
+    """Export WORKFLOW's DAG (edges a longer chain implies left out), the critical path highlighted."""
     from wfc.analysis import analyze
     from wfc.render.graph_export import render_dot, render_mermaid
     from wfc.validate import load_workflow

@@ -1,7 +1,8 @@
-"""`wfc import LEGACY.md [-o workflows/NAME.yaml] [--force]`: a legacy slash command as a workflow.
+"""`wfc import COMMAND.md [-o workflows/NAME.yaml] [--force]`: a slash command as a workflow.
 
-Thin: read the bytes, call `wfc.legacy_writer.import_legacy`, show what was skipped as warnings, and print
-the workflow or write it atomically. An existing file is never overwritten without `--force`,
+Thin: read the bytes, call `wfc.legacy.import_legacy`, show what the import reports (lines it
+dropped, agents `.claude/agents/` does not define, estimates the text never gave), and print the
+workflow or write it atomically. An existing file is never overwritten without `--force`,
 because the usual next step after importing is editing the result by hand.
 """
 from __future__ import annotations
@@ -16,9 +17,10 @@ import click
 from wfc.diagnostics.errors import fail
 from wfc.diagnostics.output import render, use_colour
 from wfc.emit import atomic_write
-from wfc.legacy_writer import import_legacy, slug
-from wfc.validate import display_path
-
+from wfc.legacy import ImportResult, import_legacy
+from wfc.legacy.tally import summary
+from wfc.legacy.steps import slug
+from wfc.validate.sources import display_path
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -31,7 +33,7 @@ def output_name(output: Path, force: bool) -> str:
     if not output.parent.is_dir():
         fail(f"cannot write {shown}: the directory {display_path(output.parent)} does not exist", usage=True)
     if not _NAME.match(output.stem) or len(output.stem) > 64:
-        suggestion = re.sub(r"[-_]+", "-", slug(output.stem).replace("_", "-"))
+        suggestion = re.sub(r"[-_]+", "-", slug(output.stem, 99).replace("_", "-"))
         fail(f"cannot name a workflow {output.stem!r}: a workflow's file stem is lower-case words joined by "
              f"single hyphens (try {suggestion}{output.suffix or '.yaml'})", usage=True)
     return output.stem
@@ -43,24 +45,26 @@ def output_name(output: Path, force: bool) -> str:
               help="Write the workflow here (its stem becomes the workflow's name) instead of printing it.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 def import_(legacy: Path, output: Optional[Path], force: bool) -> None:
-    """Turn a legacy markdown slash command into a workflow skeleton: one agent step per agent
-    entry, grouped by phase, each phase needing the one before, estimates from the phase times."""
+    """Turn a Claude Code slash command into a workflow that runs as the command ran: its phases and
+    agents one after another (together only where the text says so), its arguments typed, its time
+    budgets as estimates, its purpose, usage and outputs as docs."""
     name = output_name(output, force) if output is not None else None
     source = display_path(legacy)
     try:
         data = legacy.read_bytes()
     except OSError as error:
         fail(f"cannot read {source}: {error.strerror or error}", usage=True)
-    result = import_legacy(data, source, name)
-    if result.warnings:
-        click.echo(render(result.warnings, "text", use_colour(sys.stderr)), err=True)
+    shown = display_path(output) if output is not None else ""
+    result = import_legacy(data, source, name, legacy, shown)
+    _show(result)
     if output is None:
         click.echo(result.text, nl=False)
         return
     atomic_write(output, result.text)
-    command = result.command
-    steps = sum(len(phase.agents) for phase in command.phases)
-    untimed = sum(1 for phase in command.phases if phase.minutes is None)
-    budget = f"{command.total_minutes:g} legacy minutes" + (f" ({untimed} phases untimed)" if untimed else "")
-    click.echo(f"wrote {display_path(output)}: {steps} steps in {len(command.phases)} phases, {budget}, "
-               f"{len(result.warnings)} warnings", err=True)
+    click.echo(f"wrote {shown}: {summary(result)}", err=True)
+
+
+def _show(result: ImportResult) -> None:
+    found = result.warnings + result.checked.diagnostics
+    if found:
+        click.echo(render(found, "text", use_colour(sys.stderr)), err=True)

@@ -110,8 +110,8 @@ SCRIPT_CANNOT_CARRY = _register("WFC320", "a template the Workflow script cannot
 
 # -- `wfc import`
 
-IMPORT_SKIPPED = _register("WFC600", "`wfc import` skipped a line", WARNING)
+IMPORT_DROPPED = _register("WFC600", "`wfc import` dropped or reread a line", WARNING)
 IMPORT_NOT_TEXT = _register("WFC601", "`wfc import`: not a text file")
 IMPORT_EMPTY = _register("WFC602", "`wfc import`: nothing to import")
-IMPORT_NO_PHASES = _register("WFC603", "`wfc import`: no phase heading")
-IMPORT_NO_AGENTS = _register("WFC604", "`wfc import`: no agent entries")
+IMPORT_NOT_A_COMMAND = _register("WFC605", "`wfc import`: not a slash command")
+IMPORT_UNKNOWN_AGENT = _register("WFC606", "`wfc import`: an agent Claude Code would not find", WARNING)

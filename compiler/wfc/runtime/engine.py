@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
+from wfc.format.figures import ratio
 from wfc.diagnostics.errors import UsageError
 from wfc.analysis.plan import Plan
 from wfc.runtime import progress as progress_module
@@ -270,7 +271,7 @@ def schedule_text(plan: Plan) -> str:
               for slot in plan.schedule]
     figures = plan.estimate
     lines.append(f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
-                 f"sequential {format_duration(figures.sequential)}, speedup {figures.speedup:g}x)")
+                 f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})")
     return "\n".join(lines) + "\n"
 
 
@@ -295,4 +296,6 @@ def dry_run(plan: Plan, options: RunOptions) -> RunResult:
     else:
         status = "succeeded"
     journal.close()
+    for listener in listeners:  # a live display stops its clock and clears its block
+        getattr(listener, "close", lambda: None)()
     return RunResult("dry-run", status, dict(hooks.outcomes), (), {}, 0, 0, journal.now(), None)
