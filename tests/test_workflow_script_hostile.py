@@ -19,7 +19,12 @@ PIECES = ['"', "'", "`", "${", "}", "$", "\\", "</script>", "*/", "/*", "//", "\
           "```!", "!`x`", "$ARGUMENTS", "$0", "é", "😀", " ", "-", "a", "]", "[", "<!--", "\t", "%", "#"]
 hostile = st.lists(st.sampled_from(PIECES), min_size=1, max_size=8).map("".join)
 one_line = hostile.map(lambda text: text.replace("\n", " ").replace("\r", " ")).filter(str.strip)
-literal = hostile.filter(lambda text: not any(opener in text for opener in ("{{", "{%", "{#")))
+def plain(text: str) -> bool:
+    """No template syntax: prompts, commands and titles are templates, and this text is their literal part."""
+    return not any(opener in text for opener in ("{{", "{%", "{#"))
+
+
+literal = hostile.filter(plain)
 stem = st.lists(st.sampled_from(["a", "'", '"', "`", "$", "{", "}", " ", "é", "*", "-", "\u2028"]), min_size=1,
                 max_size=6).map(lambda parts: "w" + "".join(parts))
 
@@ -45,7 +50,7 @@ def workflow(text: Dict[str, str]) -> Dict[str, Any]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=stem, title=one_line, description=hostile, value=hostile, other=hostile, group=one_line,
+@given(name=stem, title=one_line.filter(plain), description=hostile, value=hostile, other=hostile, group=one_line,
        other_group=one_line, agent=one_line, model=one_line, literal=literal)
 def test_hostile_text_in_every_field_yields_a_script_that_parses_and_runs(tmp_path: Path, name: str, **text: str) -> None:
     if text["value"] == text["other"]:
