@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Iterable, Mapping, Optional, Tuple
+from typing import Dict, Iterable, Mapping, Optional, Set, Tuple
 
 from wfc.analysis import schedule
 from wfc.analysis.levels import Levels
@@ -109,7 +109,7 @@ def peak_parallel(slots: Iterable[ScheduledStep]) -> int:
 def _recomputation(graph: Graph, estimates: Mapping[str, float]) -> Tuple[float, float]:
     """(sum of (k - 1) x estimate(P), sum of k x estimate(P)) over producers P read by k >= 1
     distinct steps: what unshared readers would recompute, and what all readers would."""
-    readers: Dict[str, set] = {}
+    readers: Dict[str, Set[str]] = {}
     for name in graph.produced():
         readers.setdefault(graph.producer_of(name), set()).update(graph.consumers_of(name))
     extra = math.fsum((len(users) - 1) * estimates[p] for p, users in readers.items() if users)

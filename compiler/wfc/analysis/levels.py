@@ -6,7 +6,7 @@ plan's `order` is the levels concatenated, which is a topological order by const
 """
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from wfc.analysis.graph import Graph
 
@@ -21,7 +21,7 @@ def waves(levels: Levels, max_parallel: Optional[int]) -> Levels:
     """Each level cut into groups of at most `max_parallel` (a whole level when unbounded)."""
     if max_parallel is None:
         return levels
-    cut: list = []
+    cut: List[Tuple[str, ...]] = []
     for level in levels:
         size = max_parallel or max(len(level), 1)
         cut.extend(level[i:i + size] for i in range(0, len(level), size))

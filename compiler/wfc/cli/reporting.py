@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 import click
 
@@ -12,6 +12,9 @@ from wfc.diagnostics.errors import fail
 from wfc.emit import atomic_write
 from wfc.model import Workflow
 from wfc.validate import validate_file, workflow_files
+
+if TYPE_CHECKING:
+    from wfc.report.data import ReportData
 
 
 FORMATS = ("md", "html", "json")
@@ -34,12 +37,12 @@ def load_plans(paths: Tuple[str, ...]) -> List[Plan]:
     return [analyze(workflow) for workflow in workflows]
 
 
-def renderer(output_format: str) -> Callable:
+def renderer(output_format: str) -> Callable[[ReportData], str]:
     from wfc.report.html import render_html
     from wfc.report.json_report import render_json
     from wfc.report.markdown import render_markdown
 
-    renderers: Dict[str, Callable] = {"md": render_markdown, "html": render_html, "json": render_json}
+    renderers: Dict[str, Callable[[ReportData], str]] = {"md": render_markdown, "html": render_html, "json": render_json}
     return renderers[output_format]
 
 

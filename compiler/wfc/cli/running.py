@@ -8,7 +8,8 @@ import click
 
 from wfc.diagnostics.errors import InterruptibleCommand, UsageError
 from wfc.runtime.options import argument_values
-from wfc.runtime.command_line import execute, run_options
+from wfc.runtime.command_line import execute
+from wfc.runtime.options import run_options
 
 
 def workflow_path(name_or_path: str) -> Path:
@@ -47,6 +48,6 @@ run = InterruptibleCommand(
     "run", callback=_run, help=_run.__doc__,
     params=[click.Argument(["workflow"]),
             click.Option(["--arg", "arg"], multiple=True, metavar="NAME=VALUE",
-                         help="An argument value (repeatable), converted to the argument's type.")]
-    + run_options(),
+                         help="An argument value (repeatable), converted to the argument's type."),
+            *run_options()],
 )

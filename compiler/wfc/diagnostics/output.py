@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import IO, Iterable, List, Optional, Sequence
+from typing import IO, Any, Dict, Iterable, List, Optional, Sequence
 
 import click
 
@@ -46,7 +46,7 @@ def format_github(diagnostic: Diagnostic) -> str:
     return f"::{kind} file={file},line={diagnostic.line},col={diagnostic.column},title={diagnostic.code}::{escaped}"
 
 
-def as_json(diagnostic: Diagnostic) -> dict:
+def as_json(diagnostic: Diagnostic) -> Dict[str, Any]:
     return {"file": diagnostic.file, "line": diagnostic.line, "column": diagnostic.column, "code": diagnostic.code,
             "severity": diagnostic.severity, "message": diagnostic.message, "hint": diagnostic.hint,
             "path": diagnostic.dotted_path(), "documentation": REGISTRY[diagnostic.code].documentation}

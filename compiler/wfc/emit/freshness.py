@@ -77,7 +77,9 @@ def all_current(sources: Sequence[Path], out_dir: Path, commands_dir: Path) -> b
         source_sha = hashlib.sha256(source.read_bytes()).hexdigest()
         for output in expected_outputs(source, out_dir, commands_dir):
             data = read_bytes(output)
-            header = parse_header(data[:HEADER_PROBE_BYTES].decode("utf-8", "replace")) if data else None
+            if data is None:
+                return False
+            header = parse_header(data[:HEADER_PROBE_BYTES].decode("utf-8", "replace"))
             if header is None or header[1] != source_sha or stamp.get(output.as_posix()) != hashlib.sha256(data).hexdigest():
                 return False
             expected += 1

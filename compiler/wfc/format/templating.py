@@ -66,6 +66,7 @@ def references(tree: nodes.Template) -> References:
     lookups: Dict[str, Set[str]] = {}
     counted: Dict[str, int] = {}
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))  # what find_all was asked for
         target = node.node
         if not isinstance(target, nodes.Name) or target.name not in NAMESPACES:
             continue

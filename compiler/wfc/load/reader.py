@@ -250,8 +250,8 @@ def _explicit(event: Any, value: str) -> Any:
     if name == "str":
         return value
     resolved = _resolve_plain(value)
-    kinds = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
+    kinds: Dict[str, Tuple[type, ...]] = {"int": (int,), "float": (int, float), "bool": (bool,), "null": (type(None),)}
     wanted = kinds.get(name)
     if wanted is None or not isinstance(resolved, wanted) or (name == "int" and isinstance(resolved, bool)):
         raise LoadError(codes.TAG_NOT_ALLOWED, f"'{value}' is not a valid !!{name}", _mark(event), f"write a valid {name} or drop the tag")
-    return float(resolved) if name == "float" else resolved
+    return float(resolved) if name == "float" and isinstance(resolved, (int, float)) else resolved

@@ -16,6 +16,9 @@ from wfc.format.vocabulary import (
 )
 from wfc.load.document import Position
 
+__all__ = ["Action", "Argument", "ContextEntry", "Docs", "OnFailure", "Position", "Retry", "Step", "Workflow",
+           "field_values", "to_dict"]
+
 
 Command = Union[str, Tuple[str, ...]]  # a string goes to the shell, a tuple of arguments does not
 

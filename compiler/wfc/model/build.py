@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from wfc.format.durations import parse_duration
-from wfc.load import Document
+from wfc.load.document import Document, Position
 from wfc.format import vocabulary
 from wfc.model import (
     Action,
@@ -19,7 +19,6 @@ from wfc.model import (
     ContextEntry,
     Docs,
     OnFailure,
-    Position,
     Retry,
     Step,
     Workflow,

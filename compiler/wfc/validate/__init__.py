@@ -15,10 +15,14 @@ from wfc.validate.checks import all_findings
 from wfc.validate.finding import Finding
 from wfc.diagnostics import Diagnostic, sorted_diagnostics
 from wfc.diagnostics.errors import fail
-from wfc.load import Document, load_bytes
+from wfc.load import load_bytes
+from wfc.load.document import Document
 from wfc.model import Workflow
-from wfc.validate.sources import display_path, workflow_files  # noqa: F401  (re-exported: the public API)
-from wfc.validate.schema import describe, schema_findings
+from wfc.diagnostics.wording import describe
+from wfc.validate.schema import schema_findings
+from wfc.validate.sources import display_path, workflow_files
+
+__all__ = ["ValidationResult", "display_path", "load_workflow", "validate_document", "validate_file", "workflow_files"]
 from wfc.diagnostics import codes
 
 @dataclass(frozen=True)

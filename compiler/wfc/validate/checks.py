@@ -127,7 +127,7 @@ def check_finite_durations(base: Tuple[Any, ...], holder: Mapping[str, Any]) -> 
     """The schema accepts any number >= 0, and YAML can spell infinity (`.inf`), not-a-number and
     numbers too large for a float."""
     retry = mapping(holder.get("retry"))
-    candidates = [((key,), holder[key]) for key in DURATION_KEYS if key in holder]
+    candidates: List[Tuple[Tuple[str, ...], Any]] = [((key,), holder[key]) for key in DURATION_KEYS if key in holder]
     if retry:
         candidates += [(("retry", key), retry[key]) for key in BACKOFF_KEYS if key in retry]
         factor = retry.get("factor")

@@ -6,6 +6,7 @@ is collected; for an `anyOf` the alternatives are folded into one "expected X or
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator, List, Mapping, Tuple
 
@@ -30,25 +31,51 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(load_schema())
 
 
+@dataclass(frozen=True)
+class SchemaError:
+    """jsonschema's error as this module reads it: which rule (`validator`, its `value` in the
+    schema), what it judged (`instance`), where (`path` in the document, `depth` below the error
+    that holds it) and, for a combinator, why each branch failed (`context`)."""
+
+    validator: str
+    value: Any
+    instance: Any
+    schema: Mapping[str, Any]
+    schema_path: Tuple[Any, ...]
+    path: Tuple[Any, ...]
+    depth: int
+    context: Tuple["SchemaError", ...]
+
+    message: str
+
+    @classmethod
+    def of(cls, error: ValidationError) -> "SchemaError":
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        return cls(str(error.validator), error.validator_value, error.instance, schema, tuple(error.schema_path),
+                   tuple(error.absolute_path), len(error.path), tuple(cls.of(sub) for sub in error.context or ()),
+                   error.message)
+
+
 def schema_findings(data: Any) -> List[Finding]:
     """Every schema error, explained; those of the subschemas the semantic checks word better
     (with the step's keys) are dropped."""
     findings: List[Finding] = []
-    semantic = [validator().schema["$defs"].get(name) for name in SEMANTIC_SUBSCHEMAS]
+    schema = validator().schema
+    definitions = schema["$defs"] if isinstance(schema, Mapping) else {}
+    semantic = [definitions.get(name) for name in SEMANTIC_SUBSCHEMAS]
     for error in validator().iter_errors(data):
         if error.schema in semantic:
             continue
-        findings.extend(_explain(error))
+        findings.extend(_explain(SchemaError.of(error)))
     return findings
 
 
-def _explain(error: ValidationError) -> Iterator[Finding]:
-    path = tuple(error.absolute_path)
-    handler = _HANDLERS.get(str(error.validator), _generic)
-    yield from handler(error, path)
+def _explain(error: SchemaError) -> Iterator[Finding]:
+    handler = _HANDLERS.get(error.validator, _generic)
+    yield from handler(error, error.path)
 
 
-def _unknown_keys(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+def _unknown_keys(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
     schema = error.schema
     allowed = sorted(schema.get("properties", {}))
     instance = error.instance if isinstance(error.instance, dict) else {}
@@ -59,9 +86,9 @@ def _unknown_keys(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Fin
         yield Finding(codes.UNKNOWN_KEY, f"unknown key '{key}' in {where(path)}", hint, path + (key,), at_key=True)
 
 
-def _missing(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+def _missing(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
     present = error.instance if isinstance(error.instance, dict) else {}
-    for key in error.validator_value:
+    for key in error.value:
         if key not in present:
             description = error.schema.get("properties", {}).get(key, {}).get("description", "")
             first = description.split(".")[0]
@@ -69,9 +96,9 @@ def _missing(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]
             yield Finding(codes.MISSING_KEY, f"{where(path)} is missing the required key '{key}'", hint, path, at_key=bool(path))
 
 
-def _wrong_type(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
-    expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-    wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+def _wrong_type(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    expected = error.value if isinstance(error.value, list) else [error.value]
+    wanted = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in expected)
     yield Finding(codes.WRONG_TYPE, f"{where(path)} must be {wanted}, found {describe(error.instance)}",
                   _type_hint(path, expected), path)
 
@@ -86,17 +113,17 @@ def _type_hint(path: Tuple[Any, ...], expected: List[str]) -> str:
     return "change the value's type"
 
 
-def _alternatives(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+def _alternatives(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
     """anyOf/oneOf: if every branch failed on type, say which shapes were allowed; else the deepest."""
     if "duration" in str(error.schema.get("$ref", "")) or _is_duration(error.schema):
         yield duration_finding(error.instance, path)
         return
-    deeper = [sub for sub in error.context if sub.path]
+    deeper = [sub for sub in error.context if sub.depth]
     if deeper:
-        best = max(deeper, key=lambda sub: len(sub.path))
+        best = max(deeper, key=lambda sub: sub.depth)
         yield from _explain(best)
         return
-    declared = [branch.get("type") for branch in error.validator_value if isinstance(branch, dict)]
+    declared = [branch.get("type") for branch in error.value if isinstance(branch, dict)]
     shapes = list(dict.fromkeys(t for value in declared if value for t in (value if isinstance(value, list) else [value])))
     if shapes and not any(_matches_type(error.instance, t) for t in shapes):
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in shapes)
@@ -111,8 +138,8 @@ def _alternatives(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Fin
         yield from _generic(error, path)
 
 
-def _branch_fits(sub: ValidationError, instance: Any) -> bool:
-    branch_type = sub.schema.get("type") if isinstance(sub.schema, dict) else None
+def _branch_fits(sub: SchemaError, instance: Any) -> bool:
+    branch_type = sub.schema.get("type")
     return branch_type is None or _matches_type(instance, branch_type)
 
 
@@ -133,17 +160,17 @@ def _matches_type(value: Any, type_name: str) -> bool:
     return isinstance(value, checks.get(type_name, object))
 
 
-def _pattern(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
-    if error.validator_value == DURATION_PATTERN:
+def _pattern(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    if error.value == DURATION_PATTERN:
         yield duration_finding(error.instance, path)
         return
     if "propertyNames" in error.schema_path:
         container = path
         yield Finding(codes.PATTERN_MISMATCH, f"'{error.instance}' is not a valid name in {where(container)}",
-                      f"names must match {error.validator_value}: start with a lowercase letter, then lowercase letters, digits, '-' or '_'",
+                      f"names must match {error.value}: start with a lowercase letter, then lowercase letters, digits, '-' or '_'",
                       container + (error.instance,), at_key=True)
         return
-    yield Finding(codes.PATTERN_MISMATCH, f"{where(path)} must match the pattern {error.validator_value}, found {describe(error.instance)}",
+    yield Finding(codes.PATTERN_MISMATCH, f"{where(path)} must match the pattern {error.value}, found {describe(error.instance)}",
                   _pattern_hint(path), path)
 
 
@@ -155,8 +182,8 @@ def _pattern_hint(path: Tuple[Any, ...]) -> str:
     return hints.get(str(last), "change the value to match the pattern")
 
 
-def _not_allowed(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
-    allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+def _not_allowed(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    allowed = error.value if error.validator == "enum" else [error.value]
     listed = ", ".join(repr(a) for a in allowed)
     if len(allowed) == 1:
         yield Finding(codes.NOT_ALLOWED_VALUE, f"{where(path)} must be {listed}, found {describe(error.instance)}", f"write {listed}", path)
@@ -165,18 +192,18 @@ def _not_allowed(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Find
     yield Finding(codes.NOT_ALLOWED_VALUE, f"{where(path)} must be one of {listed}, found {describe(error.instance)}", hint, path)
 
 
-def _generic(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+def _generic(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
     messages = {
-        "minimum": f"must be at least {error.validator_value}",
-        "exclusiveMinimum": f"must be more than {error.validator_value}",
-        "maximum": f"must be at most {error.validator_value}",
-        "minLength": "must not be empty" if error.validator_value == 1 else f"must have at least {error.validator_value} characters",
-        "maxLength": f"must have at most {error.validator_value} characters",
-        "minItems": f"must list at least {error.validator_value} item(s)",
-        "minProperties": f"must have at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}",
+        "minimum": f"must be at least {error.value}",
+        "exclusiveMinimum": f"must be more than {error.value}",
+        "maximum": f"must be at most {error.value}",
+        "minLength": "must not be empty" if error.value == 1 else f"must have at least {error.value} characters",
+        "maxLength": f"must have at most {error.value} characters",
+        "minItems": f"must list at least {error.value} item(s)",
+        "minProperties": f"must have at least {error.value} entr{'y' if error.value == 1 else 'ies'}",
         "uniqueItems": "must not list the same item twice",
     }
-    what = messages.get(str(error.validator), error.message)
+    what = messages.get(error.validator, error.message)
     if error.validator == "minimum" and isinstance(error.instance, float) and error.instance != error.instance:
         what = "must be a number"
     yield Finding(codes.OUT_OF_RANGE, f"{where(path)} {what}, found {describe(error.instance)}", "change the value", path)
