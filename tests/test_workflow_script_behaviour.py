@@ -23,7 +23,8 @@ def compiled(tmp_path: Path, workflow: Dict[str, Any], name: str = "demo") -> Tu
     """The plan and the script of `workflow` (written as JSON, which is YAML)."""
     source = Path("workflows") / f"{name}.yaml"
     source.parent.mkdir(parents=True, exist_ok=True)
-    source.write_text(json.dumps({"version": 1, "title": "Demo", "description": "A demo.", **workflow}), encoding="utf-8")
+    data = {"version": 1, "title": "Demo", "description": "A demo.", **workflow}
+    source.write_text(json.dumps(data), encoding="utf-8")
     plan = harness.plan_of(source)
     return plan, harness.write_script(plan, tmp_path)
 
@@ -49,10 +50,10 @@ def test_a_shell_step_is_an_agent_told_to_run_exactly_its_command(tmp_path: Path
     report = harness.run(script, plan, results={"list": {"exit_status": 0, "stdout": "a.txt\nb.txt\n\n"}})
     assert report["error"] is None
     sent = prompts(report)
-    assert sent["list"] == ("Run exactly this shell command with the Bash tool, once, in the directory \"docs\", with "
-                            "LC_ALL=\"C\" in its environment, stopping it after 2m (then report exit status 124), and do "
-                            "nothing else. The command, as a JSON string: \"ls -l 'src dir'\". Report its exit status "
-                            "and its standard output.")
+    assert sent["list"] == ("Run exactly this shell command with the Bash tool, once, in the directory \"docs\", "
+                            "with LC_ALL=\"C\" in its environment, stopping it after 2m (then report exit status 124), "
+                            "and do nothing else. The command, as a JSON string: \"ls -l 'src dir'\". Report its exit "
+                            "status and its standard output.")
     assert "The command, as a JSON string: \"wc -l < src dir && echo done\"." in sent["count"]
     assert sent["read"] == "Files: a.txt\nb.txt"  # stdout without its trailing newlines, as `wfc run` keeps it
     schema = {"type": "object", "properties": {"exit_status": {"type": "integer"}, "stdout": {"type": "string"}},
@@ -179,16 +180,18 @@ def test_a_template_it_cannot_carry_is_a_warning_and_a_step_that_refuses(tmp_pat
         "fine": agent("Fine."), "math": agent("Take {{ args.n * 2 }} steps.")}})
     report = harness.run(script, plan)
     assert report["agents"] == []
-    assert report["error"] == ("the template of step math uses arithmetic (`*`), which this script cannot render as wfc "
-                               "does: run this workflow with `wfc run workflows/demo.yaml` instead")
+    assert report["error"] == ("the template of step math uses arithmetic (`*`), which this script cannot render "
+                               "as wfc does: run this workflow with `wfc run workflows/demo.yaml` instead")
     result = compile_paths([str(tmp_path / "workflows")], CompileOptions(out_dir=tmp_path / "generated"))
     (warning,) = [d for d in result.diagnostics if d.code == "WFC320"]
     column = (tmp_path / "workflows" / "demo.yaml").read_text(encoding="utf-8").index('"Take {{') + 1
     assert (warning.severity, warning.line, warning.column, warning.yaml_path) == \
         ("warning", 1, column, ("steps", "math", "prompt"))
-    assert warning.message == ("the Workflow script cannot carry the template of step 'math': it uses arithmetic (`*`), "
-                               "which has no faithful JavaScript translation, so the script refuses to run this step")
-    assert (tmp_path / "generated" / "workflows" / "demo.js").read_text(encoding="utf-8") == script.read_text(encoding="utf-8")
+    assert warning.message == ("the Workflow script cannot carry the template of step 'math': it uses arithmetic "
+                               "(`*`), which has no faithful JavaScript translation, so the script refuses to run "
+                               "this step")
+    written = tmp_path / "generated" / "workflows" / "demo.js"
+    assert written.read_text(encoding="utf-8") == script.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("call, message", [
@@ -198,7 +201,7 @@ def test_a_template_it_cannot_carry_is_a_warning_and_a_step_that_refuses(tmp_pat
 ])
 def test_the_harness_forbids_what_the_runtime_forbids(tmp_path: Path, call: str, message: str) -> None:
     script = tmp_path / "clock.js"
-    script.write_text(f'export const meta = {{name: "clock", description: "d"}};\nlog(new Date(0).getTime());\n{call};\n',
-                      encoding="utf-8")
+    meta = 'export const meta = {name: "clock", description: "d"};'
+    script.write_text(f"{meta}\nlog(new Date(0).getTime());\n{call};\n", encoding="utf-8")
     report = harness.run(script, None)
     assert report["error"] == message and report["log"] == ["0"]

@@ -44,7 +44,8 @@ def workflow(text: Dict[str, str]) -> Dict[str, Any]:
                        "run": text["literal"] + " {{ args.a }}", "env": {"X": text["value"]}, "cwd": text["value"],
                        "compensate": {"run": [text["literal"], "{{ args.a }}"]}},
             "third": {"title": text["title"], "group": text["group"], "inputs": ["notes"], "estimate": "1m",
-                      "prompt": "{{ context.notes }}" + text["literal"], "when": "args.a != " + json.dumps(text["other"], ensure_ascii=False)},
+                      "prompt": "{{ context.notes }}" + text["literal"],
+                      "when": "args.a != " + json.dumps(text["other"], ensure_ascii=False)},
         },
     }
 
@@ -52,7 +53,8 @@ def workflow(text: Dict[str, str]) -> Dict[str, Any]:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=stem, title=one_line.filter(plain), description=hostile, value=hostile, other=hostile, group=one_line,
        other_group=one_line, agent=one_line, model=one_line, literal=literal)
-def test_hostile_text_in_every_field_yields_a_script_that_parses_and_runs(tmp_path: Path, name: str, **text: str) -> None:
+def test_hostile_text_in_every_field_yields_a_script_that_parses_and_runs(tmp_path: Path, name: str,
+                                                                           **text: str) -> None:
     if text["value"] == text["other"]:
         text["other"] += "x"
     os.chdir(tmp_path)
@@ -65,7 +67,8 @@ def test_hostile_text_in_every_field_yields_a_script_that_parses_and_runs(tmp_pa
     assert harness.node_check(script).returncode == 0
     (check,) = harness.meta_checks([script])
     assert check["pure"] and check["forbidden"] == []
-    assert check["meta"]["name"] == name and check["meta"]["description"] == (text["description"].strip() or text["title"])
+    assert check["meta"]["name"] == name
+    assert check["meta"]["description"] == (text["description"].strip() or text["title"])
     assert {phase["title"] for phase in check["meta"]["phases"]} == {text["group"], text["other_group"]}
     report = harness.run(script, plan, fail={"third": -1})
     assert report["problems"] == [] and report["error"] == f"{name} failed: third: the agent gave no result"
@@ -73,8 +76,9 @@ def test_hostile_text_in_every_field_yields_a_script_that_parses_and_runs(tmp_pa
     args = {"a": text["value"]}
     assert sent["first"]["prompt"] == render(plan.workflow.step("first").prompt or "", {"args": args})
     assert sent["first"]["agentType"] == text["agent"] and sent["first"]["model"] == text["model"]
-    assert command_in(sent["second"]["prompt"]) == render_command(plan.workflow.step("second").run or "", {"args": args})
-    assert sent["third"]["prompt"] == render(plan.workflow.step("third").prompt or "", {"context": {"notes": "result of first"}})
+    steps = plan.workflow.steps_by_id()
+    assert command_in(sent["second"]["prompt"]) == render_command(steps["second"].run or "", {"args": args})
+    assert sent["third"]["prompt"] == render(steps["third"].prompt or "", {"context": {"notes": "result of first"}})
     undo, undo_first = plan.workflow.step("second").compensate, plan.workflow.step("first").compensate
     assert command_in(sent["compensate:second"]["prompt"]) == " ".join(
         harness_quoted(word) for word in render_command(undo.run or (), {"args": args}))  # type: ignore[union-attr]

@@ -41,7 +41,8 @@ TEMPLATES = (
 
 # Characters both Unicode databases know (Python's and node's differ on what was assigned since)
 _text = st.text(st.characters(exclude_categories=("Cs", "Cn")), max_size=6)
-_keys = st.text(st.characters(exclude_categories=("Cs", "Cn")), max_size=4).filter(lambda key: not key.isdigit())  # JavaScript orders integer-like keys first
+# JavaScript orders integer-like keys first
+_keys = st.text(st.characters(exclude_categories=("Cs", "Cn")), max_size=4).filter(lambda key: not key.isdigit())
 _floats = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer())  # 2.0 is 2 in JS
 _scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | _floats | _text
 VALUES = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
@@ -65,7 +66,8 @@ def rendered_in_javascript(cases: List[Tuple[str, Dict[str, Any], Dict[str, Any]
         f"const cases = {json.dumps([[a, c] for _, a, c in cases])};",
         f"const renders = [{', '.join(functions)}];",
         "console.log(JSON.stringify(renders.map((render, i) => {",
-        "  try { return {text: render(cases[i][0], cases[i][1], 1)}; } catch (error) { return {error: String(error)}; }",
+        "  try { return {text: render(cases[i][0], cases[i][1], 1)}; }",
+        "  catch (error) { return {error: String(error)}; }",
         "})));",
     ])
     path = tmp / "render.mjs"
@@ -132,7 +134,8 @@ def _tmpdir() -> str:
     ("{{ args.a is string }}", "the test `is string`"),
     ("{{ loop.index }}", "the name `loop`"),
     ("{{ {'a': 1} }}", "a dict literal"),
-    ("{{ args.a == '\\ud83d\\ude00' }}", "a string of UTF-16 halves (`\\ud83d\\ude00`), which Jinja keeps apart and JavaScript joins"),
+    ("{{ args.a == '\\ud83d\\ude00' }}",
+     "a string of UTF-16 halves (`\\ud83d\\ude00`), which Jinja keeps apart and JavaScript joins"),
 ])
 def test_what_cannot_be_translated_is_named(text: str, construct: str) -> None:
     with pytest.raises(Untranslatable) as raised:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Set
+from typing import Callable, Dict, List, Optional, Sequence, Set, cast
 
 from jinja2 import TemplateError, nodes
 
@@ -125,7 +125,8 @@ class _Translator:
 
     def statement(self, node: nodes.Node) -> List[str]:
         if isinstance(node, nodes.Output):
-            return [js_literal(child.data) if isinstance(child, nodes.TemplateData) else self.call("str", self.expr(child))
+            return [js_literal(child.data) if isinstance(child, nodes.TemplateData)
+                    else self.call("str", self.expr(child))
                     for child in node.nodes if not (isinstance(child, nodes.TemplateData) and not child.data)]
         if isinstance(node, nodes.If):
             return [self.branches(node)]
@@ -166,11 +167,13 @@ class _Translator:
         if isinstance(value, (list, tuple)):  # a literal list the parser folded into one constant
             return "[" + ", ".join(self._const(nodes.Const(item)) for item in value) + "]"
         if isinstance(value, float) and (value.is_integer() or not math.isfinite(value)):
-            raise Untranslatable(f"the number {value!r}, which JavaScript cannot tell from {int(value) if math.isfinite(value) else value}")
+            twin = int(value) if math.isfinite(value) else value
+            raise Untranslatable(f"the number {value!r}, which JavaScript cannot tell from {twin}")
         if value is not None and not isinstance(value, (str, int, float, bool)):
             raise Untranslatable(f"the constant {value!r}")
         if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
-            raise Untranslatable("a string of UTF-16 halves (`\\ud83d\\ude00`), which Jinja keeps apart and JavaScript joins")
+            raise Untranslatable("a string of UTF-16 halves (`\\ud83d\\ude00`), which Jinja keeps apart and "
+                                 "JavaScript joins")
         return js_literal(value)
 
     def _neg(self, node: nodes.Neg) -> str:
@@ -219,7 +222,7 @@ class _Translator:
             if target.name == "context" and key in self.scope.context:
                 return f"C[{js_literal(key)}]"
             if target.name == "step" and key in self.scope.step:
-                return js_literal(self.scope.step[key])  # type: ignore[index]
+                return js_literal(self.scope.step[key])
             if target.name == "step" and key == "attempt" and self.scope.attempt:
                 self.scope.reads_attempt = True
                 return "n"
@@ -270,7 +273,7 @@ class _Translator:
             raise Untranslatable(f"the filter `{name}` used this way")
         value = self.expr(node.node)
         arguments = [self.expr(argument) for argument in node.args]
-        keywords = {keyword.key: keyword.value for keyword in node.kwargs}
+        keywords = {pair.key: pair.value for pair in cast(List[nodes.Keyword], node.kwargs)}
         if name in ("default", "d"):
             if len(arguments) > 2 or set(keywords) - {"boolean"} or (len(arguments) == 2 and keywords):
                 raise Untranslatable(f"`{name}` with these arguments")
@@ -281,7 +284,8 @@ class _Translator:
             return self.call("join", value, *arguments)
         if name in _FILTERS and not arguments and not keywords:
             return self.call(_FILTERS[name], value)
-        raise Untranslatable(f"the filter `{name}`" + (" with these arguments" if name in _FILTERS or name == "join" else ""))
+        known = name in _FILTERS or name == "join"
+        raise Untranslatable(f"the filter `{name}`" + (" with these arguments" if known else ""))
 
 
 def _statement_name(node: nodes.Node) -> str:

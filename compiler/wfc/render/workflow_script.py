@@ -158,7 +158,8 @@ class _Script:
                 self.shell = True
                 how = js_literal(shell_circumstances(step))
                 command = self.command(step.run, scope)
-                return {"shell": "true", "run": f"{_parameters(scope)} => shell({command}, {how}, {self.options(step.id)})"}
+                run = f"{_parameters(scope)} => shell({command}, {how}, {self.options(step.id)})"
+                return {"shell": "true", "run": run}
         except Untranslatable as problem:
             self.refuse(step, ("steps", step.id, "prompt" if step.kind == "agent" else "run"), "the template", problem)
         return None
