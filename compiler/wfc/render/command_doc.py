@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Tuple
 from wfc.durations import format_duration
 from wfc.model import Workflow
 from wfc.naming import command_file
-from wfc.plan import Plan
+from wfc.plan import Estimate, Plan
 from wfc.render.command_steps import View, first_launch, producers, readers, task_calls, task_rows, wave_views
 from wfc.render.command_text import (
     command_line, command_text, has_claude_placeholder, has_template_logic, inert, placeholders,
@@ -79,10 +79,16 @@ def performance_rows(plan: Plan) -> List[Dict[str, Any]]:
         ("After: this plan, each step starting as soon as what it needs is done", figures.makespan, True),
         ("Re-run with nothing changed (cached context)", figures.warm_makespan, False),
         ("Worst case: every attempt times out and every retry waits its backoff", figures.worst_case, False),
-        ("Lower bound (critical path, capacity and resources)", figures.lower_bound, False),
+        (f"Lower bound: no schedule can be shorter; {_against_bound(figures)}", figures.lower_bound, False),
     ]
     return [{"label": label, "time": format_duration(seconds), "speedup": ratio(figures.sequential, seconds),
              "highlight": highlight} for label, seconds, highlight in rows]
+
+
+def _against_bound(figures: Estimate) -> str:
+    if figures.optimal:
+        return "this plan meets it, so it is optimal"
+    return f"this plan is at most {format_duration(figures.gap)} ({figures.gap_pct:g} %) longer than the best"
 
 
 def times(plan: Plan) -> Dict[str, Any]:
