@@ -76,7 +76,7 @@ def _estimate_lines(figures: Estimate) -> List[str]:
         ("level by level", format_duration(figures.level_barrier)),
         ("makespan (dependency-driven)", format_duration(figures.makespan)),
         ("lower bound", format_duration(figures.lower_bound)),
-        ("makespan over the bound", "none: optimal" if figures.optimal else
+        ("makespan over the bound", "optimal" if figures.optimal else
          f"{format_duration(figures.gap)} ({figures.gap_pct:.1f} %)"),
         ("critical path", format_duration(figures.critical_path)),
         ("warm re-run", format_duration(figures.warm_makespan)),
