@@ -9,7 +9,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, FrozenSet, Mapping, Set, Tuple
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -119,17 +119,26 @@ def small_workflows(draw: st.DrawFn) -> Workflow:
 def brute_force_optimum(workflow: Workflow) -> float:
     """The shortest makespan over every active schedule: each step placed, in every order its
     dependencies allow, at the earliest instant it fits (the serial schedule generation scheme,
-    which reaches every active schedule, and some active schedule is optimal)."""
+    which reaches every active schedule, and some active schedule is optimal). Partial schedules
+    already seen are not extended twice, nor any that cannot end before the best so far (a placed
+    step's finish plus the longest chain after it)."""
     steps = workflow.steps_by_id()
-    needs = {step_id: build_graph(workflow).dependencies_of(step_id) for step_id in steps}
-    best = [sum(step.estimate for step in steps.values())]
+    graph = build_graph(workflow)
+    needs = {step_id: graph.dependencies_of(step_id) for step_id in steps}
+    remaining = critical.priorities(graph, {step_id: step.estimate for step_id, step in steps.items()})
+    after = {step_id: remaining[step_id] - steps[step_id].estimate for step_id in steps}
+    best = [sum(step.estimate for step in steps.values()) + 1.0]
+    seen: Set[FrozenSet[Tuple[str, Tuple[float, float]]]] = set()
 
     def extend(placed: Dict[str, Tuple[float, float]]) -> None:
-        end = max((finish for _, finish in placed.values()), default=0.0)
-        if end >= best[0]:
+        key = frozenset(placed.items())
+        if key in seen:
+            return
+        seen.add(key)
+        if max((finish + after[step] for step, (_, finish) in placed.items()), default=0.0) >= best[0]:
             return
         if len(placed) == len(steps):
-            best[0] = end
+            best[0] = max(finish for _, finish in placed.values())
             return
         for step_id in sorted(steps):
             if step_id not in placed and all(need in placed for need in needs[step_id]):
