@@ -2112,39 +2112,39 @@ PLAN = json.loads(r'''
     "scope-analyzer",
     "change-management-auditor",
     "data-classifier",
+    "availability-validator",
     "audit-log-validator",
     "stakeholder-mapper",
     "access-control-validator",
     "vulnerability-scanner",
-    "availability-validator",
-    "cardholder-data-flow-mapper",
-    "consent-manager-auditor",
     "data-subject-rights-validator",
-    "encryption-validator",
+    "consent-manager-auditor",
+    "cardholder-data-flow-mapper",
     "isms-validator",
-    "breach-notification-assessor",
     "data-protection-impact-assessor",
+    "encryption-validator",
+    "breach-notification-assessor",
     "international-transfer-validator",
-    "asset-management-validator",
     "business-continuity-validator",
-    "phi-identifier",
-    "privacy-policy-reviewer",
     "security-control-validator",
+    "privacy-policy-reviewer",
+    "phi-identifier",
+    "asset-management-validator",
     "industry-specific-auditor",
     "network-segmentation-validator",
-    "confidentiality-validator",
-    "incident-management-validator",
     "privacy-validator",
-    "risk-assessment-validator",
-    "pci-logging-validator",
+    "incident-management-validator",
     "gdpr-auditor",
     "ccpa-auditor",
-    "fedramp-auditor",
     "hipaa-auditor",
+    "pci-logging-validator",
+    "confidentiality-validator",
+    "risk-assessment-validator",
+    "fedramp-auditor",
     "penetration-test-validator",
-    "iso27001-auditor",
     "nist-csf-mapper",
     "soc2-auditor",
+    "iso27001-auditor",
     "pci-dss-auditor",
     "control-mapper",
     "gap-analyzer",
@@ -2167,7 +2167,7 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 3120.0,
+      "priority": 3112.349,
       "earliest_start": 0.0,
       "latest_start": 0.0,
       "slack": 0.0,
@@ -2195,7 +2195,7 @@ PLAN = json.loads(r'''
       "estimate": 360.0,
       "cached_estimate": 360.0,
       "estimate_defaulted": false,
-      "priority": 2820.0,
+      "priority": 3172.802,
       "earliest_start": 300.0,
       "latest_start": 300.0,
       "slack": 0.0,
@@ -2216,7 +2216,7 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1560.0,
+      "priority": 1669.825,
       "earliest_start": 300.0,
       "latest_start": 1560.0,
       "slack": 1260.0,
@@ -2246,12 +2246,32 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 2460.0,
+      "priority": 2522.496,
       "earliest_start": 660.0,
       "latest_start": 660.0,
       "slack": 0.0,
       "critical": true,
       "cache_key": "570b6c9a00599121419ce77136c8ff767cd7a757c119ec76735a1ff519dadbe1"
+    },
+    "availability-validator": {
+      "dependencies": [
+        "scope-analyzer"
+      ],
+      "dependents": [
+        "business-continuity-validator",
+        "soc2-auditor"
+      ],
+      "level": 2,
+      "wave": 2,
+      "estimate": 300.0,
+      "cached_estimate": 300.0,
+      "estimate_defaulted": false,
+      "priority": 2149.473,
+      "earliest_start": 660.0,
+      "latest_start": 1260.0,
+      "slack": 600.0,
+      "critical": false,
+      "cache_key": "9b6fd4370a8bd6624c0ece4e3ff5dafe93ac447ad0938c0b94d188f85982094f"
     },
     "audit-log-validator": {
       "dependencies": [
@@ -2268,7 +2288,7 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 2100.0,
+      "priority": 2051.537,
       "earliest_start": 660.0,
       "latest_start": 1020.0,
       "slack": 360.0,
@@ -2291,7 +2311,7 @@ PLAN = json.loads(r'''
       "estimate": 240.0,
       "cached_estimate": 240.0,
       "estimate_defaulted": false,
-      "priority": 2100.0,
+      "priority": 2047.835,
       "earliest_start": 660.0,
       "latest_start": 1020.0,
       "slack": 360.0,
@@ -2313,7 +2333,7 @@ PLAN = json.loads(r'''
       "estimate": 360.0,
       "cached_estimate": 360.0,
       "estimate_defaulted": false,
-      "priority": 1920.0,
+      "priority": 1990.12,
       "earliest_start": 660.0,
       "latest_start": 1200.0,
       "slack": 540.0,
@@ -2335,32 +2355,54 @@ PLAN = json.loads(r'''
       "estimate": 360.0,
       "cached_estimate": 360.0,
       "estimate_defaulted": false,
-      "priority": 1920.0,
+      "priority": 1922.38,
       "earliest_start": 660.0,
       "latest_start": 1200.0,
       "slack": 540.0,
       "critical": false,
       "cache_key": "b400139609c634bee35cbc35fdab374ea1bab1133c5589a5bc317fc78b302171"
     },
-    "availability-validator": {
+    "data-subject-rights-validator": {
       "dependencies": [
-        "scope-analyzer"
+        "data-classifier"
       ],
       "dependents": [
-        "business-continuity-validator",
-        "soc2-auditor"
+        "ccpa-auditor",
+        "gdpr-auditor",
+        "privacy-validator"
       ],
-      "level": 2,
-      "wave": 2,
+      "level": 3,
+      "wave": 3,
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1860.0,
-      "earliest_start": 660.0,
+      "priority": 2096.978,
+      "earliest_start": 960.0,
       "latest_start": 1260.0,
-      "slack": 600.0,
+      "slack": 300.0,
       "critical": false,
-      "cache_key": "9b6fd4370a8bd6624c0ece4e3ff5dafe93ac447ad0938c0b94d188f85982094f"
+      "cache_key": "8148cac86541ae8ea28ee462102e658d610e41e5bb3a871dfca7282d9e9ffd28"
+    },
+    "consent-manager-auditor": {
+      "dependencies": [
+        "data-classifier"
+      ],
+      "dependents": [
+        "ccpa-auditor",
+        "gdpr-auditor",
+        "privacy-validator"
+      ],
+      "level": 3,
+      "wave": 3,
+      "estimate": 300.0,
+      "cached_estimate": 300.0,
+      "estimate_defaulted": false,
+      "priority": 2067.022,
+      "earliest_start": 960.0,
+      "latest_start": 1260.0,
+      "slack": 300.0,
+      "critical": false,
+      "cache_key": "fff7d4dc431066402fb6821d6ef766fd5f14c0ef258ceb6a3c3d8b0015735d0a"
     },
     "cardholder-data-flow-mapper": {
       "dependencies": [
@@ -2377,54 +2419,53 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 2160.0,
+      "priority": 1838.192,
       "earliest_start": 960.0,
       "latest_start": 960.0,
       "slack": 0.0,
       "critical": true,
       "cache_key": "bb9350660278608f796c3c65c225d27afd1ab204edae5f26badac731764afe24"
     },
-    "consent-manager-auditor": {
+    "isms-validator": {
       "dependencies": [
-        "data-classifier"
+        "compliance-orchestrator",
+        "stakeholder-mapper"
       ],
       "dependents": [
-        "ccpa-auditor",
-        "gdpr-auditor",
-        "privacy-validator"
+        "iso27001-auditor",
+        "risk-assessment-validator"
       ],
       "level": 3,
       "wave": 3,
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1860.0,
-      "earliest_start": 960.0,
+      "priority": 1796.824,
+      "earliest_start": 900.0,
       "latest_start": 1260.0,
-      "slack": 300.0,
+      "slack": 360.0,
       "critical": false,
-      "cache_key": "fff7d4dc431066402fb6821d6ef766fd5f14c0ef258ceb6a3c3d8b0015735d0a"
+      "cache_key": "bbe7481d980dc6d5841d3c3ab80665ec24225c086c0ee4f08db1d6b38925070a"
     },
-    "data-subject-rights-validator": {
+    "data-protection-impact-assessor": {
       "dependencies": [
-        "data-classifier"
+        "data-classifier",
+        "scope-analyzer"
       ],
       "dependents": [
-        "ccpa-auditor",
-        "gdpr-auditor",
-        "privacy-validator"
+        "gdpr-auditor"
       ],
       "level": 3,
       "wave": 3,
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1860.0,
+      "priority": 1724.749,
       "earliest_start": 960.0,
-      "latest_start": 1260.0,
-      "slack": 300.0,
+      "latest_start": 1500.0,
+      "slack": 540.0,
       "critical": false,
-      "cache_key": "8148cac86541ae8ea28ee462102e658d610e41e5bb3a871dfca7282d9e9ffd28"
+      "cache_key": "ed64906bd1c0109676753a3721ccc0b1e2ed68315b89719fccadb1b430623c27"
     },
     "encryption-validator": {
       "dependencies": [
@@ -2441,33 +2482,12 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1860.0,
+      "priority": 1655.487,
       "earliest_start": 960.0,
       "latest_start": 1260.0,
       "slack": 300.0,
       "critical": false,
       "cache_key": "081818bd30e00b7f27dcfdf622856fdac09ee887839fcd714e14f3dd235dbbb6"
-    },
-    "isms-validator": {
-      "dependencies": [
-        "compliance-orchestrator",
-        "stakeholder-mapper"
-      ],
-      "dependents": [
-        "iso27001-auditor",
-        "risk-assessment-validator"
-      ],
-      "level": 3,
-      "wave": 3,
-      "estimate": 300.0,
-      "cached_estimate": 300.0,
-      "estimate_defaulted": false,
-      "priority": 1860.0,
-      "earliest_start": 900.0,
-      "latest_start": 1260.0,
-      "slack": 360.0,
-      "critical": false,
-      "cache_key": "bbe7481d980dc6d5841d3c3ab80665ec24225c086c0ee4f08db1d6b38925070a"
     },
     "breach-notification-assessor": {
       "dependencies": [
@@ -2480,36 +2500,16 @@ PLAN = json.loads(r'''
         "incident-management-validator"
       ],
       "level": 3,
-      "wave": 3,
+      "wave": 4,
       "estimate": 240.0,
       "cached_estimate": 240.0,
       "estimate_defaulted": false,
-      "priority": 1800.0,
+      "priority": 1618.915,
       "earliest_start": 960.0,
       "latest_start": 1320.0,
       "slack": 360.0,
       "critical": false,
       "cache_key": "1e47b47a781b32a6ed5e173c2b0be0e0618fc867d9e348506a28e2ca2afd0960"
-    },
-    "data-protection-impact-assessor": {
-      "dependencies": [
-        "data-classifier",
-        "scope-analyzer"
-      ],
-      "dependents": [
-        "gdpr-auditor"
-      ],
-      "level": 3,
-      "wave": 4,
-      "estimate": 300.0,
-      "cached_estimate": 300.0,
-      "estimate_defaulted": false,
-      "priority": 1620.0,
-      "earliest_start": 960.0,
-      "latest_start": 1500.0,
-      "slack": 540.0,
-      "critical": false,
-      "cache_key": "ed64906bd1c0109676753a3721ccc0b1e2ed68315b89719fccadb1b430623c27"
     },
     "international-transfer-validator": {
       "dependencies": [
@@ -2524,33 +2524,12 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1620.0,
+      "priority": 1540.308,
       "earliest_start": 960.0,
       "latest_start": 1500.0,
       "slack": 540.0,
       "critical": false,
       "cache_key": "e3837df4bf5efa6512b45a1b684f69871f4fd114cd234e7f45fdda9312182463"
-    },
-    "asset-management-validator": {
-      "dependencies": [
-        "data-classifier",
-        "scope-analyzer"
-      ],
-      "dependents": [
-        "iso27001-auditor",
-        "nist-csf-mapper"
-      ],
-      "level": 3,
-      "wave": 4,
-      "estimate": 300.0,
-      "cached_estimate": 300.0,
-      "estimate_defaulted": false,
-      "priority": 1560.0,
-      "earliest_start": 960.0,
-      "latest_start": 1560.0,
-      "slack": 600.0,
-      "critical": false,
-      "cache_key": "14a3304bda1cdf4725601688f8b71469d0715542c5407933499300acd7bfe00f"
     },
     "business-continuity-validator": {
       "dependencies": [
@@ -2564,31 +2543,34 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1560.0,
+      "priority": 1506.449,
       "earliest_start": 960.0,
       "latest_start": 1560.0,
       "slack": 600.0,
       "critical": false,
       "cache_key": "0a7ee9b9ee2c0f5c953fddebaf56f22fcccdacd4f4b1977b7ae7d678fe0cbd5f"
     },
-    "phi-identifier": {
+    "security-control-validator": {
       "dependencies": [
-        "data-classifier"
+        "access-control-validator",
+        "vulnerability-scanner"
       ],
       "dependents": [
-        "hipaa-auditor"
+        "fedramp-auditor",
+        "nist-csf-mapper",
+        "soc2-auditor"
       ],
       "level": 3,
       "wave": 4,
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1560.0,
-      "earliest_start": 960.0,
+      "priority": 1495.193,
+      "earliest_start": 1020.0,
       "latest_start": 1560.0,
-      "slack": 600.0,
+      "slack": 540.0,
       "critical": false,
-      "cache_key": "76eaf17f8bc6249fd9383f0d729530ffd3701a644a52e6dbe699ff0d16ae3e73"
+      "cache_key": "45c4b310ae9918b8c56336421b95109d031b6046741cfbd3239a84637e6640c7"
     },
     "privacy-policy-reviewer": {
       "dependencies": [
@@ -2602,34 +2584,52 @@ PLAN = json.loads(r'''
       "estimate": 240.0,
       "cached_estimate": 240.0,
       "estimate_defaulted": false,
-      "priority": 1560.0,
+      "priority": 1463.229,
       "earliest_start": 960.0,
       "latest_start": 1560.0,
       "slack": 600.0,
       "critical": false,
       "cache_key": "0c1de73ae4aaab0d5255c653ce0f5eab9f6b2579f0e96fb836dbdb5241f1c2c4"
     },
-    "security-control-validator": {
+    "phi-identifier": {
       "dependencies": [
-        "access-control-validator",
-        "vulnerability-scanner"
+        "data-classifier"
       ],
       "dependents": [
-        "fedramp-auditor",
-        "nist-csf-mapper",
-        "soc2-auditor"
+        "hipaa-auditor"
+      ],
+      "level": 3,
+      "wave": 4,
+      "estimate": 300.0,
+      "cached_estimate": 300.0,
+      "estimate_defaulted": false,
+      "priority": 1462.731,
+      "earliest_start": 960.0,
+      "latest_start": 1560.0,
+      "slack": 600.0,
+      "critical": false,
+      "cache_key": "76eaf17f8bc6249fd9383f0d729530ffd3701a644a52e6dbe699ff0d16ae3e73"
+    },
+    "asset-management-validator": {
+      "dependencies": [
+        "data-classifier",
+        "scope-analyzer"
+      ],
+      "dependents": [
+        "iso27001-auditor",
+        "nist-csf-mapper"
       ],
       "level": 3,
       "wave": 5,
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1560.0,
-      "earliest_start": 1020.0,
+      "priority": 1395.502,
+      "earliest_start": 960.0,
       "latest_start": 1560.0,
-      "slack": 540.0,
+      "slack": 600.0,
       "critical": false,
-      "cache_key": "45c4b310ae9918b8c56336421b95109d031b6046741cfbd3239a84637e6640c7"
+      "cache_key": "14a3304bda1cdf4725601688f8b71469d0715542c5407933499300acd7bfe00f"
     },
     "industry-specific-auditor": {
       "dependencies": [
@@ -2644,7 +2644,7 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1260.0,
+      "priority": 1287.987,
       "earliest_start": 960.0,
       "latest_start": 1860.0,
       "slack": 900.0,
@@ -2664,17 +2664,17 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1860.0,
+      "priority": 1850.719,
       "earliest_start": 1260.0,
       "latest_start": 1260.0,
       "slack": 0.0,
       "critical": true,
       "cache_key": "8c10dae0f9a7496f086f1ecdd7e72b9ca17d9622961ad10391935302ffcf467f"
     },
-    "confidentiality-validator": {
+    "privacy-validator": {
       "dependencies": [
-        "data-classifier",
-        "encryption-validator"
+        "consent-manager-auditor",
+        "data-subject-rights-validator"
       ],
       "dependents": [
         "soc2-auditor"
@@ -2684,12 +2684,12 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1560.0,
+      "priority": 1655.445,
       "earliest_start": 1260.0,
       "latest_start": 1560.0,
       "slack": 300.0,
       "critical": false,
-      "cache_key": "fe1570d61b127c041f48ad10faaa905907af8cc19c9e293569192cfe36bd73bd"
+      "cache_key": "8da6900a994691c4a31cd0a0aefad9f63a5908d88cc59aea354fb97284d78f10"
     },
     "incident-management-validator": {
       "dependencies": [
@@ -2705,73 +2705,12 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1560.0,
+      "priority": 1535.945,
       "earliest_start": 1200.0,
       "latest_start": 1560.0,
       "slack": 360.0,
       "critical": false,
       "cache_key": "7cf5104cc76b367ad76710d75b10d5d53d2478e6578dba1c3f2969ce9ccc206d"
-    },
-    "privacy-validator": {
-      "dependencies": [
-        "consent-manager-auditor",
-        "data-subject-rights-validator"
-      ],
-      "dependents": [
-        "soc2-auditor"
-      ],
-      "level": 4,
-      "wave": 6,
-      "estimate": 300.0,
-      "cached_estimate": 300.0,
-      "estimate_defaulted": false,
-      "priority": 1560.0,
-      "earliest_start": 1260.0,
-      "latest_start": 1560.0,
-      "slack": 300.0,
-      "critical": false,
-      "cache_key": "8da6900a994691c4a31cd0a0aefad9f63a5908d88cc59aea354fb97284d78f10"
-    },
-    "risk-assessment-validator": {
-      "dependencies": [
-        "isms-validator",
-        "vulnerability-scanner"
-      ],
-      "dependents": [
-        "iso27001-auditor",
-        "nist-csf-mapper"
-      ],
-      "level": 4,
-      "wave": 6,
-      "estimate": 300.0,
-      "cached_estimate": 300.0,
-      "estimate_defaulted": false,
-      "priority": 1560.0,
-      "earliest_start": 1200.0,
-      "latest_start": 1560.0,
-      "slack": 360.0,
-      "critical": false,
-      "cache_key": "2d4c2ca71c4606de5ba346d81db68c96af4928ff1bb65b128f5515e97eabaf8c"
-    },
-    "pci-logging-validator": {
-      "dependencies": [
-        "audit-log-validator",
-        "cardholder-data-flow-mapper"
-      ],
-      "dependents": [
-        "pci-dss-auditor"
-      ],
-      "level": 4,
-      "wave": 6,
-      "estimate": 240.0,
-      "cached_estimate": 240.0,
-      "estimate_defaulted": false,
-      "priority": 1500.0,
-      "earliest_start": 1260.0,
-      "latest_start": 1620.0,
-      "slack": 360.0,
-      "critical": false,
-      "cache_key": "01e1d79687729390ef76c2d3f12072a1ef827586da3fdffb47c3601fc9060210"
     },
     "gdpr-auditor": {
       "dependencies": [
@@ -2787,11 +2726,11 @@ PLAN = json.loads(r'''
         "control-mapper"
       ],
       "level": 4,
-      "wave": 7,
+      "wave": 6,
       "estimate": 360.0,
       "cached_estimate": 360.0,
       "estimate_defaulted": false,
-      "priority": 1320.0,
+      "priority": 1535.615,
       "earliest_start": 1260.0,
       "latest_start": 1800.0,
       "slack": 540.0,
@@ -2808,16 +2747,100 @@ PLAN = json.loads(r'''
         "control-mapper"
       ],
       "level": 4,
-      "wave": 7,
+      "wave": 6,
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1260.0,
+      "priority": 1443.453,
       "earliest_start": 1260.0,
       "latest_start": 1860.0,
       "slack": 600.0,
       "critical": false,
       "cache_key": "9f8b603947f5801c87b6cd395416fbe6d5b17cfc763d57ea40fa60d4c2e91367"
+    },
+    "hipaa-auditor": {
+      "dependencies": [
+        "access-control-validator",
+        "audit-log-validator",
+        "breach-notification-assessor",
+        "encryption-validator",
+        "phi-identifier"
+      ],
+      "dependents": [
+        "control-mapper"
+      ],
+      "level": 4,
+      "wave": 6,
+      "estimate": 300.0,
+      "cached_estimate": 300.0,
+      "estimate_defaulted": false,
+      "priority": 1408.46,
+      "earliest_start": 1260.0,
+      "latest_start": 1860.0,
+      "slack": 600.0,
+      "critical": false,
+      "cache_key": "c150998db35bd3ee83ee6388d5a3b457644957fbe6606772ea6e0a1914c1110a"
+    },
+    "pci-logging-validator": {
+      "dependencies": [
+        "audit-log-validator",
+        "cardholder-data-flow-mapper"
+      ],
+      "dependents": [
+        "pci-dss-auditor"
+      ],
+      "level": 4,
+      "wave": 7,
+      "estimate": 240.0,
+      "cached_estimate": 240.0,
+      "estimate_defaulted": false,
+      "priority": 1400.293,
+      "earliest_start": 1260.0,
+      "latest_start": 1620.0,
+      "slack": 360.0,
+      "critical": false,
+      "cache_key": "01e1d79687729390ef76c2d3f12072a1ef827586da3fdffb47c3601fc9060210"
+    },
+    "confidentiality-validator": {
+      "dependencies": [
+        "data-classifier",
+        "encryption-validator"
+      ],
+      "dependents": [
+        "soc2-auditor"
+      ],
+      "level": 4,
+      "wave": 7,
+      "estimate": 300.0,
+      "cached_estimate": 300.0,
+      "estimate_defaulted": false,
+      "priority": 1301.414,
+      "earliest_start": 1260.0,
+      "latest_start": 1560.0,
+      "slack": 300.0,
+      "critical": false,
+      "cache_key": "fe1570d61b127c041f48ad10faaa905907af8cc19c9e293569192cfe36bd73bd"
+    },
+    "risk-assessment-validator": {
+      "dependencies": [
+        "isms-validator",
+        "vulnerability-scanner"
+      ],
+      "dependents": [
+        "iso27001-auditor",
+        "nist-csf-mapper"
+      ],
+      "level": 4,
+      "wave": 7,
+      "estimate": 300.0,
+      "cached_estimate": 300.0,
+      "estimate_defaulted": false,
+      "priority": 1294.147,
+      "earliest_start": 1200.0,
+      "latest_start": 1560.0,
+      "slack": 360.0,
+      "critical": false,
+      "cache_key": "2d4c2ca71c4606de5ba346d81db68c96af4928ff1bb65b128f5515e97eabaf8c"
     },
     "fedramp-auditor": {
       "dependencies": [
@@ -2833,35 +2856,12 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1260.0,
+      "priority": 1013.446,
       "earliest_start": 1320.0,
       "latest_start": 1860.0,
       "slack": 540.0,
       "critical": false,
       "cache_key": "b5810ef6e8a3d9e45741b54e4799ee745b85a57c47786eb8537fa4c7e0017a88"
-    },
-    "hipaa-auditor": {
-      "dependencies": [
-        "access-control-validator",
-        "audit-log-validator",
-        "breach-notification-assessor",
-        "encryption-validator",
-        "phi-identifier"
-      ],
-      "dependents": [
-        "control-mapper"
-      ],
-      "level": 4,
-      "wave": 7,
-      "estimate": 300.0,
-      "cached_estimate": 300.0,
-      "estimate_defaulted": false,
-      "priority": 1260.0,
-      "earliest_start": 1260.0,
-      "latest_start": 1860.0,
-      "slack": 600.0,
-      "critical": false,
-      "cache_key": "c150998db35bd3ee83ee6388d5a3b457644957fbe6606772ea6e0a1914c1110a"
     },
     "penetration-test-validator": {
       "dependencies": [
@@ -2876,37 +2876,12 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1560.0,
+      "priority": 1533.926,
       "earliest_start": 1560.0,
       "latest_start": 1560.0,
       "slack": 0.0,
       "critical": true,
       "cache_key": "b75b87c6910b8bdec04e4dedbc033abfd8b7b1ae1320aa33b931182a00acbec9"
-    },
-    "iso27001-auditor": {
-      "dependencies": [
-        "access-control-validator",
-        "asset-management-validator",
-        "business-continuity-validator",
-        "change-management-auditor",
-        "incident-management-validator",
-        "isms-validator",
-        "risk-assessment-validator"
-      ],
-      "dependents": [
-        "control-mapper"
-      ],
-      "level": 5,
-      "wave": 8,
-      "estimate": 300.0,
-      "cached_estimate": 300.0,
-      "estimate_defaulted": false,
-      "priority": 1260.0,
-      "earliest_start": 1500.0,
-      "latest_start": 1860.0,
-      "slack": 360.0,
-      "critical": false,
-      "cache_key": "26fd3174183035de4d1e1d53f6768f2bfc68dc289912c4a0514ac4d0a3b8329d"
     },
     "nist-csf-mapper": {
       "dependencies": [
@@ -2923,7 +2898,7 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1260.0,
+      "priority": 1346.689,
       "earliest_start": 1500.0,
       "latest_start": 1860.0,
       "slack": 360.0,
@@ -2946,12 +2921,37 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1260.0,
+      "priority": 1246.814,
       "earliest_start": 1560.0,
       "latest_start": 1860.0,
       "slack": 300.0,
       "critical": false,
       "cache_key": "8bc7248c22dbce6489ffe7b003a411e1922850c77b0ecbc3ad8424c862f1a184"
+    },
+    "iso27001-auditor": {
+      "dependencies": [
+        "access-control-validator",
+        "asset-management-validator",
+        "business-continuity-validator",
+        "change-management-auditor",
+        "incident-management-validator",
+        "isms-validator",
+        "risk-assessment-validator"
+      ],
+      "dependents": [
+        "control-mapper"
+      ],
+      "level": 5,
+      "wave": 8,
+      "estimate": 300.0,
+      "cached_estimate": 300.0,
+      "estimate_defaulted": false,
+      "priority": 1064.812,
+      "earliest_start": 1500.0,
+      "latest_start": 1860.0,
+      "slack": 360.0,
+      "critical": false,
+      "cache_key": "26fd3174183035de4d1e1d53f6768f2bfc68dc289912c4a0514ac4d0a3b8329d"
     },
     "pci-dss-auditor": {
       "dependencies": [
@@ -2970,7 +2970,7 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 1260.0,
+      "priority": 1228.707,
       "earliest_start": 1860.0,
       "latest_start": 1860.0,
       "slack": 0.0,
@@ -2998,7 +2998,7 @@ PLAN = json.loads(r'''
       "estimate": 300.0,
       "cached_estimate": 300.0,
       "estimate_defaulted": false,
-      "priority": 960.0,
+      "priority": 806.793,
       "earliest_start": 2160.0,
       "latest_start": 2160.0,
       "slack": 0.0,
@@ -3018,7 +3018,7 @@ PLAN = json.loads(r'''
       "estimate": 240.0,
       "cached_estimate": 240.0,
       "estimate_defaulted": false,
-      "priority": 660.0,
+      "priority": 547.496,
       "earliest_start": 2460.0,
       "latest_start": 2460.0,
       "slack": 0.0,
@@ -3038,7 +3038,7 @@ PLAN = json.loads(r'''
       "estimate": 240.0,
       "cached_estimate": 240.0,
       "estimate_defaulted": false,
-      "priority": 420.0,
+      "priority": 353.814,
       "earliest_start": 2460.0,
       "latest_start": 2700.0,
       "slack": 240.0,
@@ -3058,7 +3058,7 @@ PLAN = json.loads(r'''
       "estimate": 240.0,
       "cached_estimate": 240.0,
       "estimate_defaulted": false,
-      "priority": 420.0,
+      "priority": 383.568,
       "earliest_start": 2700.0,
       "latest_start": 2700.0,
       "slack": 0.0,
@@ -3077,7 +3077,7 @@ PLAN = json.loads(r'''
       "estimate": 180.0,
       "cached_estimate": 180.0,
       "estimate_defaulted": false,
-      "priority": 180.0,
+      "priority": 169.858,
       "earliest_start": 2940.0,
       "latest_start": 2940.0,
       "slack": 0.0,
@@ -3095,45 +3095,45 @@ PLAN = json.loads(r'''
     ],
     [
       "data-classifier",
+      "availability-validator",
       "audit-log-validator",
       "stakeholder-mapper",
       "access-control-validator",
-      "vulnerability-scanner",
-      "availability-validator"
+      "vulnerability-scanner"
     ],
     [
-      "cardholder-data-flow-mapper",
-      "consent-manager-auditor",
       "data-subject-rights-validator",
-      "encryption-validator",
+      "consent-manager-auditor",
+      "cardholder-data-flow-mapper",
       "isms-validator",
-      "breach-notification-assessor",
       "data-protection-impact-assessor",
+      "encryption-validator",
+      "breach-notification-assessor",
       "international-transfer-validator",
-      "asset-management-validator",
       "business-continuity-validator",
-      "phi-identifier",
-      "privacy-policy-reviewer",
       "security-control-validator",
+      "privacy-policy-reviewer",
+      "phi-identifier",
+      "asset-management-validator",
       "industry-specific-auditor"
     ],
     [
       "network-segmentation-validator",
-      "confidentiality-validator",
-      "incident-management-validator",
       "privacy-validator",
-      "risk-assessment-validator",
-      "pci-logging-validator",
+      "incident-management-validator",
       "gdpr-auditor",
       "ccpa-auditor",
-      "fedramp-auditor",
-      "hipaa-auditor"
+      "hipaa-auditor",
+      "pci-logging-validator",
+      "confidentiality-validator",
+      "risk-assessment-validator",
+      "fedramp-auditor"
     ],
     [
       "penetration-test-validator",
-      "iso27001-auditor",
       "nist-csf-mapper",
-      "soc2-auditor"
+      "soc2-auditor",
+      "iso27001-auditor"
     ],
     [
       "pci-dss-auditor"
@@ -3162,51 +3162,51 @@ PLAN = json.loads(r'''
     ],
     [
       "data-classifier",
+      "availability-validator",
       "audit-log-validator",
       "stakeholder-mapper",
       "access-control-validator",
-      "vulnerability-scanner",
-      "availability-validator"
+      "vulnerability-scanner"
     ],
     [
-      "cardholder-data-flow-mapper",
-      "consent-manager-auditor",
       "data-subject-rights-validator",
-      "encryption-validator",
+      "consent-manager-auditor",
+      "cardholder-data-flow-mapper",
       "isms-validator",
-      "breach-notification-assessor"
-    ],
-    [
       "data-protection-impact-assessor",
-      "international-transfer-validator",
-      "asset-management-validator",
-      "business-continuity-validator",
-      "phi-identifier",
-      "privacy-policy-reviewer"
+      "encryption-validator"
     ],
     [
+      "breach-notification-assessor",
+      "international-transfer-validator",
+      "business-continuity-validator",
       "security-control-validator",
+      "privacy-policy-reviewer",
+      "phi-identifier"
+    ],
+    [
+      "asset-management-validator",
       "industry-specific-auditor"
     ],
     [
       "network-segmentation-validator",
-      "confidentiality-validator",
-      "incident-management-validator",
       "privacy-validator",
-      "risk-assessment-validator",
-      "pci-logging-validator"
-    ],
-    [
+      "incident-management-validator",
       "gdpr-auditor",
       "ccpa-auditor",
-      "fedramp-auditor",
       "hipaa-auditor"
     ],
     [
+      "pci-logging-validator",
+      "confidentiality-validator",
+      "risk-assessment-validator",
+      "fedramp-auditor"
+    ],
+    [
       "penetration-test-validator",
-      "iso27001-auditor",
       "nist-csf-mapper",
-      "soc2-auditor"
+      "soc2-auditor",
+      "iso27001-auditor"
     ],
     [
       "pci-dss-auditor"
@@ -3246,39 +3246,39 @@ PLAN = json.loads(r'''
     "scope-analyzer": "6a93932ad1931e29db18fc7fabea1f161b59f5dff3766de55c7efc68bfa67d9c",
     "change-management-auditor": "2a47085e26c9aa7956a4a0cfcb044c1e5c81f7d70b79e30b7db3070a08f8e19c",
     "data-classifier": "570b6c9a00599121419ce77136c8ff767cd7a757c119ec76735a1ff519dadbe1",
+    "availability-validator": "9b6fd4370a8bd6624c0ece4e3ff5dafe93ac447ad0938c0b94d188f85982094f",
     "audit-log-validator": "3ee5bd0bff046225e438c3340866d9afbd665ff748109dae27e6b02d99dd72db",
     "stakeholder-mapper": "da8b1a2affbb41d4bda9d9f046d250039f34686da1d429257bace50709bbec98",
     "access-control-validator": "19649ba230ab5ef02b9d8cd1e02aab31d9128faf598f036c349dd1d069754f9f",
     "vulnerability-scanner": "b400139609c634bee35cbc35fdab374ea1bab1133c5589a5bc317fc78b302171",
-    "availability-validator": "9b6fd4370a8bd6624c0ece4e3ff5dafe93ac447ad0938c0b94d188f85982094f",
-    "cardholder-data-flow-mapper": "bb9350660278608f796c3c65c225d27afd1ab204edae5f26badac731764afe24",
-    "consent-manager-auditor": "fff7d4dc431066402fb6821d6ef766fd5f14c0ef258ceb6a3c3d8b0015735d0a",
     "data-subject-rights-validator": "8148cac86541ae8ea28ee462102e658d610e41e5bb3a871dfca7282d9e9ffd28",
-    "encryption-validator": "081818bd30e00b7f27dcfdf622856fdac09ee887839fcd714e14f3dd235dbbb6",
+    "consent-manager-auditor": "fff7d4dc431066402fb6821d6ef766fd5f14c0ef258ceb6a3c3d8b0015735d0a",
+    "cardholder-data-flow-mapper": "bb9350660278608f796c3c65c225d27afd1ab204edae5f26badac731764afe24",
     "isms-validator": "bbe7481d980dc6d5841d3c3ab80665ec24225c086c0ee4f08db1d6b38925070a",
-    "breach-notification-assessor": "1e47b47a781b32a6ed5e173c2b0be0e0618fc867d9e348506a28e2ca2afd0960",
     "data-protection-impact-assessor": "ed64906bd1c0109676753a3721ccc0b1e2ed68315b89719fccadb1b430623c27",
+    "encryption-validator": "081818bd30e00b7f27dcfdf622856fdac09ee887839fcd714e14f3dd235dbbb6",
+    "breach-notification-assessor": "1e47b47a781b32a6ed5e173c2b0be0e0618fc867d9e348506a28e2ca2afd0960",
     "international-transfer-validator": "e3837df4bf5efa6512b45a1b684f69871f4fd114cd234e7f45fdda9312182463",
-    "asset-management-validator": "14a3304bda1cdf4725601688f8b71469d0715542c5407933499300acd7bfe00f",
     "business-continuity-validator": "0a7ee9b9ee2c0f5c953fddebaf56f22fcccdacd4f4b1977b7ae7d678fe0cbd5f",
-    "phi-identifier": "76eaf17f8bc6249fd9383f0d729530ffd3701a644a52e6dbe699ff0d16ae3e73",
-    "privacy-policy-reviewer": "0c1de73ae4aaab0d5255c653ce0f5eab9f6b2579f0e96fb836dbdb5241f1c2c4",
     "security-control-validator": "45c4b310ae9918b8c56336421b95109d031b6046741cfbd3239a84637e6640c7",
+    "privacy-policy-reviewer": "0c1de73ae4aaab0d5255c653ce0f5eab9f6b2579f0e96fb836dbdb5241f1c2c4",
+    "phi-identifier": "76eaf17f8bc6249fd9383f0d729530ffd3701a644a52e6dbe699ff0d16ae3e73",
+    "asset-management-validator": "14a3304bda1cdf4725601688f8b71469d0715542c5407933499300acd7bfe00f",
     "industry-specific-auditor": "aa352d2a1354b1d4d8664a1f7d356699a4b04ff840df7e3ff54ee56a3d431d89",
     "network-segmentation-validator": "8c10dae0f9a7496f086f1ecdd7e72b9ca17d9622961ad10391935302ffcf467f",
-    "confidentiality-validator": "fe1570d61b127c041f48ad10faaa905907af8cc19c9e293569192cfe36bd73bd",
-    "incident-management-validator": "7cf5104cc76b367ad76710d75b10d5d53d2478e6578dba1c3f2969ce9ccc206d",
     "privacy-validator": "8da6900a994691c4a31cd0a0aefad9f63a5908d88cc59aea354fb97284d78f10",
-    "risk-assessment-validator": "2d4c2ca71c4606de5ba346d81db68c96af4928ff1bb65b128f5515e97eabaf8c",
-    "pci-logging-validator": "01e1d79687729390ef76c2d3f12072a1ef827586da3fdffb47c3601fc9060210",
+    "incident-management-validator": "7cf5104cc76b367ad76710d75b10d5d53d2478e6578dba1c3f2969ce9ccc206d",
     "gdpr-auditor": "2bbccdd68750224f046e245fed20a2a499ebfdfd55e0efd2810e8f195ccf2909",
     "ccpa-auditor": "9f8b603947f5801c87b6cd395416fbe6d5b17cfc763d57ea40fa60d4c2e91367",
-    "fedramp-auditor": "b5810ef6e8a3d9e45741b54e4799ee745b85a57c47786eb8537fa4c7e0017a88",
     "hipaa-auditor": "c150998db35bd3ee83ee6388d5a3b457644957fbe6606772ea6e0a1914c1110a",
+    "pci-logging-validator": "01e1d79687729390ef76c2d3f12072a1ef827586da3fdffb47c3601fc9060210",
+    "confidentiality-validator": "fe1570d61b127c041f48ad10faaa905907af8cc19c9e293569192cfe36bd73bd",
+    "risk-assessment-validator": "2d4c2ca71c4606de5ba346d81db68c96af4928ff1bb65b128f5515e97eabaf8c",
+    "fedramp-auditor": "b5810ef6e8a3d9e45741b54e4799ee745b85a57c47786eb8537fa4c7e0017a88",
     "penetration-test-validator": "b75b87c6910b8bdec04e4dedbc033abfd8b7b1ae1320aa33b931182a00acbec9",
-    "iso27001-auditor": "26fd3174183035de4d1e1d53f6768f2bfc68dc289912c4a0514ac4d0a3b8329d",
     "nist-csf-mapper": "6b7a71531a306b9f9ae6e01511b1a4a194fc2ba54f4d91b396164de398efdf4c",
     "soc2-auditor": "8bc7248c22dbce6489ffe7b003a411e1922850c77b0ecbc3ad8424c862f1a184",
+    "iso27001-auditor": "26fd3174183035de4d1e1d53f6768f2bfc68dc289912c4a0514ac4d0a3b8329d",
     "pci-dss-auditor": "62b7ad8f7335fc2e77e0bff664ac5a7eb9da6cda8597c8c38d2323ce2fb3f8d3",
     "control-mapper": "7c31dbde6dc5b9635784978545696737c816ae7b1ff3496a37734b7c2ee04243",
     "gap-analyzer": "8a15b839a323370df138cdc6f7e9cd79d4c1143ccf74fd1894e8a5a81ac108fd",
@@ -3333,23 +3333,8 @@ PLAN = json.loads(r'''
       "status": "pending"
     },
     {
-      "content": "Assess breach detection and notification",
-      "activeForm": "Assessing breach detection and notification",
-      "status": "pending"
-    },
-    {
-      "content": "Map cardholder data flows",
-      "activeForm": "Mapping cardholder data flows",
-      "status": "pending"
-    },
-    {
       "content": "Audit consent management",
       "activeForm": "Auditing consent management",
-      "status": "pending"
-    },
-    {
-      "content": "Validate data subject rights handling",
-      "activeForm": "Validating data subject rights handling",
       "status": "pending"
     },
     {
@@ -3358,13 +3343,18 @@ PLAN = json.loads(r'''
       "status": "pending"
     },
     {
-      "content": "Validate international transfers",
-      "activeForm": "Validating international transfers",
+      "content": "Validate data subject rights handling",
+      "activeForm": "Validating data subject rights handling",
       "status": "pending"
     },
     {
-      "content": "Validate asset management",
-      "activeForm": "Validating asset management",
+      "content": "Scan in-scope systems for vulnerabilities",
+      "activeForm": "Scanning in-scope systems for vulnerabilities",
+      "status": "pending"
+    },
+    {
+      "content": "Assess breach detection and notification",
+      "activeForm": "Assessing breach detection and notification",
       "status": "pending"
     },
     {
@@ -3373,8 +3363,18 @@ PLAN = json.loads(r'''
       "status": "pending"
     },
     {
-      "content": "Scan in-scope systems for vulnerabilities",
-      "activeForm": "Scanning in-scope systems for vulnerabilities",
+      "content": "Validate international transfers",
+      "activeForm": "Validating international transfers",
+      "status": "pending"
+    },
+    {
+      "content": "Validate SOC 2 privacy criteria",
+      "activeForm": "Validating SOC 2 privacy criteria",
+      "status": "pending"
+    },
+    {
+      "content": "Map cardholder data flows",
+      "activeForm": "Mapping cardholder data flows",
       "status": "pending"
     },
     {
@@ -3388,23 +3388,18 @@ PLAN = json.loads(r'''
       "status": "pending"
     },
     {
+      "content": "Audit CCPA compliance",
+      "activeForm": "Auditing CCPA compliance",
+      "status": "pending"
+    },
+    {
       "content": "Review the privacy notice",
       "activeForm": "Reviewing the privacy notice",
       "status": "pending"
     },
     {
-      "content": "Validate PCI logging",
-      "activeForm": "Validating PCI logging",
-      "status": "pending"
-    },
-    {
-      "content": "Validate SOC 2 privacy criteria",
-      "activeForm": "Validating SOC 2 privacy criteria",
-      "status": "pending"
-    },
-    {
-      "content": "Validate confidentiality controls",
-      "activeForm": "Validating confidentiality controls",
+      "content": "Validate SOC 2 security controls",
+      "activeForm": "Validating SOC 2 security controls",
       "status": "pending"
     },
     {
@@ -3418,13 +3413,8 @@ PLAN = json.loads(r'''
       "status": "pending"
     },
     {
-      "content": "Validate the risk assessment",
-      "activeForm": "Validating the risk assessment",
-      "status": "pending"
-    },
-    {
-      "content": "Validate SOC 2 security controls",
-      "activeForm": "Validating SOC 2 security controls",
+      "content": "Validate PCI logging",
+      "activeForm": "Validating PCI logging",
       "status": "pending"
     },
     {
@@ -3433,8 +3423,18 @@ PLAN = json.loads(r'''
       "status": "pending"
     },
     {
-      "content": "Audit CCPA compliance",
-      "activeForm": "Auditing CCPA compliance",
+      "content": "Validate asset management",
+      "activeForm": "Validating asset management",
+      "status": "pending"
+    },
+    {
+      "content": "Validate confidentiality controls",
+      "activeForm": "Validating confidentiality controls",
+      "status": "pending"
+    },
+    {
+      "content": "Consolidate the HIPAA audit",
+      "activeForm": "Consolidating the HIPAA audit",
       "status": "pending"
     },
     {
@@ -3443,8 +3443,8 @@ PLAN = json.loads(r'''
       "status": "pending"
     },
     {
-      "content": "Consolidate the HIPAA audit",
-      "activeForm": "Consolidating the HIPAA audit",
+      "content": "Validate the risk assessment",
+      "activeForm": "Validating the risk assessment",
       "status": "pending"
     },
     {
@@ -3458,13 +3458,8 @@ PLAN = json.loads(r'''
       "status": "pending"
     },
     {
-      "content": "Consolidate the ISO 27001 audit",
-      "activeForm": "Consolidating the ISO 27001 audit",
-      "status": "pending"
-    },
-    {
-      "content": "Map the NIST CSF profile",
-      "activeForm": "Mapping the NIST CSF profile",
+      "content": "Consolidate the SOC 2 audit",
+      "activeForm": "Consolidating the SOC 2 audit",
       "status": "pending"
     },
     {
@@ -3473,8 +3468,13 @@ PLAN = json.loads(r'''
       "status": "pending"
     },
     {
-      "content": "Consolidate the SOC 2 audit",
-      "activeForm": "Consolidating the SOC 2 audit",
+      "content": "Consolidate the ISO 27001 audit",
+      "activeForm": "Consolidating the ISO 27001 audit",
+      "status": "pending"
+    },
+    {
+      "content": "Map the NIST CSF profile",
+      "activeForm": "Mapping the NIST CSF profile",
       "status": "pending"
     },
     {
@@ -3508,11 +3508,14 @@ PLAN = json.loads(r'''
     "sequential_unshared": 30840.0,
     "redundant_work_eliminated_pct": 59.5,
     "level_barrier": 4320.0,
-    "makespan": 3600.0,
-    "lower_bound": 3120.0,
+    "makespan": 3540.0,
+    "lower_bound": 3360.0,
+    "optimal": false,
+    "gap": 180.0,
+    "gap_pct": 5.4,
     "critical_path": 3120.0,
-    "speedup": 3.5,
-    "time_saved_pct": 71.4,
+    "speedup": 3.56,
+    "time_saved_pct": 71.9,
     "max_width": 14,
     "warm_makespan": 180.0,
     "worst_case": 47190.0,
@@ -3563,17 +3566,12 @@ PLAN = json.loads(r'''
         "finish": 1320.0
       },
       {
-        "step": "breach-notification-assessor",
-        "start": 960.0,
-        "finish": 1200.0
-      },
-      {
-        "step": "cardholder-data-flow-mapper",
+        "step": "consent-manager-auditor",
         "start": 960.0,
         "finish": 1260.0
       },
       {
-        "step": "consent-manager-auditor",
+        "step": "data-protection-impact-assessor",
         "start": 960.0,
         "finish": 1260.0
       },
@@ -3583,19 +3581,14 @@ PLAN = json.loads(r'''
         "finish": 1260.0
       },
       {
-        "step": "data-protection-impact-assessor",
-        "start": 1200.0,
-        "finish": 1500.0
+        "step": "vulnerability-scanner",
+        "start": 960.0,
+        "finish": 1320.0
       },
       {
-        "step": "international-transfer-validator",
+        "step": "breach-notification-assessor",
         "start": 1200.0,
-        "finish": 1500.0
-      },
-      {
-        "step": "asset-management-validator",
-        "start": 1260.0,
-        "finish": 1560.0
+        "finish": 1440.0
       },
       {
         "step": "business-continuity-validator",
@@ -3603,8 +3596,18 @@ PLAN = json.loads(r'''
         "finish": 1560.0
       },
       {
-        "step": "vulnerability-scanner",
+        "step": "international-transfer-validator",
         "start": 1260.0,
+        "finish": 1560.0
+      },
+      {
+        "step": "privacy-validator",
+        "start": 1260.0,
+        "finish": 1560.0
+      },
+      {
+        "step": "cardholder-data-flow-mapper",
+        "start": 1320.0,
         "finish": 1620.0
       },
       {
@@ -3614,28 +3617,23 @@ PLAN = json.loads(r'''
       },
       {
         "step": "incident-management-validator",
-        "start": 1500.0,
-        "finish": 1800.0
-      },
-      {
-        "step": "privacy-policy-reviewer",
-        "start": 1500.0,
+        "start": 1440.0,
         "finish": 1740.0
       },
       {
-        "step": "pci-logging-validator",
-        "start": 1560.0,
-        "finish": 1800.0
-      },
-      {
-        "step": "privacy-validator",
+        "step": "ccpa-auditor",
         "start": 1560.0,
         "finish": 1860.0
       },
       {
-        "step": "confidentiality-validator",
-        "start": 1620.0,
-        "finish": 1920.0
+        "step": "privacy-policy-reviewer",
+        "start": 1560.0,
+        "finish": 1800.0
+      },
+      {
+        "step": "security-control-validator",
+        "start": 1560.0,
+        "finish": 1860.0
       },
       {
         "step": "network-segmentation-validator",
@@ -3644,26 +3642,31 @@ PLAN = json.loads(r'''
       },
       {
         "step": "phi-identifier",
+        "start": 1620.0,
+        "finish": 1920.0
+      },
+      {
+        "step": "pci-logging-validator",
         "start": 1740.0,
-        "finish": 2040.0
-      },
-      {
-        "step": "risk-assessment-validator",
-        "start": 1800.0,
-        "finish": 2100.0
-      },
-      {
-        "step": "security-control-validator",
-        "start": 1800.0,
-        "finish": 2100.0
+        "finish": 1980.0
       },
       {
         "step": "gdpr-auditor",
-        "start": 1860.0,
-        "finish": 2220.0
+        "start": 1800.0,
+        "finish": 2160.0
       },
       {
-        "step": "ccpa-auditor",
+        "step": "asset-management-validator",
+        "start": 1860.0,
+        "finish": 2160.0
+      },
+      {
+        "step": "confidentiality-validator",
+        "start": 1860.0,
+        "finish": 2160.0
+      },
+      {
+        "step": "hipaa-auditor",
         "start": 1920.0,
         "finish": 2220.0
       },
@@ -3673,29 +3676,24 @@ PLAN = json.loads(r'''
         "finish": 2220.0
       },
       {
-        "step": "hipaa-auditor",
-        "start": 2040.0,
-        "finish": 2340.0
+        "step": "risk-assessment-validator",
+        "start": 1980.0,
+        "finish": 2280.0
       },
       {
         "step": "fedramp-auditor",
-        "start": 2100.0,
-        "finish": 2400.0
+        "start": 2160.0,
+        "finish": 2460.0
       },
       {
         "step": "industry-specific-auditor",
-        "start": 2100.0,
-        "finish": 2400.0
+        "start": 2160.0,
+        "finish": 2460.0
       },
       {
-        "step": "iso27001-auditor",
-        "start": 2220.0,
-        "finish": 2520.0
-      },
-      {
-        "step": "nist-csf-mapper",
-        "start": 2220.0,
-        "finish": 2520.0
+        "step": "soc2-auditor",
+        "start": 2160.0,
+        "finish": 2460.0
       },
       {
         "step": "pci-dss-auditor",
@@ -3703,34 +3701,39 @@ PLAN = json.loads(r'''
         "finish": 2520.0
       },
       {
-        "step": "soc2-auditor",
-        "start": 2340.0,
-        "finish": 2640.0
+        "step": "iso27001-auditor",
+        "start": 2280.0,
+        "finish": 2580.0
+      },
+      {
+        "step": "nist-csf-mapper",
+        "start": 2280.0,
+        "finish": 2580.0
       },
       {
         "step": "control-mapper",
-        "start": 2640.0,
-        "finish": 2940.0
+        "start": 2580.0,
+        "finish": 2880.0
       },
       {
         "step": "evidence-collector",
-        "start": 2940.0,
-        "finish": 3180.0
+        "start": 2880.0,
+        "finish": 3120.0
       },
       {
         "step": "gap-analyzer",
-        "start": 2940.0,
-        "finish": 3180.0
+        "start": 2880.0,
+        "finish": 3120.0
       },
       {
         "step": "remediation-planner",
-        "start": 3180.0,
-        "finish": 3420.0
+        "start": 3120.0,
+        "finish": 3360.0
       },
       {
         "step": "compliance-orchestrator-2",
-        "start": 3420.0,
-        "finish": 3600.0
+        "start": 3360.0,
+        "finish": 3540.0
       }
     ]
   },
