@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, List, Tuple
 
 from wfc.analysis import analyze, critical, estimates, schedule
-from wfc.graph import build_graph
+from wfc.analysis.graph import build_graph
 from wfc.model import Step, Workflow
 from wfc.validate import load_workflow
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from factories import make_step, make_workflow
 from wfc.analysis import analyze, bounds, critical, estimates, schedule
 from wfc.analysis.bounds import Limit
-from wfc.graph import build_graph
+from wfc.analysis.graph import build_graph
 from wfc.model import Workflow
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Dict, Iterator, List, Mapping, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from factories import make_step, make_workflow
 from wfc.analysis import analyze, critical, estimates, schedule, search
 from wfc.analysis.cache_keys import cache_keys
-from wfc.graph import build_graph
+from wfc.analysis.graph import build_graph
 from wfc.model import Step, Workflow
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 
 RESOURCE_NAMES = ("db", "gpu", "lock")
 

@@ -2,7 +2,7 @@
 
 `analyze` only sequences the stages; each lives in its own module:
 
-- `wfc.graph`: the DAG (needs plus producers of inputs), levels, topological order;
+- `graph`: the DAG (needs plus producers of inputs), levels, topological order;
 - `critical`: priorities (longest remaining path), earliest/latest start, slack, critical path;
 - `levels`: levels in priority order, waves cut to `max_parallel`, the plan's step order;
 - `schedule`: the list-schedule policy the estimates simulate and the runtime follows;
@@ -11,17 +11,17 @@
 - `estimates`: every figure of the plan's `estimate`;
 - `cache_keys`: the Merkle-chained static cache keys;
 - `tasks`: the progress task list;
-- `checks`: warnings that need the graph or the schedule (ttl, unread outputs, defaulted estimates).
+- `lints`: warnings that need the graph or the schedule (ttl, unread outputs, defaulted estimates).
 """
 from __future__ import annotations
 
 from typing import Dict, Mapping
 
-from wfc.analysis import bounds, cache_keys, checks, critical, estimates, levels, schedule, search, tasks
-from wfc.errors import sorted_diagnostics
-from wfc.graph import Graph, build_graph
+from wfc.analysis import bounds, cache_keys, critical, estimates, levels, lints, schedule, search, tasks
+from wfc.diagnostics import sorted_diagnostics
+from wfc.analysis.graph import Graph, build_graph
 from wfc.model import Workflow
-from wfc.plan import Plan, PlannedStep, ScheduledStep
+from wfc.analysis.plan import Plan, PlannedStep, ScheduledStep
 
 __all__ = ["analyze"]
 
@@ -52,7 +52,7 @@ def analyze(workflow: Workflow) -> Plan:
         schedule=in_time_order,
         tasks=tasks.tasks(workflow, in_time_order),
         estimate=figures,
-        warnings=sorted_diagnostics(checks.warnings(workflow, graph, slots)),
+        warnings=sorted_diagnostics(lints.warnings(workflow, graph, slots)),
         cache_keys=keys,
     )
 
