@@ -18,6 +18,9 @@ def test_review_all_reference_figures() -> None:
         level_barrier=17 * MINUTE,
         makespan=17 * MINUTE,
         lower_bound=17 * MINUTE,
+        optimal=True,
+        gap=0.0,
+        gap_pct=0.0,
         critical_path=17 * MINUTE,
         speedup=2.24,
         time_saved_pct=55.3,
@@ -32,7 +35,9 @@ def test_review_all_with_three_slots_takes_22_minutes() -> None:
     assert plan.estimate.makespan == 22 * MINUTE
     assert plan.estimate.level_barrier == 22 * MINUTE
     assert plan.estimate.critical_path == 17 * MINUTE
-    assert plan.estimate.lower_bound == 17 * MINUTE
+    # the analysis (5m), then the five reviews' 27m through three slots, then the report (6m)
+    assert plan.estimate.lower_bound == 20 * MINUTE
+    assert (plan.estimate.optimal, plan.estimate.gap, plan.estimate.gap_pct) == (False, 2 * MINUTE, 10.0)
     assert plan.estimate.speedup == 1.73
     assert plan.schedule == (
         ScheduledStep("analyze", 0.0, 300.0),
@@ -110,7 +115,8 @@ def test_resource_units_count_against_capacity() -> None:
         make_step("c", estimate=4, resources={"gpu": 1}),
     ], resources={"gpu": 3}))
     assert [(s.step, s.start) for s in plan.schedule] == [("a", 0.0), ("c", 0.0), ("b", 4.0)]
-    assert plan.estimate.lower_bound == 6.667 and plan.estimate.makespan == 8.0  # (2x4 + 2x4 + 4) / 3
+    # a and b each hold more than half of the gpu, so they never overlap: 8 s, above (2x4 + 2x4 + 4) / 3
+    assert plan.estimate.lower_bound == 8.0 and plan.estimate.makespan == 8.0 and plan.estimate.optimal
 
 
 def test_level_barrier_waits_for_the_slowest_step_of_each_level() -> None:

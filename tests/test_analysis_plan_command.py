@@ -59,18 +59,19 @@ Levels
 Critical path (13m): analyze -> quality -> report
 
 Estimate
-  sequential (one agent, shared context)     18m
-  sequential, nothing shared                 28m
-  level by level                             13m
-  makespan (dependency-driven)               13m
-  lower bound                                13m
-  critical path                              13m
-  warm re-run                                 8m
-  worst case (every retry times out)         13m
-  speedup                                  1.38x
-  time saved                              27.8 %
-  redundant work eliminated               66.7 %
-  widest level                                 3
+  sequential (one agent, shared context)      18m
+  sequential, nothing shared                  28m
+  level by level                              13m
+  makespan (dependency-driven)                13m
+  lower bound                                 13m
+  makespan over the bound                 optimal
+  critical path                               13m
+  warm re-run                                  8m
+  worst case (every retry times out)          13m
+  speedup                                   1.38x
+  time saved                               27.8 %
+  redundant work eliminated                66.7 %
+  widest level                                  3
 """
 
 

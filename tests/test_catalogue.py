@@ -200,7 +200,7 @@ LEGACY: Dict[str, Tuple[Phase, ...]] = {
 # workflow or to the schedule policy that moves these must also update the workflow's docs.
 COMPILED: Dict[str, Tuple[int, int]] = {
     "auto-scale": (240, 89),
-    "compliance-audit": (210, 60),
+    "compliance-audit": (210, 59),  # 60 with longest-path-first priorities; the search finds 59
     "knowledge-synthesis": (270, 121),
     "migrate-architecture": (285, 115),
     "performance-surge": (180, 58),

@@ -6,6 +6,8 @@
 - `critical`: priorities (longest remaining path), earliest/latest start, slack, critical path;
 - `levels`: levels in priority order, waves cut to `max_parallel`, the plan's step order;
 - `schedule`: the list-schedule policy the estimates simulate and the runtime follows;
+- `bounds`: the lower bound no schedule can beat;
+- `search`: the priorities the plan keeps, when perturbing them shortens the schedule;
 - `estimates`: every figure of the plan's `estimate`;
 - `cache_keys`: the Merkle-chained static cache keys;
 - `tasks`: the progress task list;
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from typing import Dict, Mapping
 
-from wfc.analysis import cache_keys, critical, estimates, levels, lints, schedule, tasks
+from wfc.analysis import bounds, cache_keys, critical, estimates, levels, lints, schedule, search, tasks
 from wfc.diagnostics import sorted_diagnostics
 from wfc.analysis.graph import Graph, build_graph
 from wfc.model import Workflow
@@ -29,14 +31,16 @@ def analyze(workflow: Workflow) -> Plan:
     graph = build_graph(workflow)
     durations = {step.id: step.estimate for step in workflow.steps}
     timing = critical.timing(graph, durations)
-    ordered_levels = levels.by_priority(graph, timing.priority)
+    problem = estimates.problem(workflow, graph, durations, _rounded(timing.priority))
+    bound = bounds.lower_bound(problem, graph.topological_order())
+    searched = search.improve(problem, bound, "\n".join((workflow.name, *graph.steps)))
+    ordered_levels = levels.by_priority(graph, searched.priorities)
     wave_list = levels.waves(ordered_levels, workflow.max_parallel)
-    starts = schedule.start_times(estimates.problem(workflow, graph, durations, timing.priority))
-    slots = {step: _slot(step, start, durations[step]) for step, start in starts.items()}
+    slots = {step: _slot(step, start, durations[step]) for step, start in searched.starts.items()}
     figures = estimates.compute(estimates.Inputs(
-        workflow, graph, ordered_levels, timing.priority, timing.duration, slots))
+        workflow, graph, ordered_levels, searched.priorities, timing.duration, bound, slots))
     keys = cache_keys.cache_keys(workflow, graph)
-    planned = _planned_steps(workflow, graph, timing, levels.wave_index(wave_list), keys)
+    planned = _planned_steps(workflow, graph, timing, searched.priorities, levels.wave_index(wave_list), keys)
     in_time_order = schedule.ordered(slots)
     return Plan(
         workflow=workflow,
@@ -53,7 +57,7 @@ def analyze(workflow: Workflow) -> Plan:
     )
 
 
-def _planned_steps(workflow: Workflow, graph: Graph, timing: critical.Timing,
+def _planned_steps(workflow: Workflow, graph: Graph, timing: critical.Timing, priorities: Mapping[str, float],
                    waves: Mapping[str, int], keys: Mapping[str, str]) -> Dict[str, PlannedStep]:
     seconds = estimates.seconds
     return {
@@ -66,7 +70,7 @@ def _planned_steps(workflow: Workflow, graph: Graph, timing: critical.Timing,
             estimate=seconds(step.estimate),
             cached_estimate=seconds(step.cached_estimate),
             estimate_defaulted=step.estimate_defaulted,
-            priority=seconds(timing.priority[step.id]),
+            priority=priorities[step.id],
             earliest_start=seconds(timing.earliest_start[step.id]),
             latest_start=seconds(timing.latest_start[step.id]),
             slack=seconds(timing.slack[step.id]),
@@ -75,6 +79,12 @@ def _planned_steps(workflow: Workflow, graph: Graph, timing: critical.Timing,
         )
         for step in workflow.steps
     }
+
+
+def _rounded(priorities: Mapping[str, float]) -> Dict[str, float]:
+    """Priorities as the plan writes them, so the schedule simulated here is the one the runtime
+    reproduces from the plan (two paths equal but for an ulp tie there, and break by id)."""
+    return {step: estimates.seconds(value) for step, value in priorities.items()}
 
 
 def _slot(step: str, start: float, duration: float) -> ScheduledStep:

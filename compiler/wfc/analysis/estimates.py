@@ -4,7 +4,7 @@ Each figure answers one question a reviewer asks of a workflow change: how long 
 everything would take (`sequential`), how much re-analysis sharing context saves
 (`sequential_unshared`, `redundant_work_eliminated_pct`), what the seed's level-by-level executor
 would take (`level_barrier`), what the dependency-driven runtime takes (`makespan`) and how far that
-is from the best any schedule could do (`lower_bound`), and the re-run and disaster cases
+is from the best any schedule could do (`lower_bound`, `optimal`, `gap`; see `bounds`), and the re-run and disaster cases
 (`warm_makespan`, `worst_case`).
 
 The alternative schedules (level barrier, warm, worst case) keep the plan's priorities: the runtime
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Iterable, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, Mapping, Optional, Set, Tuple
 
 from wfc.analysis import schedule
 from wfc.analysis.levels import Levels
@@ -43,8 +43,9 @@ class Inputs:
     workflow: Workflow
     graph: Graph
     levels: Levels
-    priorities: Mapping[str, float]
+    priorities: Mapping[str, float]  # the plan's, which every schedule here follows
     critical_path: float
+    lower_bound: float
     slots: Mapping[str, ScheduledStep]  # the makespan schedule
 
 
@@ -75,7 +76,7 @@ def compute(given: Inputs) -> Estimate:
         redundant_work_eliminated_pct=round(100.0 * extra / read_total, 1) if read_total else 0.0,
         level_barrier=seconds(_level_barrier(given, estimates)),
         makespan=seconds(makespan),
-        lower_bound=seconds(_lower_bound(workflow, given.critical_path, sequential)),
+        **_against_bound(seconds(makespan), seconds(given.lower_bound)),
         critical_path=seconds(given.critical_path),
         speedup=round(sequential / makespan, 2) if makespan > 0 else 1.0,
         time_saved_pct=round(100.0 * (sequential - makespan) / sequential, 1) if sequential > 0 else 0.0,
@@ -106,6 +107,15 @@ def peak_parallel(slots: Iterable[ScheduledStep]) -> int:
     return peak
 
 
+def _against_bound(makespan: float, bound: float) -> Dict[str, Any]:
+    """The bound and how far the makespan is above it, both as the plan rounds them. A bound may
+    come out an ulp over the makespan from its divisions; it never exceeds it by more."""
+    bound = min(bound, makespan)
+    gap = seconds(makespan - bound)
+    return {"lower_bound": bound, "optimal": gap == 0.0, "gap": gap,
+            "gap_pct": round(100.0 * gap / bound, 1) if bound > 0 else 0.0}
+
+
 def _recomputation(graph: Graph, estimates: Mapping[str, float]) -> Tuple[float, float]:
     """(sum of (k - 1) x estimate(P), sum of k x estimate(P)) over producers P read by k >= 1
     distinct steps: what unshared readers would recompute, and what all readers would."""
@@ -128,20 +138,6 @@ def _level_barrier(given: Inputs, estimates: Mapping[str, float]) -> float:
                                  given.workflow.resources)
         total += schedule.makespan_of(alone)
     return total
-
-
-def _lower_bound(workflow: Workflow, critical_path: float, sequential: float) -> float:
-    """No schedule beats the critical path, the work spread over every slot, or the work
-    holding each resource spread over its capacity (weighted by units held, which is still a
-    bound since the units held at any instant never exceed the capacity)."""
-    bounds = [critical_path]
-    if workflow.max_parallel:
-        bounds.append(sequential / workflow.max_parallel)
-    for name, capacity in workflow.resources.items():
-        work = math.fsum(s.estimate * s.resources[name] for s in workflow.steps if name in s.resources)
-        if capacity > 0:
-            bounds.append(work / capacity)
-    return max(bounds)
 
 
 def _replay(given: Inputs, durations: Mapping[str, float]) -> float:

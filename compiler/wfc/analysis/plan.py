@@ -34,7 +34,7 @@ class PlannedStep:
     estimate: float
     cached_estimate: float
     estimate_defaulted: bool
-    priority: float  # longest remaining path: own estimate plus the longest chain after it
+    priority: float  # what the ready queue orders by: the longest remaining path, or the search's winner
     earliest_start: float
     latest_start: float
     slack: float
@@ -62,6 +62,9 @@ class Estimate:
     level_barrier: float
     makespan: float
     lower_bound: float
+    optimal: bool  # the makespan meets the lower bound: no schedule is shorter
+    gap: float  # makespan - lower_bound
+    gap_pct: float  # the gap as a share of the lower bound
     critical_path: float
     speedup: float
     time_saved_pct: float

@@ -98,7 +98,7 @@ def start_times(problem: Problem) -> Dict[str, float]:
     """When each step starts under the policy (its finish is start plus duration)."""
     _check_fits(problem)
     waiting = {step: len(problem.dependencies.get(step, ())) for step in problem.steps}
-    dependents = problem.dependents if problem.dependents is not None else _dependents(problem)
+    dependents_map = dependents(problem)
     queue = ReadyQueue(problem.priorities, problem.requests)
     for step in problem.steps:
         if not waiting[step]:
@@ -119,7 +119,7 @@ def start_times(problem: Problem) -> Dict[str, float]:
             done = heapq.heappop(running)[1]
             if done in requests:
                 _release(requests[done], free)
-            for follower in dependents.get(done, ()):
+            for follower in dependents_map.get(done, ()):
                 waiting[follower] -= 1
                 if not waiting[follower]:
                     queue.push(follower)
@@ -139,12 +139,15 @@ def _release(request: Mapping[str, int], free: MutableMapping[str, int]) -> None
         free[name] = free.get(name, 0) + units
 
 
-def _dependents(problem: Problem) -> Dict[str, List[str]]:
-    dependents: Dict[str, List[str]] = {}
+def dependents(problem: Problem) -> Mapping[str, Sequence[str]]:
+    """The steps waiting for each step: `problem.dependents` when given, else derived."""
+    if problem.dependents is not None:
+        return problem.dependents
+    found: Dict[str, List[str]] = {}
     for step in problem.steps:
         for dependency in problem.dependencies.get(step, ()):
-            dependents.setdefault(dependency, []).append(step)
-    return dependents
+            found.setdefault(dependency, []).append(step)
+    return found
 
 
 def _check_fits(problem: Problem) -> None:
@@ -169,5 +172,9 @@ def makespan(slots: Mapping[str, ScheduledStep]) -> float:
 
 def makespan_of(problem: Problem) -> float:
     """The makespan alone, without building the slots."""
-    durations = problem.durations
-    return max((start + durations[step] for step, start in start_times(problem).items()), default=0.0)
+    return span(start_times(problem), problem.durations)
+
+
+def span(starts: Mapping[str, float], durations: Mapping[str, float]) -> float:
+    """The last finish of steps started at `starts`."""
+    return max((start + durations[step] for step, start in starts.items()), default=0.0)

@@ -208,6 +208,8 @@ def _estimate_lines(figures: Estimate) -> List[str]:
         ("level by level", format_duration(figures.level_barrier)),
         ("makespan (dependency-driven)", format_duration(figures.makespan)),
         ("lower bound", format_duration(figures.lower_bound)),
+        ("makespan over the bound", "optimal" if figures.optimal else
+         f"{format_duration(figures.gap)} ({percent(figures.gap_pct)})"),
         ("critical path", format_duration(figures.critical_path)),
         ("warm re-run", format_duration(figures.warm_makespan)),
         ("worst case (every retry times out)", format_duration(figures.worst_case)),
