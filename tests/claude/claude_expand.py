@@ -75,7 +75,7 @@ def expand_commands(cli: ClaudeCli, docs: Mapping[str, str], calls: Sequence[Tup
     run = cli.run([*BATCH_ARGV, *extra_argv], cwd=project, home=home, stdin=stdin,
                   env={"CLAUDE_CODE_SHELL_PREFIX": str(logger)}, timeout=60 + 5 * len(calls))
     texts, errors, shells = _texts(run), _errors(run), _shell_groups(log)
-    assert len(errors) == len(prompts), f"{len(prompts)} prompts but {len(errors)} results:\n{run.stdout[-3000:]}"
+    assert len(errors) == len(prompts), f"{len(prompts)} prompts, {len(errors)} results:\n{run.stdout[-3000:]}"
     assert len(texts) == len(shells) == len(calls), f"{len(calls)} calls, {len(texts)} texts, {len(shells)} logs"
     expansions = tuple(Expansion(texts[index], shells[index], errors[2 * index]) for index in range(len(calls)))
     return Batch(expansions, run)

@@ -109,10 +109,7 @@ def main(argv: List[str]) -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {"ANTHROPIC_API_KEY": PLACEHOLDER_KEY, "CLAUDE_CODE_MAX_RETRIES": "0", **os.environ,
            "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}"}
-    try:
-        return subprocess.run(command, env=env).returncode
-    finally:
-        server.shutdown()
+    return subprocess.run(command, env=env).returncode  # the daemon thread dies with this process
 
 
 if __name__ == "__main__":
