@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping, Optional, Sequence, Tuple
@@ -28,10 +27,11 @@ BOUNDARY = "wfc-expand-boundary"
 BOUNDARY_DOC = f"---\ndescription: separates invocations in the shell log\n---\n!`{BOUNDARY}`\n"
 # Claude Code hands the prefix `... && eval <command, shell-quoted> < /dev/null && pwd -P >| <file>`.
 EVAL = re.compile(r"&& eval (.*) < /dev/null && pwd -P >\| \S+$", re.S)
-LOGGER = """#!{python}
-import json, sys
-with open({log!r}, "a", encoding="utf-8") as log:
-    log.write(json.dumps(sys.argv[1:]) + "\\n")
+# A shell script, not Python: it runs once per shell command, hundreds of times in a batch. Arguments end
+# with the ASCII unit separator, invocations with the group separator.
+LOGGER = """#!/bin/sh
+for argument in "$@"; do printf '%s\\037' "$argument"; done >> '{log}'
+printf '\\035' >> '{log}'
 """
 
 
@@ -51,34 +51,45 @@ class Expansion:
 
 @dataclass(frozen=True)
 class Batch:
+    """The expansions in call order, every shell command the process ran (sorted), and the run itself."""
+
     expansions: Tuple[Expansion, ...]
+    all_shell_commands: Tuple[str, ...]
     run: CliRun
 
 
 def expand_commands(cli: ClaudeCli, docs: Mapping[str, str], calls: Sequence[Tuple[str, str]], *,
-                    workdir: Path, extra_argv: Sequence[str] = ()) -> Batch:
+                    workdir: Path, extra_argv: Sequence[str] = (), attribute_shell: bool = True) -> Batch:
     """Install each doc as `.claude/commands/NAME.md` of a fresh project in `workdir`, run every
-    `/NAME raw-args` of `calls` in one process, and return what each became, in order."""
+    `/NAME raw-args` of `calls` in one process, and return what each became, in order.
+
+    Each prompt costs the CLI about 70 ms; `attribute_shell=False` saves the boundary prompts when only
+    the batch's shell commands as a whole matter (each expansion's `shell_commands` is then empty).
+    Attribution is exact only when no load in the batch failed: a failed load's other commands may
+    still run, and land in the next group."""
     project, home = workdir / "project", workdir / "home"
     commands = project / ".claude" / "commands"
     commands.mkdir(parents=True)
     for name, doc in {**docs, BOUNDARY: BOUNDARY_DOC}.items():
         (commands / f"{name}.md").write_text(doc, encoding="utf-8")
     log, logger = workdir / "shell.log", workdir / "shell-logger"
-    logger.write_text(LOGGER.format(python=sys.executable, log=str(log)), encoding="utf-8")
+    logger.write_text(LOGGER.format(log=str(log).replace("'", "'\\''")), encoding="utf-8")
     logger.chmod(0o755)
     prompts = []
     for name, raw in calls:
-        prompts += [f"/{name} {raw}" if raw else f"/{name}", f"/{BOUNDARY}"]
+        prompts += [f"/{name} {raw}" if raw else f"/{name}", *([f"/{BOUNDARY}"] if attribute_shell else [])]
     stdin = "".join(json.dumps({"type": "user", "message": {"role": "user", "content": prompt}}) + "\n"
                     for prompt in prompts)
     run = cli.run([*BATCH_ARGV, *extra_argv], cwd=project, home=home, stdin=stdin,
                   env={"CLAUDE_CODE_SHELL_PREFIX": str(logger)}, timeout=60 + 5 * len(calls))
-    texts, errors, shells = _texts(run), _errors(run), _shell_groups(log)
+    commands = _logged(log)
+    texts, errors = _texts(run) if attribute_shell else _plain_texts(run), _errors(run)
+    shells = _shell_groups(commands) if attribute_shell else [()] * len(calls)
     assert len(errors) == len(prompts), f"{len(prompts)} prompts, {len(errors)} results:\n{run.stdout[-3000:]}"
     assert len(texts) == len(shells) == len(calls), f"{len(calls)} calls, {len(texts)} texts, {len(shells)} logs"
-    expansions = tuple(Expansion(texts[index], shells[index], errors[2 * index]) for index in range(len(calls)))
-    return Batch(expansions, run)
+    step = 2 if attribute_shell else 1
+    expansions = tuple(Expansion(texts[index], shells[index], errors[step * index]) for index in range(len(calls)))
+    return Batch(expansions, tuple(sorted(command for command in commands if command != BOUNDARY)), run)
 
 
 def expand_command(cli: ClaudeCli, doc: str, raw_args: str, *, workdir: Path, name: str = "demo") -> Expansion:
@@ -115,13 +126,32 @@ def _errors(run: CliRun) -> List[Optional[str]]:
     return errors
 
 
-def _shell_groups(log: Path) -> List[Tuple[str, ...]]:
+def _plain_texts(run: CliRun) -> List[Optional[str]]:
+    """Without boundaries: per prompt, the text after its `<command-message>` entry (an unknown or failed
+    command leaves an entry of its own shape, recorded as None)."""
+    texts: List[Optional[str]] = []
+    previous = ""
+    for text in run.user_texts():
+        if text.startswith("<command-message>"):
+            texts.append(None)
+        elif previous.startswith("<command-message>"):
+            texts[-1] = text
+        elif not text.startswith("<local-command-caveat>"):
+            texts.append(None)
+        previous = text
+    return texts
+
+
+def _logged(log: Path) -> List[str]:
+    records = log.read_text(encoding="utf-8").split("\x1d")[:-1] if log.exists() else []
+    return [_unwrap(" ".join(record.split("\x1f")[:-1])) for record in records]
+
+
+def _shell_groups(commands: List[str]) -> List[Tuple[str, ...]]:
     """The logged commands, cut into one group per invocation at each boundary command."""
     groups: List[Tuple[str, ...]] = []
     current: List[str] = []
-    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-    for line in lines:
-        command = _unwrap(" ".join(json.loads(line)))
+    for command in commands:
         if command == BOUNDARY:
             groups.append(tuple(sorted(current)))
             current = []

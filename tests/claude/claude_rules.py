@@ -32,7 +32,7 @@ from claude_words import UnmodelledArguments, first_command_words
 
 __all__ = ["UnmodelledArguments", "ShellExecution", "Expansion", "split_frontmatter", "argument_names",
            "split_arguments", "escape_value", "substitute", "shell_executions", "expand",
-           "ENVIRONMENT_PLACEHOLDERS", "environment_placeholders"]
+           "no_output", "ENVIRONMENT_PLACEHOLDERS", "environment_placeholders"]
 
 # JavaScript's \s and String.prototype.trim(): these characters, not Python's str.isspace() set.
 JS_SPACE = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -181,14 +181,25 @@ def environment_placeholders(text: str) -> List[str]:
     return found + [match.group(0) for match in USER_CONFIG.finditer(text)]
 
 
-def expand(doc: str, raw_args: str) -> Expansion:
+def expand(doc: str, raw_args: str, shell_output: Optional[Callable[[str], str]] = None) -> Expansion:
     """A whole command doc for `/name raw_args`: the text the model receives and the commands it runs.
 
     Shell executions are collected from the text after substitution, as the CLI does; because filled-in
-    values are escaped, only the doc's own text can produce one. `${CLAUDE_*}` forms are left as written.
+    values are escaped, only the doc's own text can produce one. With `shell_output`, each execution is
+    replaced by what it printed (the CLI shows "(Bash completed with no output)" for nothing); without,
+    it stays as written. `${CLAUDE_*}` forms are left as written.
     """
     frontmatter, body = split_frontmatter(doc)
     meta = yaml.safe_load(frontmatter) if frontmatter else None
     names = argument_names(meta.get("arguments")) if isinstance(meta, dict) else []
     text = substitute(body, js_trim(raw_args), names)
-    return Expansion(text, tuple(sorted(execution.command for execution in shell_executions(text))))
+    executions = shell_executions(text)
+    if shell_output is not None:
+        for execution in executions:
+            text = text.replace(execution.raw, shell_output(execution.command), 1)
+    return Expansion(text, tuple(sorted(execution.command for execution in executions)))
+
+
+def no_output(command: str) -> str:
+    """What the CLI puts in place of a shell execution that printed nothing."""
+    return "(Bash completed with no output)"
