@@ -54,7 +54,8 @@ class Refusal(Exception):
 
 
 def main(argv: List[str]) -> int:
-    started, stderr_lines = time.monotonic(), []
+    started = time.monotonic()
+    stderr_lines: List[str] = []
     record: Dict[str, Any] = {"argv": argv, "cwd": os.getcwd()}
     try:
         options = parse(argv)
@@ -161,7 +162,7 @@ def build_session(options: Options, agent: Optional[Agent], agents: List[Agent],
             "json_schema": schema, "append_system_prompt": options.text("append-system-prompt"),
             "system_prompt": options.text("system-prompt"), "plugin_dirs": options.items("plugin-dir"),
             "session_persistence": not options.get("no-session-persistence")}
-    return Session(session_id or str(uuid.uuid4()), model, os.getcwd(), tools, echo["permission_mode"],
+    return Session(session_id or str(uuid.uuid4()), model, os.getcwd(), tools, "default" if mode == "manual" else mode,
                    sorted({known.name for known in agents}, key=str.lower), echo, schema is not None)
 
 

@@ -68,10 +68,10 @@ def expand_commands(cli: ClaudeCli, docs: Mapping[str, str], calls: Sequence[Tup
     Attribution is exact only when no load in the batch failed: a failed load's other commands may
     still run, and land in the next group."""
     project, home = workdir / "project", workdir / "home"
-    commands = project / ".claude" / "commands"
-    commands.mkdir(parents=True)
+    command_dir = project / ".claude" / "commands"
+    command_dir.mkdir(parents=True)
     for name, doc in {**docs, BOUNDARY: BOUNDARY_DOC}.items():
-        (commands / f"{name}.md").write_text(doc, encoding="utf-8")
+        (command_dir / f"{name}.md").write_text(doc, encoding="utf-8")
     log, logger = workdir / "shell.log", workdir / "shell-logger"
     logger.write_text(LOGGER.format(log=str(log).replace("'", "'\\''")), encoding="utf-8")
     logger.chmod(0o755)

@@ -7,6 +7,7 @@ allows one, so a test can never reach the API, log in, or read a developer's own
 """
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import platform
@@ -224,6 +225,23 @@ def run_jobs(cli: ClaudeCli, jobs: Mapping[str, Job], root: Path, workers: int =
         return dict(zip(jobs, pool.map(one, jobs)))
 
 
+class RunCache:
+    """Real runs shared by every test of a session: a job asked for twice (the contract test and the
+    test that records the same fact) runs once. Keyed by the job's whole content."""
+
+    def __init__(self, cli: ClaudeCli, root: Path) -> None:
+        self.cli, self.root = cli, root
+        self.done: Dict[str, CliRun] = {}
+
+    def run(self, jobs: Mapping[str, Job]) -> Dict[str, CliRun]:
+        keys = {name: json.dumps(dataclasses.asdict(job), sort_keys=True) for name, job in jobs.items()}
+        missing = {key: jobs[name] for name, key in keys.items() if key not in self.done}
+        fresh = run_jobs(self.cli, {f"{len(self.done) + index}": job for index, job in enumerate(missing.values())},
+                         self.root / f"batch-{len(self.done)}")
+        self.done.update(zip(missing, fresh.values()))
+        return {name: self.done[key] for name, key in keys.items()}
+
+
 def real_cli() -> ClaudeCli:
     binary = install_claude()
     version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=60,
@@ -246,6 +264,12 @@ def claude_binary() -> Path:
 def claude(claude_binary: Path) -> ClaudeCli:
     """The real CLI, run offline."""
     return real_cli()
+
+
+@pytest.fixture(scope="session")
+def real_runs(claude: ClaudeCli, tmp_path_factory: pytest.TempPathFactory) -> RunCache:
+    """Jobs run on the real CLI at most once per session."""
+    return RunCache(claude, tmp_path_factory.mktemp("real-runs"))
 
 
 @pytest.fixture(scope="session")

@@ -147,7 +147,8 @@ def parse_agents_flag(value: str, cwd: Path) -> Dict[str, Dict[str, Any]]:
     problems = agents_problems(parsed)
     if problems:
         raise AgentsError(_invalid(problems, source))
-    return parsed
+    definitions: Dict[str, Dict[str, Any]] = parsed
+    return definitions
 
 
 def _invalid(problems: List[str], source: Optional[Path]) -> str:
@@ -208,4 +209,5 @@ def _kind(value: Any) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "unknown")
+    kinds: Dict[type, str] = {str: "string", list: "array", dict: "object"}
+    return kinds.get(type(value), "unknown")

@@ -11,7 +11,8 @@ Verbs (any number, one per line, anywhere in the prompt):
                         errors ["Reached maximum budget ($B)"]
   tokens IN OUT [CACHE_READ [CACHE_WRITE]]   usage and the main model's modelUsage tokens
   subagent MODEL IN OUT COST                 one more modelUsage entry (subagents count there too)
-  deny TOOL [ARG...]    a permission denial (Write/Edit/Read/NotebookEdit: file_path ARG; Bash: command)
+  deny TOOL [ARG...]    a permission denial (Write/Edit/Read/NotebookEdit: file_path ARG made absolute
+                        against the working directory; Bash: command ARG)
   api-error KIND        overloaded (529), server (500), rate_limit (429), invalid_request (400), auth (401),
                         network (connection_failed), not-logged-in: the real result texts, is_error true
   structured JSON       structured_output (with --json-schema) and the result text
@@ -21,6 +22,7 @@ Verbs (any number, one per line, anywhere in the prompt):
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,8 +115,10 @@ def _subagent(outcome: Outcome, effects: Effects, rest: str) -> None:
 
 def _deny(outcome: Outcome, effects: Effects, rest: str) -> None:
     tool, _, argument = rest.partition(" ")
-    tool_input: Any = {"file_path": argument} if tool in FILE_TOOLS else {"command": argument} if tool == "Bash" \
-        else {}
+    if tool in FILE_TOOLS:
+        tool_input: Any = {"file_path": os.path.join(os.getcwd(), argument)}  # shown absolute, as the real CLI does
+    else:
+        tool_input = {"command": argument} if tool == "Bash" else {}
     outcome.denials.append({"tool_name": tool, "tool_use_id": f"toolu_fake_{len(outcome.denials) + 1}",
                             "tool_input": tool_input})
 

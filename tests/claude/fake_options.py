@@ -104,7 +104,8 @@ class Options:
 
 def parse(argv: Sequence[str]) -> Options:
     """Read argv as the real CLI does; raise UsageError with its message."""
-    options, unknown, pending = Options(), [], list(argv)
+    options, pending = Options(), list(argv)
+    unknown: List[str] = []
     while pending:
         token = pending.pop(0)
         if token == "--":

@@ -29,6 +29,9 @@ API_ERRORS = {
                 "API Error: Can't reach the API server \u2014 check your internet or DNS (EAI_AGAIN)"),
     "not-logged-in": (None, None, "authentication_failed", "Not logged in \u00b7 Please run /login"),
 }
+# the response body's error.type, which the real result carries as api_error_type after an HTTP error
+API_ERROR_TYPES = {529: "overloaded_error", 500: "api_error", 429: "rate_limit_error", 400: "invalid_request_error",
+                   401: "authentication_error"}
 ERROR_TEXTS = {"error_during_execution": "fake-claude: failed as asked",
                "error_max_structured_output_retries": "Failed to provide valid structured output after 5 attempts"}
 
@@ -121,6 +124,8 @@ def result_message(session: Session, outcome: Outcome, duration_ms: int) -> Dict
         "num_turns": outcome.num_turns, "subtype": outcome.subtype}
     if outcome.subtype == "success":
         message["api_error_status"] = status
+        if status is not None:
+            message["api_error_type"] = API_ERROR_TYPES[status]
         if api_error is not None:
             message["api_error"] = api_error
         message["result"] = outcome.result
@@ -134,9 +139,12 @@ def result_message(session: Session, outcome: Outcome, duration_ms: int) -> Dict
 
 
 def _stop_reason(outcome: Outcome) -> Optional[str]:
+    """As observed: a run ended by an API error stops on a stop sequence; one ended on a tool call (the
+    turn limit, the StructuredOutput call) on tool_use."""
     if outcome.api_error is not None:
         return "stop_sequence"
-    return "tool_use" if outcome.subtype == "error_max_turns" else "end_turn"
+    ended_on_a_tool = outcome.subtype == "error_max_turns" or outcome.structured is not None
+    return "tool_use" if ended_on_a_tool else "end_turn"
 
 
 def _terminal_reason(outcome: Outcome) -> str:

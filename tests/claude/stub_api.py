@@ -23,12 +23,12 @@ import os
 import subprocess
 import sys
 import threading
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Type
 
 PLACEHOLDER_KEY = "sk-ant-offline-placeholder"
 DEFAULT_USAGE = {"input_tokens": 100, "output_tokens": 50, "cache_read_input_tokens": 0,
                  "cache_creation_input_tokens": 0}
-EXHAUSTED = {"content": [{"type": "text", "text": "(stub script exhausted)"}]}
+EXHAUSTED: Dict[str, Any] = {"content": [{"type": "text", "text": "(stub script exhausted)"}]}
 
 
 def stream_events(answer: Dict[str, Any], number: int) -> List[Dict[str, Any]]:
@@ -39,6 +39,8 @@ def stream_events(answer: Dict[str, Any], number: int) -> List[Dict[str, Any]]:
         "model": answer.get("model", "claude-opus-5-5"), "content": [], "stop_reason": None,
         "stop_sequence": None, "usage": {**usage, "output_tokens": 1}}}]
     for index, block in enumerate(answer.get("content", [])):
+        start: Dict[str, Any]
+        delta: Dict[str, Any]
         if block["type"] == "text":
             start, delta = {"type": "text", "text": ""}, {"type": "text_delta", "text": block["text"]}
         else:
@@ -54,7 +56,7 @@ def stream_events(answer: Dict[str, Any], number: int) -> List[Dict[str, Any]]:
     return events
 
 
-def make_handler(answers: Iterator[Dict[str, Any]], log_path: str) -> type:
+def make_handler(answers: Iterator[Dict[str, Any]], log_path: str) -> Type[http.server.BaseHTTPRequestHandler]:
     numbers = itertools.count(1)
     lock = threading.Lock()
 

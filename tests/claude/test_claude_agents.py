@@ -12,7 +12,7 @@ from typing import Dict, List
 
 import pytest
 
-from claude_support import ClaudeCli, CliRun, Job, run_jobs
+from claude_support import ClaudeCli, CliRun, Job, RunCache
 
 BUILT_IN = ["claude", "Explore", "general-purpose", "Plan", "statusline-setup"]
 NOT_LOGGED_IN = "Not logged in \u00b7 Please run /login"
@@ -47,10 +47,12 @@ def test_undefined_agent_fails_before_any_request(claude: ClaudeCli, tmp_path: P
     assert listed(start(claude, tmp_path / "case", ["--agent", "explore"]), "explore") == BUILT_IN
 
 
-def test_built_in_agents_resolve(claude: ClaudeCli, tmp_path: Path) -> None:
-    runs = run_jobs(claude, {name: Job((*STREAM, "--agent", name)) for name in BUILT_IN}, tmp_path)
+def test_built_in_agents_resolve(real_runs: RunCache) -> None:
+    """The three REFERENCE names; the listing above shows the other two loaded under the same rule."""
+    names = ["general-purpose", "Explore", "Plan"]
+    runs = real_runs.run({name: Job((*STREAM, "--agent", name)) for name in names})
     assert {name: (done.returncode, done.stderr, done.result()["result"]) for name, done in runs.items()} == \
-        {name: (1, "", NOT_LOGGED_IN) for name in BUILT_IN}
+        {name: (1, "", NOT_LOGGED_IN) for name in names}
 
 
 def test_which_agent_files_load_and_under_which_name(claude: ClaudeCli, tmp_path: Path) -> None:
@@ -108,9 +110,8 @@ AGENTS_JSON = [
 
 
 @pytest.fixture(scope="module")
-def agents_json_runs(claude: ClaudeCli, tmp_path_factory: pytest.TempPathFactory) -> Dict[str, CliRun]:
-    jobs = {value: Job((*STREAM, "--agents", value, "--agent", "rev")) for value, _ in AGENTS_JSON}
-    return run_jobs(claude, jobs, tmp_path_factory.mktemp("agents-json"))
+def agents_json_runs(real_runs: RunCache) -> Dict[str, CliRun]:
+    return real_runs.run({value: Job((*STREAM, "--agents", value, "--agent", "rev")) for value, _ in AGENTS_JSON})
 
 
 @pytest.mark.parametrize("value, problem", AGENTS_JSON)
@@ -164,10 +165,10 @@ def test_plugin_layout_and_agent_names(claude: ClaudeCli, tmp_path: Path) -> Non
     assert {"wfc:flow", "wfc:helper"} <= set(init["skills"])
 
 
-def test_a_plugin_agent_is_also_found_by_its_last_segment(claude: ClaudeCli, tmp_path: Path) -> None:
-    asked = ["rev", "lead", "checker"]
-    runs = run_jobs(claude, {name: Job((*STREAM, "--plugin-dir", "plugins/wfc", "--agent", name), files=PLUGIN)
-                             for name in asked}, tmp_path)
+def test_a_plugin_agent_is_also_found_by_its_last_segment(real_runs: RunCache) -> None:
+    asked = ["lead", "checker"]  # under a sub-folder; named in the frontmatter
+    runs = real_runs.run({name: Job((*STREAM, "--plugin-dir", "plugins/wfc", "--agent", name), files=PLUGIN)
+                          for name in asked})
     assert {name: (done.stderr, done.result()["result"]) for name, done in runs.items()} == \
         {name: ("", NOT_LOGGED_IN) for name in asked}
 

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 import pytest
 
-from claude_support import ClaudeCli, CliRun, Job, run_jobs
+from claude_support import CliRun, Job, RunCache
 
 ERROR_KEYS = ["duration_api_ms", "stop_reason", "session_id", "total_cost_usd", "usage", "modelUsage",
               "permission_denials", "terminal_reason", "fast_mode_state", "fast_mode_disabled_reason",
@@ -71,8 +71,8 @@ JOBS = {
 
 
 @pytest.fixture(scope="module")
-def runs(claude: ClaudeCli, tmp_path_factory: pytest.TempPathFactory) -> Dict[str, CliRun]:
-    return run_jobs(claude, JOBS, tmp_path_factory.mktemp("api"))
+def runs(real_runs: RunCache) -> Dict[str, CliRun]:
+    return real_runs.run(JOBS)
 
 
 def test_a_successful_run(runs: Dict[str, CliRun]) -> None:

@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from claude_support import UNREACHABLE_API, ClaudeCli, CliRun, Job, run_jobs
+from claude_support import UNREACHABLE_API, ClaudeCli, CliRun, Job, RunCache
 
 NOT_LOGGED_IN = "Not logged in \u00b7 Please run /login"
 NO_INPUT = "Error: Input must be provided either through stdin or as a prompt argument when using --print\n"
@@ -65,9 +65,8 @@ REFUSALS = [
 
 
 @pytest.fixture(scope="module")
-def refusals(claude: ClaudeCli, tmp_path_factory: pytest.TempPathFactory) -> Dict[str, CliRun]:
-    jobs = {str(index): Job(tuple(argv)) for index, (argv, _) in enumerate(REFUSALS)}
-    return run_jobs(claude, jobs, tmp_path_factory.mktemp("refusals"))
+def refusals(real_runs: RunCache) -> Dict[str, CliRun]:
+    return real_runs.run({str(index): Job(tuple(argv)) for index, (argv, _) in enumerate(REFUSALS)})
 
 
 @pytest.mark.parametrize("case", range(len(REFUSALS)), ids=[" ".join(argv) for argv, _ in REFUSALS])
@@ -150,10 +149,9 @@ FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def flag_runs(claude: ClaudeCli, tmp_path_factory: pytest.TempPathFactory) -> Dict[str, CliRun]:
+def flag_runs(real_runs: RunCache) -> Dict[str, CliRun]:
     stream = ("-p", "--output-format", "stream-json", "--verbose")
-    jobs = {str(index): Job((*stream, *argv)) for index, (argv, *_) in enumerate(FLAGS)}
-    return run_jobs(claude, jobs, tmp_path_factory.mktemp("flags"))
+    return real_runs.run({str(index): Job((*stream, *argv)) for index, (argv, *_) in enumerate(FLAGS)})
 
 
 @pytest.mark.parametrize("case", range(len(FLAGS)), ids=[" ".join(case[0]) for case in FLAGS])

@@ -12,8 +12,8 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from claude_expand import Batch, expand_commands
-from claude_rules import (Expansion, UnmodelledArguments, escape_value, expand, no_output, shell_executions, split_arguments,
-                          split_frontmatter, substitute)
+from claude_rules import (Expansion, UnmodelledArguments, escape_value, expand, no_output, shell_executions,
+                          split_arguments, split_frontmatter, substitute)
 from claude_support import ClaudeCli
 
 PROBE = "---\ndescription: shows each word\n---\n" + " ".join(f"{i}=[${i}]" for i in range(7)) + "\nA=[$ARGUMENTS]\n"
@@ -21,7 +21,8 @@ PROBE = "---\ndescription: shows each word\n---\n" + " ".join(f"{i}=[${i}]" for 
 # raw arguments -> the words $0, $1, ... take (observed); ordinary input first, then shell-shaped input
 WORDS: Dict[str, List[str]] = {
     "prod deploy 30d": ["prod", "deploy", "30d"], "x 'y z'": ["x", "y z"], 'a "b c" d': ["a", "b c", "d"],
-    "a\\ b c": ["a b", "c"], "a 'b'c d": ["a", "bc", "d"], "a'b c'd e": ["ab cd", "e"], "lead  trail": ["lead", "trail"],
+    "a\\ b c": ["a b", "c"], "a 'b'c d": ["a", "bc", "d"], "a'b c'd e": ["ab cd", "e"],
+    "lead  trail": ["lead", "trail"],
     "a\tb": ["a", "b"], "42 7": ["42", "7"], "--flag=v -n 3": ["--flag=v", "-n", "3"], "k a=b c": ["k", "a=b", "c"],
     "*.py src/**": ["*.py", "src/**"], "a{b,c} d": ["a{b,c}", "d"], "x[1] y": ["x[1]", "y"], "~/x ~": ["~/x", "~"],
     "\u00e9 \u00fc \u65e5\u672c": ["\u00e9", "\u00fc", "\u65e5\u672c"], "a\u00a0b c": ["a\u00a0b", "c"],
@@ -67,7 +68,8 @@ DOCS: List[Tuple[str, str, str]] = [
     ("---\ndescription: p\narguments: [environment, target, lookback]\n---\n"
      "environment: $environment\ntarget: $target\nlookback: $lookback\n"
      "`git checkout -- $target` ($0/$1/$2) all: $ARGUMENTS\n", "prod deploy 30d",
-     "environment: prod\ntarget: deploy\nlookback: 30d\n`git checkout -- deploy` (prod/deploy/30d) all: prod deploy 30d\n"),
+     "environment: prod\ntarget: deploy\nlookback: 30d\n"
+     "`git checkout -- deploy` (prod/deploy/30d) all: prod deploy 30d\n"),
 ]
 # (doc body, the shell commands loading it runs, the text it becomes)
 SHELL: List[Tuple[str, List[str], str]] = [
