@@ -12,7 +12,7 @@ scenarios against both.
 
 How the run ends is steered by `fake-claude: VERB ARGS` lines in the prompt: result, fail, subtype,
 turns, cost, tokens, subagent, deny, api-error, structured, sleep, mark, stderr, exit, garbage
-(tests/claude/fake_directives.py documents each). What the fake was given (argv, prompt, agent and its
+(tests/claude/claude_fake_directives.py documents each). What the fake was given (argv, prompt, agent and its
 definition, model, tools, allowed/disallowed tools, permission mode, max turns, budget, schema, ...) is
 echoed in the result's `fake_claude` field (a field only the fake adds) and, when FAKE_CLAUDE_RECORD names
 a file, appended to it as one JSON line per run, option errors included.
@@ -30,10 +30,10 @@ from typing import Any, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "claude"))
 
-from fake_agents import Agent, AgentsError, discover, resolve  # noqa: E402
-from fake_directives import DirectiveError, steer  # noqa: E402
-from fake_options import VERSION, Options, UsageError, js_number, parse  # noqa: E402
-from fake_session import Session, render, resolve_model  # noqa: E402
+from claude_fake_agents import Agent, AgentsError, discover, resolve  # noqa: E402
+from claude_fake_directives import DirectiveError, steer  # noqa: E402
+from claude_fake_options import VERSION, Options, UsageError, js_number, parse  # noqa: E402
+from claude_fake_session import Session, render, resolve_model  # noqa: E402
 
 DEFAULT_TOOLS = ["Task", "Bash", "CronCreate", "CronDelete", "CronList", "DesignSync", "Edit", "EnterWorktree",
                  "ExitWorktree", "ListAgents", "Monitor", "NotebookEdit", "Read", "ReportFindings",

@@ -37,7 +37,7 @@ UNREACHABLE_API = {"ANTHROPIC_API_KEY": "sk-ant-offline-placeholder", "ANTHROPIC
 QUIET = {"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1",
          "DISABLE_ERROR_REPORTING": "1"}
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-STUB_API = HERE / "stub_api.py"
+STUB_API = HERE / "claude_stub_api.py"
 
 
 def platform_package() -> Optional[str]:
@@ -170,7 +170,7 @@ class ClaudeCli:
             api: Optional[Sequence[Mapping[str, Any]]] = None) -> CliRun:
         """Run with exactly this argv, stdin ("" when None) and a clean environment plus `env`.
 
-        `api`: answer the CLI's Messages API requests from this script (see stub_api.py); only for a CLI
+        `api`: answer the CLI's Messages API requests from this script (see claude_stub_api.py); only for a CLI
         run in a network namespace, since the stub is served on that namespace's own loopback.
         """
         home.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Whole headless sessions of the real Claude Code 2.1.332 against a scripted Messages API (stub_api.py).
+"""Whole headless sessions of the real Claude Code 2.1.332 against a scripted Messages API (claude_stub_api.py).
 
 Offline the real CLI stops at "Not logged in"; with the stub answering on the network namespace's own
 loopback it runs its real loop: tools, permission checks, turn and budget limits, structured output,

@@ -118,7 +118,7 @@ def test_side_effects(fake_claude: ClaudeCli, tmp_path: Path) -> None:
     assert (garbage.returncode, garbage.stdout) == (0, "this is not json\n")
     unknown = run(fake_claude, tmp_path / "d", "fake-claude: frobnicate")
     assert (unknown.returncode, unknown.stderr) == (
-        1, "fake-claude: unknown directive 'frobnicate' (see tests/claude/fake_directives.py)\n")
+        1, "fake-claude: unknown directive 'frobnicate' (see tests/claude/claude_fake_directives.py)\n")
 
 
 def test_text_output(fake_claude: ClaudeCli, tmp_path: Path) -> None:

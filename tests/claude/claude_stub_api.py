@@ -1,6 +1,6 @@
 """A scripted stand-in for the Anthropic Messages API, so the real CLI can finish whole sessions offline.
 
-Run as `stub_api.py SCRIPT LOG -- COMMAND...` as the first process of a fresh network namespace: it brings
+Run as `claude_stub_api.py SCRIPT LOG -- COMMAND...` as the first process of a fresh network namespace: it brings
 the namespace's loopback up, serves the API on an ephemeral 127.0.0.1 port (reachable from nowhere but
 this namespace), points COMMAND at it through ANTHROPIC_BASE_URL with a made-up key, runs COMMAND with
 this process's stdin/stdout/stderr and exits with its status. The namespace, and the server with it,
@@ -100,10 +100,10 @@ def make_handler(answers: Iterator[Dict[str, Any]], log_path: str) -> Type[http.
 
 def main(argv: List[str]) -> int:
     script_path, log_path, separator, *command = argv
-    assert separator == "--" and command, "usage: stub_api.py SCRIPT LOG -- COMMAND..."
+    assert separator == "--" and command, "usage: claude_stub_api.py SCRIPT LOG -- COMMAND..."
     loopback = subprocess.run(["ip", "link", "set", "lo", "up"], capture_output=True, text=True)
     if loopback.returncode != 0:
-        sys.stderr.write(f"stub_api: cannot bring up loopback: {loopback.stderr}")
+        sys.stderr.write(f"claude_stub_api: cannot bring up loopback: {loopback.stderr}")
         return 97
     with open(script_path, encoding="utf-8") as script:
         answers = iter(json.load(script))

@@ -1,6 +1,6 @@
 """The fake CLI's session: what a headless run prints, shaped field by field like the real 2.1.332's output.
 
-The shapes come from the real binary (offline, and against tests/claude/stub_api.py): a result carries
+The shapes come from the real binary (offline, and against tests/claude/claude_stub_api.py): a result carries
 duration_ms, duration_api_ms, num_turns, stop_reason, total_cost_usd, usage, modelUsage (per model:
 inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens, webSearchRequests, costUSD,
 contextWindow, maxOutputTokens, ...), permission_denials ({tool_name, tool_use_id, tool_input}),

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Optional
 
-from fake_session import API_ERRORS, ERROR_TEXTS, Outcome, js_number_text, model_usage_entry, resolve_model
+from claude_fake_session import API_ERRORS, ERROR_TEXTS, Outcome, js_number_text, model_usage_entry, resolve_model
 
 PREFIX = "fake-claude:"
 FILE_TOOLS = ("Write", "Edit", "Read", "NotebookEdit")
@@ -62,7 +62,8 @@ def steer(prompt: str, max_turns: Optional[float], budget: Optional[float]) -> "
     for verb, rest in directives(prompt):
         handler = HANDLERS.get(verb)
         if handler is None:
-            raise DirectiveError(f"fake-claude: unknown directive {verb!r} (see tests/claude/fake_directives.py)")
+            raise DirectiveError(f"fake-claude: unknown directive {verb!r} "
+                                 "(see tests/claude/claude_fake_directives.py)")
         handler(outcome, effects, rest)
     _apply_limits(outcome, max_turns, budget)
     return outcome, effects
