@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, List, Tuple
 
 from wfc.compiler import CompileOptions, compile_paths
-from wfc.schema_files import load_schema
+from wfc.validate.schema_files import load_schema
 
 
 def workflow_text(steps: int, name: str = "w") -> str:
@@ -75,11 +75,11 @@ def edited_recompile(root: Path, size: int) -> float:
 def stage_times(path: Path, repeat: int) -> List[Tuple[str, float]]:
     """Where the time of one compile goes, stage by stage (outputs rendered, not written)."""
     from wfc.analysis import analyze
-    from wfc.build import build_workflow
-    from wfc.checks import all_findings
+    from wfc.model.build import build_workflow
+    from wfc.validate.checks import all_findings
     from wfc.load import load_bytes
     from wfc.render import command_doc, module, plan_json
-    from wfc.schema_errors import schema_findings
+    from wfc.validate.schema import schema_findings
 
     raw = path.read_bytes()
     document = load_bytes(raw, path.name)

@@ -17,10 +17,10 @@ from typing import Any, Callable, List
 
 import yaml
 
-from wfc.build import build_workflow
-from wfc.checks import all_findings
+from wfc.model.build import build_workflow
+from wfc.validate.checks import all_findings
 from wfc.load import load_text
-from wfc.schema_errors import schema_findings
+from wfc.validate.schema import schema_findings
 from wfc.validate import validate_document
 
 
@@ -75,13 +75,12 @@ def main() -> None:
     document = load_text(text, "workflows/big.yaml")
     assert not document.diagnostics, document.diagnostics[:3]
     stages = {
-        "load, fast path (yaml-rs, no positions)": lambda: load_text(text, "workflows/big.yaml", fast=True),
-        "load, exact (events -> data + source map)": lambda: load_text(text, "workflows/big.yaml"),
+        "load (events -> data + source map)": lambda: load_text(text, "workflows/big.yaml"),
         "PyYAML's C safe loader, for comparison": lambda: yaml.load(text, Loader=yaml.CSafeLoader),
         "schema": lambda: schema_findings(document.data),
         "semantic checks": lambda: list(all_findings(document.data, "big")),
         "build model": lambda: build_workflow(document, "big"),
-        "load + validate (end to end)": lambda: validate_document(load_text(text, "workflows/big.yaml", fast=True), "big"),
+        "load + validate (end to end)": lambda: validate_document(load_text(text, "workflows/big.yaml"), "big"),
     }
     result = validate_document(document, "big")
     assert result.workflow is not None and len(result.workflow.steps) == steps

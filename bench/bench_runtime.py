@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from wfc.analysis import analyze
 from wfc.model import Step, Workflow
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.runtime.engine import run_plan
 from wfc.runtime.outcome import RunOptions
 
@@ -130,7 +130,8 @@ def overhead(count: int, workers: int, repeats: int) -> None:
           f" after a warm-up (dask {dask.__version__}); us per step, CPU (all threads) and wall")
     for name, edges in (("chain", chain(count)), ("fan-out", fan_out(count))):
         plan = plan_for(edges, "__main__:noop", 1.0, workers)
-        ours, theirs = side_by_side(repeats, lambda: run_wfc(plan), lambda: run_dask(edges, noop, workers))
+        ours, theirs = side_by_side(repeats, lambda plan=plan: run_wfc(plan),
+                                    lambda edges=edges: run_dask(edges, noop, workers))
         scale = 1e6 / count
         print(f"  {name:<8} wfc (journal on) cpu {ours.cpu * scale:6.1f} wall {ours.wall * scale:6.1f}   "
               f"dask threaded cpu {theirs.cpu * scale:6.1f} wall {theirs.wall * scale:6.1f}   "

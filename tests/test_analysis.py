@@ -4,7 +4,7 @@ from __future__ import annotations
 from factories import MINUTE, REVIEWERS, make_step, make_workflow, review_all
 from wfc.analysis import analyze
 from wfc.model import Retry
-from wfc.plan import Estimate, ScheduledStep, Task
+from wfc.analysis.plan import Estimate, ScheduledStep, Task
 
 REVIEWER_ORDER = ("quality", "security", "architecture", "best-practices", "performance")
 

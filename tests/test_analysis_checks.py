@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from factories import make_step, make_workflow
 from wfc.analysis import analyze
-from wfc.errors import WARNING, Diagnostic
+from wfc.diagnostics import WARNING, Diagnostic
 from wfc.model import Position
 
 POSITIONS = {

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from factories import make_step, make_workflow
 from wfc.analysis import analyze, schedule
 from wfc.analysis.schedule import Problem, ReadyQueue, ScheduleError, start_times
-from wfc.plan import ScheduledStep
+from wfc.analysis.plan import ScheduledStep
 
 
 def test_ready_queue_takes_by_priority_then_id_and_passes_over_what_does_not_fit() -> None:

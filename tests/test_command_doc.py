@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 from wfc.analysis import analyze
 from wfc.model import Argument, Workflow
 from wfc.render.command_doc import (
-    allowed_tools, bash_permission, command_file_name, command_text, compensation_views, first_launch, inert, pattern,
+    allowed_tools, bash_permission, command_text, compensation_views, first_launch, inert, pattern,
     placeholders, render_command_doc,
 )
-from wfc.render.header import parse_header
+from wfc.emit.header import parse_header
+from wfc.emit.naming import command_file
 from wfc.validate import load_workflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,7 @@ def test_rendering_is_identical_under_other_hash_seeds() -> None:
 
 
 def test_file_name_is_the_workflow_name() -> None:
-    assert command_file_name(golden_workflow("long-pipeline")) == "long-pipeline.md"
+    assert command_file(golden_workflow("long-pipeline").name) == "long-pipeline.md"
 
 
 # -- frontmatter and header --------------------------------------------------------------------

@@ -8,12 +8,11 @@ import json
 import math
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from wfc.errors import Diagnostic
+from wfc.diagnostics import Diagnostic
 from wfc.load import load_bytes, load_text
 from wfc.validate import ValidationResult, validate_document
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from factories import make_step, make_workflow, review_all
-from wfc.graph import GraphError, build_graph
+from wfc.analysis.graph import GraphError, build_graph
 
 
 def diamond():

@@ -3,6 +3,7 @@ Graphviz accepting every export, and `wfc graph`."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -18,8 +19,9 @@ from hypothesis import strategies as st
 from factories import MINUTE, make_step, make_workflow
 from wfc.analysis import analyze
 from wfc.cli import cli
-from wfc.plan import Plan
-from wfc.render.graph_export import dot_escape, mermaid_escape, render_dot, render_mermaid
+from wfc.analysis.plan import Plan
+from wfc.render.graph_export import (GraphShape, dot_escape, edges, mermaid_escape, reduced_edges, render_dot,
+                                     render_mermaid)
 from wfc.validate import load_workflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,19 +41,23 @@ def diamond() -> Plan:
 
 
 def test_mermaid_of_a_diamond() -> None:
+    """Three levels, two wide: narrower as columns, so left to right, labels wrapped at mermaid's
+    widest default since the chart is far from the width budget."""
     assert render_mermaid(diamond()) == """\
-flowchart TD
+---
+config:
+  flowchart:
+    nodeSpacing: 12
+    rankSpacing: 20
+    padding: 6
+    wrappingWidth: 200
+---
+flowchart LR
     classDef critical fill:#fff4e6,stroke:#d9480f,stroke-width:3px
-    subgraph L0["Level 1: 1 step"]
-        n0["a: Run a (1m)"]
-    end
-    subgraph L1["Level 2: 2 steps"]
-        n1["b: Run b (3m)"]
-        n2["c: Run c (2m)"]
-    end
-    subgraph L2["Level 3: 1 step"]
-        n3["d: Merge #34;all#34; #60;results#62; (1m)"]
-    end
+    n0["a (1m)<br>Run a"]
+    n1["b (3m)<br>Run b"]
+    n2["c (2m)<br>Run c"]
+    n3["d (1m)<br>Merge #34;all#34; #60;results#62;"]
     n0 --> n1
     n0 --> n2
     n1 --> n3
@@ -64,21 +70,21 @@ flowchart TD
 def test_dot_of_a_diamond() -> None:
     assert render_dot(diamond()) == """\
 digraph "demo" {
-    graph [rankdir=TB, labelloc=t, fontname="Helvetica", label="The demo workflow"];
+    graph [rankdir=LR, newrank=true, labelloc=t, fontname="Helvetica", label="The demo workflow"];
     node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];
     edge [color="#868e96"];
     subgraph cluster_L0 {
-        label="Level 1: 1 step"; style=dashed; color="#adb5bd";
-        n0 [label="a: Run a (1m)", color="#d9480f", fillcolor="#fff4e6", penwidth=3];
+        label="Level 1: 1 step"; rank=same; style=dashed; color="#adb5bd";
+        n0 [label="a (1m)\\nRun a", color="#d9480f", fillcolor="#fff4e6", penwidth=3];
     }
     subgraph cluster_L1 {
-        label="Level 2: 2 steps"; style=dashed; color="#adb5bd";
-        n1 [label="b: Run b (3m)", color="#d9480f", fillcolor="#fff4e6", penwidth=3];
-        n2 [label="c: Run c (2m)"];
+        label="Level 2: 2 steps"; rank=same; style=dashed; color="#adb5bd";
+        n1 [label="b (3m)\\nRun b", color="#d9480f", fillcolor="#fff4e6", penwidth=3];
+        n2 [label="c (2m)\\nRun c"];
     }
     subgraph cluster_L2 {
-        label="Level 3: 1 step"; style=dashed; color="#adb5bd";
-        n3 [label="d: Merge \\"all\\" <results> (1m)", color="#d9480f", fillcolor="#fff4e6", penwidth=3];
+        label="Level 3: 1 step"; rank=same; style=dashed; color="#adb5bd";
+        n3 [label="d (1m)\\nMerge \\"all\\" <results>", color="#d9480f", fillcolor="#fff4e6", penwidth=3];
     }
     n0 -> n1 [color="#d9480f", penwidth=3];
     n0 -> n2;
@@ -88,6 +94,113 @@ digraph "demo" {
 """
 
 
+def chain_with_shortcuts() -> Plan:
+    """a -> b -> c -> d, plus the shortcuts a -> c, a -> d and b -> d, and e beside it all."""
+    return analyze(make_workflow([
+        make_step("a", estimate=MINUTE),
+        make_step("b", estimate=MINUTE, needs=["a"]),
+        make_step("c", estimate=MINUTE, needs=["a", "b"]),
+        make_step("d", estimate=MINUTE, needs=["a", "b", "c"]),
+        make_step("e", estimate=MINUTE, needs=["a"]),
+    ]))
+
+
+def test_redundant_edges_are_left_out() -> None:
+    plan = chain_with_shortcuts()
+    assert edges(plan) == (("a", "b"), ("a", "e"), ("a", "c"), ("b", "c"), ("a", "d"), ("b", "d"), ("c", "d"))
+    assert reduced_edges(plan) == (("a", "b"), ("a", "e"), ("b", "c"), ("c", "d"))
+    text = render_mermaid(plan)
+    assert re.findall(r"n\d --> n\d", text) == ["n0 --> n1", "n0 --> n2", "n1 --> n3", "n3 --> n4"]
+    assert "    linkStyle 0,2,3 stroke:#d9480f,stroke-width:3px\n" in text
+    assert re.findall(r"n\d -> n\d", render_dot(plan)) == ["n0 -> n1", "n0 -> n2", "n1 -> n3", "n3 -> n4"]
+
+
+def test_a_critical_edge_is_drawn_even_when_a_chain_implies_it() -> None:
+    """With steps that take no time a shortcut can be the critical path; it stays drawn whole."""
+    plan = analyze(make_workflow([
+        make_step("a", estimate=MINUTE),
+        make_step("b", estimate=0.0, needs=["a"]),
+        make_step("c", estimate=MINUTE, needs=["a", "b"]),
+    ]))
+    path = plan.critical_path
+    assert set(zip(path, path[1:])) <= set(reduced_edges(plan))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=8, max_size=8), min_size=8, max_size=8))
+def test_the_reduction_keeps_reachability_and_drops_every_implied_edge(matrix: List[List[bool]]) -> None:
+    """On random DAGs: the same steps reach each other, and no kept edge is implied by the others
+    (unless it is on the critical path)."""
+    steps = [make_step(f"s{i}", estimate=MINUTE, needs=[f"s{j}" for j in range(i) if matrix[i][j]]) for i in range(8)]
+    plan = analyze(make_workflow(steps))
+    kept = reduced_edges(plan)
+    assert closure(kept) == closure(edges(plan))
+    on_path = set(zip(plan.critical_path, plan.critical_path[1:]))
+    for edge in kept:
+        if edge not in on_path:
+            assert edge[1] not in closure([other for other in kept if other != edge]).get(edge[0], set())
+
+
+def closure(pairs: object) -> dict:
+    reach: dict = {}
+    for source, target in pairs:  # type: ignore[attr-defined]
+        reach.setdefault(source, set()).add(target)
+    changed = True
+    while changed:
+        changed = False
+        for source, targets in reach.items():
+            more = set().union(*(reach.get(target, set()) for target in targets)) - targets
+            if more:
+                targets |= more
+                changed = True
+    return reach
+
+
+def test_direction_and_wrap_follow_the_shape() -> None:
+    """A long chain reads top down, a wide fan left to right; labels wrap narrower as the chart
+    grows, never below the minimum."""
+    chain = analyze(make_workflow([make_step("s0", estimate=MINUTE)] + [
+        make_step(f"s{i}", estimate=MINUTE, needs=[f"s{i - 1}"]) for i in range(1, 12)]))
+    fan = analyze(make_workflow([make_step("root", estimate=MINUTE)] + [
+        make_step(f"leaf{i}", estimate=MINUTE, needs=["root"]) for i in range(30)]))
+    assert (GraphShape(chain).left_to_right, GraphShape(chain).wrap) == (False, 200)
+    assert (GraphShape(fan).left_to_right, GraphShape(fan).wrap) == (True, 200)
+    assert render_mermaid(chain).splitlines()[8] == "flowchart TD"
+    wide = analyze(make_workflow([make_step("root", estimate=MINUTE)] + [
+        make_step(f"mid{i}", estimate=MINUTE, needs=["root"]) for i in range(12)] + [
+        make_step(f"s{i}", estimate=MINUTE, needs=[f"s{i - 1}" if i else "mid0"]) for i in range(25)]))
+    assert (GraphShape(wide).left_to_right, GraphShape(wide).wrap) == (False, 90)
+
+
+def test_groups_are_boxes_only_when_they_are_bands_of_levels() -> None:
+    banded = analyze(make_workflow([
+        make_step("a", estimate=MINUTE, group="First"),
+        make_step("b", estimate=MINUTE, needs=["a"], group="Then"),
+        make_step("c", estimate=MINUTE, needs=["a"], group="Then"),
+        make_step("d", estimate=MINUTE, needs=["b", "c"], group="Last #1"),
+    ]))
+    text = render_mermaid(banded)
+    assert """    subgraph G0["First"]
+        n0["a (1m)<br>Run a"]
+    end
+    subgraph G1["Then"]
+        n1["b (1m)<br>Run b"]
+        n2["c (1m)<br>Run c"]
+    end
+    subgraph G2["Last #35;1"]
+        n3["d (1m)<br>Run d"]
+    end
+""" in text
+    assert "    subgraphTitleMargin:\n      top: 0\n      bottom: 24\n" in text.replace("subGraph", "subgraph")
+    steps = list(banded.workflow.steps)
+    overlapping = dataclasses.replace(banded.workflow, steps=tuple(
+        dataclasses.replace(step, group="First") if step.id == "b" else step for step in steps))
+    ungrouped = dataclasses.replace(banded.workflow, steps=tuple(
+        dataclasses.replace(step, group=None) if step.id == "d" else step for step in steps))
+    for workflow in (overlapping, ungrouped):
+        assert "subgraph" not in render_mermaid(analyze(workflow))
+
+
 def test_escapes() -> None:
     assert mermaid_escape('a "b" `c`\n#d;<e>&') == "a #34;b#34; #96;c#96; #35;d#59;#60;e#62;#38;"
     assert dot_escape('a "b"\\l\nc\x07') == 'a \\"b\\"\\\\l c'
@@ -95,7 +208,8 @@ def test_escapes() -> None:
 
 def test_long_titles_are_cut_in_labels() -> None:
     plan = analyze(make_workflow([make_step("a", estimate=MINUTE, title="x" * 100)]))
-    assert f'n0["a: {"x" * 59}#8230; (1m)"]' in render_mermaid(plan)
+    assert f'n0["a (1m)<br>{"x" * 49}#8230;"]' in render_mermaid(plan)
+    assert f'n0 [label="a (1m)\\n{"x" * 28}\\n{"x" * 21}…"' in render_dot(plan)
 
 
 def with_titles(plan: Plan, titles: List[str]) -> Plan:
@@ -104,8 +218,9 @@ def with_titles(plan: Plan, titles: List[str]) -> Plan:
     return analyze(dataclasses.replace(workflow, steps=steps, title=titles[-1], name=titles[0]))
 
 
-_MERMAID_LINE = re.compile(r'^(flowchart TD|    classDef critical .*|    subgraph L\d+\["[^"]*"\]|        n\d+\["[^"<>`\n]*"\]|'
-                           r"    end|    n\d+ --> n\d+|    linkStyle [\d,]+ .*|    class [n\d,]+ critical)$")
+_MERMAID_LINE = re.compile(r'^(---|config:|  flowchart:|    [a-zA-Z]+: \d+|flowchart (TD|LR)|    classDef critical .*|'
+                           r'    n\d+\["[^"<>`\n]*<br>[^"<>`\n]*"\]|    n\d+ --> n\d+|    linkStyle [\d,]+ .*|'
+                           r"    class [n\d,]+ critical)$")
 
 
 @settings(max_examples=60, deadline=None)
@@ -144,8 +259,26 @@ def test_graphviz_accepts_every_export(dot_program: str, path: Path) -> None:
     plan = analyze(load_workflow(path))
     svg = svg_of(dot_program, render_dot(plan))
     assert svg.count('class="node"') == len(plan.order)
-    assert svg.count('class="edge"') == sum(len(step.dependencies) for step in plan.steps)
+    assert svg.count('class="edge"') == len(reduced_edges(plan))
     assert svg.count('class="cluster"') == len(plan.levels)
+
+
+@pytest.mark.parametrize("path", EXPORTED, ids=lambda p: p.stem)
+def test_graphviz_puts_each_level_on_one_rank(dot_program: str, path: Path) -> None:
+    """Where dot really placed the nodes (`-Tjson`): every level on one rank, the ranks in level
+    order, so no edge is drawn flat between two nodes of one rank."""
+    plan = analyze(load_workflow(path))
+    done = subprocess.run([dot_program, "-Tjson"], input=render_dot(plan).encode("utf-8"), capture_output=True)
+    assert done.returncode == 0 and not done.stderr, done.stderr.decode("utf-8", "replace")
+    placed = {item["name"]: [float(value) for value in item["pos"].split(",")]
+              for item in json.loads(done.stdout)["objects"] if "pos" in item}
+    shape = GraphShape(plan)
+    axis, ahead = (0, 1.0) if shape.left_to_right else (1, -1.0)  # dot's y grows upwards
+    ranks = [{placed[shape.ids[step]][axis] for step in level} for level in plan.levels]
+    assert all(len(rank) == 1 for rank in ranks), ranks
+    order = [ahead * next(iter(rank)) for rank in ranks]
+    assert order == sorted(order) and len(set(order)) == len(order)
+    assert all(placed[shape.ids[a]][axis] != placed[shape.ids[b]][axis] for a, b in edges(plan))
 
 
 def test_graphviz_accepts_hostile_titles(dot_program: str) -> None:

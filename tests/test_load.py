@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from wfc import load
-from wfc.errors import Diagnostic
-from wfc.load import MAX_ALIAS_NODES, MAX_FILE_BYTES, load_bytes, load_text
+from wfc.diagnostics import Diagnostic
+from wfc.load import load_bytes, load_text
+from wfc.load.document import MAX_ALIAS_NODES, MAX_FILE_BYTES
 from wfc.model import Position
 from wfc.validate import validate_document, validate_file
 

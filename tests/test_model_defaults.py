@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from wfc.build import active_form
+from wfc.model.build import active_form
 from wfc.load import load_text
 from wfc.model import Action, Argument, ContextEntry, Docs, OnFailure, Position, Retry, Step, Workflow
 from wfc.validate import validate_document

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Tuple
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from factories import make_step, make_workflow
 from wfc.analysis import analyze, critical, estimates, schedule
 from wfc.analysis.cache_keys import cache_keys
-from wfc.graph import build_graph
+from wfc.analysis.graph import build_graph
 from wfc.model import Step, Workflow
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 
 RESOURCE_NAMES = ("db", "gpu", "lock")
 

@@ -15,9 +15,11 @@ import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
-from wfc import model, schema_files
+from wfc import model
+from wfc.format import vocabulary
+from wfc.validate import schema_files
 from wfc.cli import cli
-from wfc.durations import DURATION_PATTERN, parse_duration
+from wfc.format.durations import DURATION_PATTERN, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "workflow.schema.json"
@@ -224,19 +226,40 @@ def test_durations_the_compiler_rejects_the_schema_rejects(value: Any) -> None:
     assert _errors({**_minimal(), "defaults": {"timeout": value}}) == [expected]
 
 
-def test_schema_defaults_match_the_model_defaults() -> None:
+def test_the_schema_speaks_the_vocabulary() -> None:
+    """Kinds, kind-only keys, template keys, enums and every `default` annotation: the schema
+    editors read says what wfc.format.vocabulary (which the checks, model and runtime read) says."""
     defs = SCHEMA["$defs"]
-    assert parse_duration(defs["contextEntry"]["properties"]["ttl"]["default"]) == model.DEFAULT_TTL
-    assert defs["retry"]["properties"]["attempts"]["default"] == model.Retry().attempts
-    assert defs["retry"]["properties"]["factor"]["default"] == model.Retry().factor
-    assert parse_duration(defs["retry"]["properties"]["backoff"]["default"]) == model.Retry().backoff
-    assert defs["onFailure"]["properties"]["compensate"]["default"] is model.OnFailure().compensate
-    assert defs["onFailure"]["properties"]["keep_going"]["default"] is model.OnFailure().keep_going
-    assert defs["argument"]["properties"]["type"]["default"] == model.Argument("x").type
-    assert defs["argument"]["properties"]["required"]["default"] is model.Argument("x").required
-    assert defs["argument"]["properties"]["type"]["enum"] == list(model.ARGUMENT_TYPES)
-    assert SCHEMA["properties"]["progress"]["enum"] == list(model.PROGRESS_TOOLS)
-    assert SCHEMA["properties"]["progress"]["default"] == model.Workflow.__dataclass_fields__["progress"].default
+    kinds = [branch["required"] for branch in defs["exactlyOneKind"]["oneOf"]]
+    assert sorted(kinds) == sorted([key] for key in vocabulary.KIND_KEYS)
+    assert sorted(branch["required"] for branch in defs["exactlyOneAction"]["oneOf"]) == sorted(kinds)
+    step_keys = set(defs["step"]["properties"])
+    assert {key for keys in vocabulary.KIND_ONLY_KEYS.values() for key in keys} <= step_keys
+    assert set(vocabulary.TEMPLATE_KEYS) <= step_keys
+    assert defs["argument"]["properties"]["type"]["enum"] == list(vocabulary.ARGUMENT_TYPES)
+    assert SCHEMA["properties"]["progress"]["enum"] == list(vocabulary.PROGRESS_TOOLS)
+    for pointer, expected in vocabulary.SCHEMA_DEFAULTS.items():
+        node = SCHEMA
+        for part in pointer.strip("/").split("/"):
+            node = node[part]
+        found = node["default"]
+        assert (parse_duration(found) if isinstance(found, str) and isinstance(expected, float) else found) == expected
+        assert type(found) is type(expected) or isinstance(expected, float), pointer
+    annotated = {pointer for pointer in _default_pointers(SCHEMA) if "/examples" not in pointer}
+    assert annotated == set(vocabulary.SCHEMA_DEFAULTS)
+
+
+def _default_pointers(node: Any, pointer: str = "") -> List[str]:
+    found = []
+    if isinstance(node, dict):
+        if "default" in node and not isinstance(node["default"], dict):
+            found.append(pointer)
+        for key, value in node.items():
+            found += _default_pointers(value, f"{pointer}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _default_pointers(value, f"{pointer}/{index}")
+    return found
 
 
 def test_step_properties_are_the_model_fields_a_user_writes() -> None:
@@ -488,10 +511,10 @@ def test_wfc_schema_without_the_file_says_so(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(schema_files, "_PACKAGED", tmp_path / "nowhere")
     monkeypatch.setattr(schema_files, "_REPOSITORY", tmp_path / "schema")
     result = CliRunner().invoke(cli, ["schema", "--plan"])
-    assert result.exception is not None
-    assert str(result.exception) == (
-        f"wfc is installed without its schema plan.schema.json (looked at {tmp_path / 'schema' / 'plan.schema.json'});"
-        " reinstall wfc.")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: wfc is installed without its schema plan.schema.json (looked at {tmp_path / 'schema' / 'plan.schema.json'});"
+        " reinstall wfc.\n")
     assert result.stdout_bytes == b""
 
 

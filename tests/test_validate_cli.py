@@ -125,7 +125,7 @@ def test_json_lists_every_diagnostic_with_its_position(project: Path) -> None:
     assert json.loads(done.stdout) == [{
         "file": "workflows/broken.yaml", "line": 12, "column": 13, "code": "WFC041", "severity": "error",
         "message": "step 'report' needs 'analyse', which is not a step", "hint": "did you mean 'analyze'?",
-        "path": "steps.report.needs[0]",
+        "path": "steps.report.needs[0]", "documentation": "docs/errors.md#wfc041-needs-names-no-step",
     }]
 
 

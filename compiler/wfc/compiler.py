@@ -5,19 +5,18 @@ produces no outputs, so its previous outputs stay exactly as they were.
 """
 from __future__ import annotations
 
-import gc
-import importlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from wfc import emit
 from wfc.analysis import analyze
-from wfc.emit import Change, Output
-from wfc.errors import Diagnostic
-from wfc.model import Workflow
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
+from wfc.diagnostics import Diagnostic
+from wfc.emit import Change, Output, naming
+from wfc.render.command_doc import render_command_doc
+from wfc.render.module import render_module
+from wfc.render.plan_json import plan_to_json
 from wfc.validate import validate_file, workflow_files
 
 
@@ -25,23 +24,19 @@ from wfc.validate import validate_file, workflow_files
 class Renderer:
     """One kind of generated file: how to name it, how to render it, which directory it goes to."""
 
-    module: str
-    render: str
-    file_name: str
+    render: Callable[[Plan], str]
+    file_name: Callable[[str], str]  # from the workflow's name (wfc.emit.naming)
     directory: str  # "out" or "commands"
 
     def output(self, plan: Plan, options: "CompileOptions") -> Output:
-        loaded = importlib.import_module(self.module)
-        name: Callable[[Workflow], str] = getattr(loaded, self.file_name)
-        text: Callable[[Plan], str] = getattr(loaded, self.render)
         base = options.out_dir if self.directory == "out" else options.commands_path
-        return Output.of_text(base / name(plan.workflow), text(plan))
+        return Output.of_text(base / self.file_name(plan.workflow.name), self.render(plan))
 
 
 RENDERERS: Tuple[Renderer, ...] = (
-    Renderer("wfc.render.plan_json", "plan_to_json", "plan_file_name", "out"),
-    Renderer("wfc.render.module", "render_module", "module_file_name", "out"),
-    Renderer("wfc.render.command_doc", "render_command_doc", "command_file_name", "commands"),
+    Renderer(plan_to_json, naming.plan_file, "out"),
+    Renderer(render_module, naming.module_file, "out"),
+    Renderer(render_command_doc, naming.command_file, "commands"),
 )
 
 
@@ -82,36 +77,17 @@ class CompileResult:
         return sum(1 for change in self.changes if change.action == action)
 
 
-def available_renderers() -> Tuple[Renderer, ...]:
-    """Renderers whose module is installed; lets one stage land before the next exists."""
-    return tuple(r for r in RENDERERS if importlib.util.find_spec(r.module) is not None)
-
-
 def compile_file(path: Path, options: CompileOptions) -> WorkflowOutcome:
     result = validate_file(path)
     if result.workflow is None:
         return WorkflowOutcome(result.file, None, result.diagnostics)
     plan = analyze(result.workflow)
-    outputs = tuple(renderer.output(plan, options) for renderer in available_renderers())
+    outputs = tuple(renderer.output(plan, options) for renderer in RENDERERS)
     return WorkflowOutcome(result.file, plan, result.diagnostics + result.located(plan.warnings), outputs)
 
 
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """A compile allocates millions of objects that all live until it ends, so the collector's
-    default pace (a young collection per 700 allocations, promoting into ever larger full ones)
-    only re-walks live data: 0.1 s of a 10,000-step compile. Restored afterwards."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-
-
 def compile_paths(paths: Sequence[str], options: CompileOptions) -> CompileResult:
-    with fewer_collections():
-        outcomes = tuple(compile_file(path, options) for path in workflow_files(paths))
+    outcomes = tuple(compile_file(path, options) for path in workflow_files(paths))
     outputs = [output for outcome in outcomes for output in outcome.outputs]
     if options.check:
         changes: List[Change] = [emit.plan_change(output, options.force) for output in outputs]

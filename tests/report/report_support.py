@@ -3,8 +3,10 @@ workflow with hostile step names, a journal in the runtime's exact format, and t
 (headless Chromium, mermaid under node) that check what the report draws."""
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,15 +18,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from factories import MINUTE, make_step, make_workflow, review_all  # noqa: E402
+from factories import make_step, make_workflow, review_all  # noqa: E402
 from wfc.analysis import analyze  # noqa: E402
 from wfc.model import Docs, Workflow  # noqa: E402
-from wfc.plan import Plan  # noqa: E402
+from wfc.analysis.plan import Plan  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 NODE_DIR = HERE / ".node"
-MERMAID_PACKAGES = ("mermaid@11", "jsdom@29")
+MERMAID_PACKAGES = ("mermaid@11.17.2", "jsdom@29.1.1")  # the widths the charts are sized by were measured with these
 
 HOSTILE_TITLES = {
     "end": "Step: one # two; three %% four",
@@ -128,3 +130,38 @@ def mermaid_errors(node_dir: Path, diagrams: List[str], tmp_path: Path) -> List[
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
+
+
+def chromium_args(binary: str, tmp_path: Path, width: int = 1600, height: int = 1200) -> List[str]:
+    return [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={width},{height}"]
+
+
+RESULT = re.compile(r'<pre id="wfc-result">(.*?)</pre>', re.DOTALL)
+
+
+def page_result(chromium: str, page: Path, tmp_path: Path, width: int = 1600,
+                env: Optional[Dict[str, str]] = None) -> Any:
+    """What the script in `page` wrote into <pre id="wfc-result">, as JSON: the page runs in
+    headless Chromium until its scripts are idle (virtual time lets async rendering finish)."""
+    done = subprocess.run([*chromium_args(chromium, tmp_path, width), "--virtual-time-budget=120000",
+                           "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = RESULT.search(done.stdout)
+    assert found and found.group(1) != "pending", done.stdout[-2000:]
+    return json.loads(html.unescape(found.group(1)))
+
+
+def mermaid_rendered(chromium: str, node_dir: Path, diagrams: Dict[str, str], tmp_path: Path,
+                     timezone: str = "UTC") -> Dict[str, Dict[str, Any]]:
+    """Each diagram as the real mermaid draws it in Chromium, under the time zone `timezone`."""
+    library = node_dir / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+    page = tmp_path / f"mermaid-{timezone.replace('/', '-')}.html"
+    data = json.dumps(diagrams).replace("</", "<\\/")
+    page.write_text(f'<!doctype html><html><head><meta charset="utf-8"><script src="{library.as_uri()}"></script>'
+                    f'</head><body><pre id="wfc-result">pending</pre><script>window.WFC_DIAGRAMS = {data};</script>'
+                    f'<script src="{(HERE / "mermaid_render.js").as_uri()}"></script></body></html>',
+                    encoding="utf-8")
+    return page_result(chromium, page, tmp_path, env={"TZ": timezone})

@@ -1,6 +1,8 @@
 """The report's figures are the plan's, and its own derivations (legacy, accuracy, order) are exact."""
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import asdict, replace
 from typing import List
 
@@ -10,7 +12,7 @@ from report_support import journal_events, model_plans
 from factories import make_step, make_workflow
 from wfc.analysis import analyze
 from wfc.model import Docs
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.report import build_report
 from wfc.report.data import error_pct, legacy_minutes, suggested_estimate
 from wfc.report.runs import measure
@@ -108,6 +110,31 @@ def test_a_resumed_or_failed_run_measures_steps_but_no_makespan() -> None:
 
 def test_defaults_keep_report_data_frozen() -> None:
     report = build_report(model_plans()).workflows[0]
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         report.name = "x"  # type: ignore[misc]
     assert asdict(replace(report, plan=None))["name"] == report.name
+
+
+def test_cost_and_tokens_per_step_are_medians_of_what_journals_report() -> None:
+    """`cost_usd` as agent steps journal it today; `tokens_in`/`tokens_out` (or the API's
+    `input_tokens`/`output_tokens`) where a runtime adds them; steps that report nothing have None."""
+    plan = model_plans()[0]
+    durations = {s: plan.planned(s).estimate for s in plan.order}
+
+    def run(run_id: str, cost: float, tokens: bool) -> object:
+        events = journal_events(run_id, "review-all", durations, 1020.0)
+        for event in events:
+            if event.get("step") == "analyze" and event["event"] == "step_finished":
+                event["cost_usd"] = cost
+                if tokens:
+                    event.update(tokens_in=12000, output_tokens=800)
+        return measure(run_id, events)
+
+    runs = [run("r1", 0.25, True), run("r2", 0.75, False), run("r3", 0.5, False)]
+    assert runs[0].usage["analyze"].tokens_out == 800.0 and "report" not in runs[0].usage
+    rows = {row.step: row for row in build_report([plan], runs).workflows[0].accuracy.steps}
+    assert (rows["analyze"].cost_usd, rows["analyze"].tokens_in, rows["analyze"].tokens_out) == (0.5, 12000.0, 800.0)
+    assert (rows["report"].cost_usd, rows["report"].tokens_in) == (None, None)
+    bad = journal_events("r4", "review-all", {"analyze": 1.0}, 1.0)
+    bad[2].update(cost_usd="free", tokens_in=True, tokens_out=-3)
+    assert measure("r4", bad).usage == {}

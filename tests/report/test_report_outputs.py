@@ -11,14 +11,15 @@ from typing import List
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from report_support import ROOT, journal_events, model_plans, write_journal
+from report_support import ROOT, journal_events, write_journal
 
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.report import build_report
 from wfc.report.html import render_html
 from wfc.report.json_report import render_json
 from wfc.report.markdown import render_markdown
 from wfc.report.runs import JournalDirectory
+from wfc.render.graph_export import reduced_edges
 from wfc.report.svg import dag_svg, gantt_svg
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -96,13 +97,17 @@ def test_svg_charts_have_one_bar_and_one_node_per_step(plans: List[Plan]) -> Non
         gantt, dag = gantt_svg(report), dag_svg(report)
         assert re.findall(r'data-step="([^"]+)"', gantt) == [step.id for step in report.steps]
         assert sorted(re.findall(r'data-node="([^"]+)"', dag)) == sorted(step.id for step in report.steps)
-        assert len(re.findall(r'class="edge', dag)) == sum(len(step.dependencies) for step in report.steps)
-        assert len(re.findall(r'class="edge crit"', dag)) == len(report.critical_path) - 1
+        assert report.plan is not None
+        drawn = re.findall(r'<path class="(edge(?: crit)?)" data-edge="([^"]+)"', dag)
+        assert sorted(edge for _, edge in drawn) == sorted(f"{a} {b}" for a, b in reduced_edges(report.plan))
+        path = report.critical_path
+        assert sorted(edge for kind, edge in drawn if kind == "edge crit") == sorted(f"{a} {b}" for a, b in zip(path, path[1:]))
         assert 'width="100%"' in gantt and 'viewBox="0 0 1000 ' in gantt
+        assert 'style="min-width: 850px; max-width: 1000px"' in gantt
 
 
 def test_report_command_writes_each_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wfc.commands.report import report
+    from wfc.cli.reporting import report
 
     monkeypatch.chdir(ROOT)
     runner = CliRunner()
@@ -130,3 +135,27 @@ def test_report_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str
         main(["report", str(bad)])
     assert invalid.value.code == 1
     assert f"{bad}:4:" in capsys.readouterr().err
+
+
+def test_runs_draw_estimate_against_actual_and_cost(plans: List[Plan], tmp_path: Path) -> None:
+    seed = plans[0]
+    durations = {step: seed.planned(step).estimate * (1.5 if step == "quality" else 0.9) for step in seed.order}
+    events = journal_events("20260103T000000", "review-all", durations, 1100.0)
+    for event in events:
+        if event["event"] == "step_finished" and event["step"] in ("analyze", "report"):
+            event.update(cost_usd=0.0123 if event["step"] == "analyze" else 0.5, tokens_in=15300, tokens_out=420)
+    write_journal(tmp_path / "runs", "20260103T000000", events)
+    data = build_report(plans, JournalDirectory(tmp_path / "runs").runs())
+    html = render_html(data)
+    section = html.split('id="wf-review-all"')[1].split("</section>")[0]
+    assert re.findall(r'data-accuracy="([^"]+)"', section) == list(seed.order)
+    over = re.findall(r'<g data-accuracy="([^"]+)">(?:(?!</g>).)*<rect class="measured over"', section, re.DOTALL)
+    assert over == ["quality"]  # the one step that ran longer than estimated
+    assert re.findall(r'data-cost="([^"]+)"', section) == ["analyze", "report"]
+    assert "$0.0123 · 15.3k in / 420 out" in section and "<h3>Cost per step</h3>" in section
+    other = html.split('id="wf-hostile"')[1].split("</section>")[0]
+    assert "data-accuracy" not in other and "Cost per step" not in other
+    markdown = render_markdown(data)
+    assert "| Step | Estimate | Measured (median) | Runs | Error | Suggested `estimate:` | Cost (median) |" in markdown
+    assert "| `analyze` | 5m | 4m30s | 1 | -10 % | `4m30s` | $0.0123 · 15.3k in / 420 out |" in markdown
+    assert "| `quality` | 6m | 9m | 1 | +50 % | `9m` |  |" in markdown

@@ -12,8 +12,8 @@ import pytest
 from report_support import ROOT, mermaid_errors, model_plans
 
 from wfc.analysis import analyze
-from wfc.durations import format_duration
-from wfc.plan import Plan
+from wfc.format.durations import format_duration
+from wfc.analysis.plan import Plan
 from wfc.report import build_report
 from wfc.report.html import render_html
 from wfc.report.markdown import render_markdown

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pickle
 import sys
 
-from wfc.runtime.cli import build_command, guarded
+from wfc.runtime.command_line import build_command
 
 if __name__ == "__main__":
     with open(sys.argv[1], "rb") as handle:
         plan = pickle.load(handle)
     command = build_command(plan)
-    guarded(lambda: command.main(args=sys.argv[2:], prog_name="runner", standalone_mode=False))
+    command.main(args=sys.argv[2:], prog_name="runner")

@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 import pytest
 
 from wfc.analysis import analyze
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.runtime.journal import read_events
 from wfc.runtime.outcome import RunOptions, RunResult
 from wfc.validate import load_workflow

@@ -239,18 +239,3 @@ def test_template_errors_fail_the_step_with_the_reason(ws: Workspace) -> None:
     """)
     error = ws.run(plan).outcomes["divide"].error
     assert error == "run 'echo {{ 1 // args.n }}' does not render: integer division or modulo by zero"
-
-
-def test_hot_path_constructors_build_what_the_dataclass_constructors_build() -> None:
-    # they fill the frozen instances' dicts directly; a field added later must not be missed
-    from dataclasses import fields
-
-    from wfc.runtime.executors import StepResult
-    from wfc.runtime.outcome import FINISHED, StepOutcome
-
-    pairs = [(StepResult.success("out"), StepResult(True, value="out")),
-             (StepOutcome.success({"x": 1}, 2, 0.5, {"cost_usd": 1}),
-              StepOutcome(FINISHED, {"x": 1}, attempts=2, duration=0.5, meta={"cost_usd": 1}))]
-    for fast, regular in pairs:
-        assert fast == regular and type(fast) is type(regular)
-        assert sorted(vars(fast)) == sorted(field.name for field in fields(regular))

@@ -44,24 +44,3 @@ def test_a_finished_event_is_written_before_any_dependent_starts(ws: Workspace) 
     assert result.status == "succeeded", result.outcomes
     assert ws.markers() == {f"s{i}": 1 for i in range(1, 6)}
     assert all((ws.root / "marks" / f"s{i}").read_text() == "1\n" for i in range(1, 6))
-
-
-def test_step_events_are_the_generic_encoders_bytes(tmp_path) -> None:
-    # step_event formats its line by hand for speed; readers must not be able to tell
-    import json
-
-    from wfc.runtime.journal import ENCODE, Journal
-
-    heard: list = []
-    journal = Journal(tmp_path, (heard.append,))
-    journal.step_event("step_started", 'odd "step" é\n', 1)
-    journal.step_event("step_finished", "s", 12, 0.1 + 0.2)
-    journal.step_event("step_finished", "s", 1, 0.0)
-    journal.close()
-    lines = (tmp_path / "journal.jsonl").read_text(encoding="utf-8").splitlines()
-    records = [json.loads(line) for line in lines]
-    assert [ENCODE(record) for record in records] == lines
-    assert records == heard
-    assert [sorted(record) for record in records] == [["attempt", "event", "step", "t"]] + [
-        ["attempt", "duration", "event", "step", "t"]] * 2
-    assert (records[0]["step"], records[1]["duration"], records[2]["attempt"]) == ('odd "step" é\n', 0.1 + 0.2, 1)

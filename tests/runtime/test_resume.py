@@ -114,7 +114,7 @@ def test_resume_after_a_failure_runs_only_what_did_not_finish(ws: Workspace) -> 
 def test_resuming_nothing_is_a_clear_usage_error(ws: Workspace) -> None:
     import pytest
 
-    from wfc.errors import UsageError
+    from wfc.diagnostics.errors import UsageError
 
     plan = ws.plan("version: 1\ntitle: T\ndescription: d\nsteps:\n  a: {title: A, run: 'true'}\n")
     with pytest.raises(UsageError) as caught:

@@ -2,24 +2,24 @@
 
 `analyze` only sequences the stages; each lives in its own module:
 
-- `wfc.graph`: the DAG (needs plus producers of inputs), levels, topological order;
+- `graph`: the DAG (needs plus producers of inputs), levels, topological order;
 - `critical`: priorities (longest remaining path), earliest/latest start, slack, critical path;
 - `levels`: levels in priority order, waves cut to `max_parallel`, the plan's step order;
 - `schedule`: the list-schedule policy the estimates simulate and the runtime follows;
 - `estimates`: every figure of the plan's `estimate`;
 - `cache_keys`: the Merkle-chained static cache keys;
 - `tasks`: the progress task list;
-- `checks`: warnings that need the graph or the schedule (ttl, unread outputs, defaulted estimates).
+- `lints`: warnings that need the graph or the schedule (ttl, unread outputs, defaulted estimates).
 """
 from __future__ import annotations
 
 from typing import Dict, Mapping
 
-from wfc.analysis import cache_keys, checks, critical, estimates, levels, schedule, tasks
-from wfc.errors import sorted_diagnostics
-from wfc.graph import Graph, build_graph
+from wfc.analysis import cache_keys, critical, estimates, levels, lints, schedule, tasks
+from wfc.diagnostics import sorted_diagnostics
+from wfc.analysis.graph import Graph, build_graph
 from wfc.model import Workflow
-from wfc.plan import Plan, PlannedStep, ScheduledStep
+from wfc.analysis.plan import Plan, PlannedStep, ScheduledStep
 
 __all__ = ["analyze"]
 
@@ -48,7 +48,7 @@ def analyze(workflow: Workflow) -> Plan:
         schedule=in_time_order,
         tasks=tasks.tasks(workflow, in_time_order),
         estimate=figures,
-        warnings=sorted_diagnostics(checks.warnings(workflow, graph, slots)),
+        warnings=sorted_diagnostics(lints.warnings(workflow, graph, slots)),
         cache_keys=keys,
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Mapping, Tuple
 
-from wfc.graph import Graph
+from wfc.analysis.graph import Graph
 
 
 @dataclass(frozen=True)

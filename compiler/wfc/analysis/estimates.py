@@ -19,11 +19,11 @@ import math
 from dataclasses import dataclass
 from typing import Dict, Mapping, Tuple
 
-from wfc.analysis import critical, schedule
+from wfc.analysis import schedule
 from wfc.analysis.levels import Levels
-from wfc.graph import Graph
+from wfc.analysis.graph import Graph
 from wfc.model import Step, Workflow
-from wfc.plan import Estimate, ScheduledStep
+from wfc.analysis.plan import Estimate, ScheduledStep
 
 
 def seconds(value: float) -> float:
@@ -92,18 +92,12 @@ def _recomputation(graph: Graph, estimates: Mapping[str, float]) -> Tuple[float,
 
 
 def _level_barrier(given: Inputs, estimates: Mapping[str, float]) -> float:
-    """The seed's executor: each level scheduled alone, the next starting when it ends.
-
-    A level whose steps all start at once (no resources, enough slots) takes its longest
-    estimate; only the others need a simulation, which keeps a 10,000-level chain linear."""
+    """The seed's executor: each level scheduled alone, the next starting when it ends."""
     total = 0.0
     limit = given.workflow.max_parallel
     requests = {step.id: step.resources for step in given.workflow.steps if step.resources}
     for level in given.levels:
         held = {step: requests[step] for step in level if step in requests}
-        if not held and (limit is None or len(level) <= limit):
-            total += max(estimates[step] for step in level)
-            continue
         alone = schedule.Problem(level, {}, estimates, given.priorities, limit, held,
                                  given.workflow.resources)
         total += schedule.makespan_of(alone)
@@ -125,17 +119,7 @@ def _lower_bound(workflow: Workflow, critical_path: float, sequential: float) ->
 
 
 def _replay(given: Inputs, durations: Mapping[str, float]) -> float:
-    """Makespan of the same workflow, same policy and priorities, with other durations.
-
-    Unbounded and without resources, the policy starts every step the instant its last
-    dependency finishes, which is exactly the critical-path forward pass (same additions in the
-    same order), so that case skips the event simulation."""
-    workflow = given.workflow
-    if all(durations[step.id] == step.estimate for step in workflow.steps):
-        return schedule.makespan(given.slots)  # the makespan schedule already answers it
-    if workflow.max_parallel is None and not any(step.resources for step in workflow.steps):
-        starts = critical.earliest_starts(given.graph, durations)
-        return max((starts[s] + durations[s] for s in given.graph.steps), default=0.0)
+    """Makespan of the same workflow, same policy and priorities, with other durations."""
     return schedule.makespan_of(problem(given.workflow, given.graph, durations, given.priorities))
 
 

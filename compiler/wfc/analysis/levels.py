@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Dict, Mapping, Optional, Tuple
 
-from wfc.graph import Graph
+from wfc.analysis.graph import Graph
 
 Levels = Tuple[Tuple[str, ...], ...]
 

@@ -15,12 +15,11 @@ and choices of the naive scan at O((started + requests) log n) per event.
 from __future__ import annotations
 
 import heapq
-from collections import deque
 from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, MutableMapping, Optional, Sequence, Tuple
 
-from wfc.plan import ScheduledStep
+from wfc.analysis.plan import ScheduledStep
 
 Request = Tuple[Tuple[str, int], ...]  # (resource, units), sorted by resource
 
@@ -51,8 +50,6 @@ class ReadyQueue:
 
         `free_slots` is how many more steps may run (None: unbounded); `free` is each resource's
         free capacity, reduced here by what the started steps hold."""
-        if len(self._heaps) == 1 and () in self._heaps:
-            return self._take_unconstrained(free_slots)
         started: List[str] = []
         heads = [(heap[0], request) for request, heap in self._heaps.items()]
         heapq.heapify(heads)
@@ -70,16 +67,6 @@ class ReadyQueue:
             else:
                 del self._heaps[request]
         self._size -= len(started)
-        return started
-
-    def _take_unconstrained(self, free_slots: Optional[int]) -> List[str]:
-        """The common case, no ready step holds a resource: the best `free_slots` start."""
-        heap = self._heaps[()]
-        count = len(heap) if free_slots is None else min(free_slots, len(heap))
-        started = [heapq.heappop(heap)[1] for _ in range(count)]
-        if not heap:
-            del self._heaps[()]
-        self._size -= count
         return started
 
 
@@ -112,8 +99,6 @@ def start_times(problem: Problem) -> Dict[str, float]:
     _check_fits(problem)
     waiting = {step: len(problem.dependencies.get(step, ())) for step in problem.steps}
     dependents = problem.dependents if problem.dependents is not None else _dependents(problem)
-    if problem.max_parallel is None and not any(problem.requests.values()):
-        return _as_soon_as_ready(problem, waiting, dependents)
     queue = ReadyQueue(problem.priorities, problem.requests)
     for step in problem.steps:
         if not waiting[step]:
@@ -138,27 +123,6 @@ def start_times(problem: Problem) -> Dict[str, float]:
                 waiting[follower] -= 1
                 if not waiting[follower]:
                     queue.push(follower)
-    _check_complete(problem, starts)
-    return starts
-
-
-def _as_soon_as_ready(problem: Problem, waiting: Dict[str, int], dependents: Mapping[str, Sequence[str]]) -> Dict[str, float]:
-    """With no cap and no resources the policy never passes a ready step over, so each step starts
-    when its last dependency finishes: the same floats as the event loop (the same sums, the same
-    maximum), in linear time instead of a heap operation per step."""
-    durations = problem.durations
-    starts = {step: 0.0 for step in problem.steps if not waiting[step]}
-    ready = deque(starts)
-    while ready:
-        step = ready.popleft()
-        finish = starts[step] + durations[step]
-        for follower in dependents.get(step, ()):
-            if finish > starts.get(follower, 0.0):
-                starts[follower] = finish
-            waiting[follower] -= 1
-            if not waiting[follower]:
-                starts.setdefault(follower, 0.0)
-                ready.append(follower)
     _check_complete(problem, starts)
     return starts
 

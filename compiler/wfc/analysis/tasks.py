@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence, Tuple
 
 from wfc.model import Workflow
-from wfc.plan import ScheduledStep, Task
+from wfc.analysis.plan import ScheduledStep, Task
 
 
 def tasks(workflow: Workflow, schedule_order: Sequence[ScheduledStep]) -> Tuple[Task, ...]:

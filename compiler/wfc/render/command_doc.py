@@ -16,30 +16,26 @@ import json
 import re
 from typing import Any, Dict, List, Tuple
 
-from wfc.durations import format_duration
+from wfc.format import figures
+from wfc.format.durations import format_duration
 from wfc.model import Workflow
-from wfc.naming import command_file
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.command_steps import View, first_launch, producers, readers, task_calls, task_rows, wave_views
 from wfc.render.command_text import (
     command_line, command_text, has_claude_placeholder, has_template_logic, inert, placeholders,
 )
 from wfc.render.environment import render
 from wfc.render.graph_export import render_mermaid
-from wfc.render.header import header_text
+from wfc.emit.header import header_text
 
 # Callers and tests reach these through this module, where they were first defined.
 __all__ = [
-    "View", "allowed_tools", "command_file_name", "command_text", "command_view", "compensation_views",
+    "View", "allowed_tools", "command_text", "command_view", "compensation_views",
     "first_launch", "inert", "pattern", "placeholders", "render_command_doc",
 ]
 
 TEMPLATE = "command.md.j2"
 PROGRESS_TOOLS = {"todowrite": ("TodoWrite",), "tasks": ("TaskCreate", "TaskUpdate")}
-
-
-def command_file_name(workflow: Workflow) -> str:
-    return command_file(workflow.name)
 
 
 def render_command_doc(plan: Plan) -> str:
@@ -66,36 +62,36 @@ def pattern(plan: Plan) -> str:
     return f"layered DAG: {len(widths)} levels of widths {shape}"
 
 
-def ratio(base: float, value: float) -> str:
-    return f"{base / value:.2f}x" if value > 0 else "n/a"
+def speedup_over(base: float, value: float) -> str:
+    return figures.ratio(base / value) if value > 0 else "n/a"
 
 
 def performance_rows(plan: Plan) -> List[Dict[str, Any]]:
-    figures = plan.estimate
+    estimate = plan.estimate
     rows = [
-        ("Before: one step at a time, every reader re-deriving what it needs", figures.sequential_unshared, False),
-        ("One step at a time, context shared", figures.sequential, False),
-        ("Level by level, each level waiting for its slowest step", figures.level_barrier, False),
-        ("After: this plan, each step starting as soon as what it needs is done", figures.makespan, True),
-        ("Re-run with nothing changed (cached context)", figures.warm_makespan, False),
-        ("Worst case: every attempt times out and every retry waits its backoff", figures.worst_case, False),
-        ("Lower bound (critical path, capacity and resources)", figures.lower_bound, False),
+        ("Before: one step at a time, every reader re-deriving what it needs", estimate.sequential_unshared, False),
+        ("One step at a time, context shared", estimate.sequential, False),
+        ("Level by level, each level waiting for its slowest step", estimate.level_barrier, False),
+        ("After: this plan, each step starting as soon as what it needs is done", estimate.makespan, True),
+        ("Re-run with nothing changed (cached context)", estimate.warm_makespan, False),
+        ("Worst case: every attempt times out and every retry waits its backoff", estimate.worst_case, False),
+        ("Lower bound (critical path, capacity and resources)", estimate.lower_bound, False),
     ]
-    return [{"label": label, "time": format_duration(seconds), "speedup": ratio(figures.sequential, seconds),
+    return [{"label": label, "time": format_duration(seconds), "speedup": speedup_over(estimate.sequential, seconds),
              "highlight": highlight} for label, seconds, highlight in rows]
 
 
 def times(plan: Plan) -> Dict[str, Any]:
-    figures = plan.estimate
+    estimate = plan.estimate
     return {
-        "makespan": format_duration(figures.makespan),
-        "sequential": format_duration(figures.sequential),
-        "sequential_unshared": format_duration(figures.sequential_unshared),
-        "critical_path": format_duration(figures.critical_path),
-        "speedup": f"{figures.speedup:g}x",
-        "time_saved_pct": f"{figures.time_saved_pct:g} %",
-        "redundant_pct": f"{figures.redundant_work_eliminated_pct:g} %",
-        "max_width": figures.max_width,
+        "makespan": format_duration(estimate.makespan),
+        "sequential": format_duration(estimate.sequential),
+        "sequential_unshared": format_duration(estimate.sequential_unshared),
+        "critical_path": format_duration(estimate.critical_path),
+        "speedup": figures.ratio(estimate.speedup),
+        "time_saved_pct": figures.percent(estimate.time_saved_pct),
+        "redundant_pct": figures.percent(estimate.redundant_work_eliminated_pct),
+        "max_width": estimate.max_width,
         "max_parallel": plan.workflow.max_parallel,
     }
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.model import Step, Workflow
-from wfc.plan import Plan
+from wfc.analysis.plan import Plan
 from wfc.render.command_text import command_line, command_text, has_claude_placeholder, has_template_logic, inert
-from wfc.render.plan_json import indented_json
+import json
 
 
 class View(Dict[str, Any]):
@@ -54,9 +54,9 @@ def task_calls(plan: Plan, rows: Optional[List[TaskRow]] = None) -> str:
     if plan.workflow.progress == "todowrite":
         todos = [{"content": content, "activeForm": active_form, "status": status}
                  for _, _, content, active_form, status in rows]
-        return indented_json({"todos": todos})
-    return indented_json([{"subject": content, "activeForm": active_form, "description": "wfc step " + step}
-                          for _, step, content, active_form, _ in rows])
+        return json.dumps({"todos": todos}, indent=2, ensure_ascii=False)
+    return json.dumps([{"subject": content, "activeForm": active_form, "description": "wfc step " + step}
+                       for _, step, content, active_form, _ in rows], indent=2, ensure_ascii=False)
 
 
 def producers(workflow: Workflow) -> Dict[str, str]:

@@ -1,8 +1,12 @@
-"""The plan's DAG as a mermaid flowchart or a Graphviz dot digraph.
+"""The plan's DAG as a mermaid flowchart or a Graphviz dot digraph, drawn to be read.
 
 Both are pure functions of the plan: the command doc embeds the mermaid text and the report reuses
-it, so the same plan always draws the same picture, byte for byte. Steps are grouped by level
-(one subgraph per level, in the plan's order) and the critical path is drawn heavier.
+it, so the same plan always draws the same picture, byte for byte. What keeps a 50-step graph
+legible (`GraphShape`): only the edges of the transitive reduction are drawn (an edge implied by a
+longer chain says nothing the chain does not), the direction follows the graph's shape (left to
+right when its levels as columns draw narrower than as rows), labels wrap at the width that keeps
+the chart within a budget, groups that form bands of levels are boxes, and the critical path is
+drawn heavier. Graphviz, which ranks as told, puts each level on one rank.
 
 Titles come from workflow files, which may come from anyone, so no user text is trusted with
 either syntax: node ids are generated (`n0`, `n1`, ... in plan order), mermaid labels are quoted
@@ -13,18 +17,46 @@ and control characters dropped.
 from __future__ import annotations
 
 import re
+import textwrap
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Dict, FrozenSet, List, Mapping, Sequence, Tuple
 
-from typing import Dict, List, Mapping, Sequence, Tuple
-
-from wfc.durations import format_duration
-from wfc.plan import Plan
+from wfc.format.durations import format_duration
+from wfc.analysis.plan import Plan
 
 LABEL_LIMIT = 60  # characters of a title shown in a node; the doc and plan carry the full text
+NODE_TITLE_LIMIT = 50  # characters of a title in a drawn node: a few wrapped lines, not a paragraph
+DOT_WRAP = 28  # characters per title line in a Graphviz node (dot does not wrap labels itself)
 CRITICAL_COLOUR = "#d9480f"
 CRITICAL_FILL = "#fff4e6"
 _MERMAID_PLAIN = frozenset(" ,.:/-_+=()?!%@")
 # `\w` is what `str.isalnum` accepts, plus `_`, which is plain here too: so this finds exactly the rest
 _MERMAID_UNSAFE = re.compile(r"[^\w" + re.escape("".join(sorted(_MERMAID_PLAIN))) + r"]")
+
+
+@dataclass(frozen=True)
+class MermaidMetrics:
+    """What a drawn mermaid flowchart measures, calibrated against mermaid 11's own renders of the
+    shipped workflows (tests/report renders them): with these spacings a column of a left-to-right
+    chart takes `wrap + 47` px, and a node of a top-down one `wrap + 24` px, times about two for the
+    room dagre leaves around the long edges that run between the nodes of a rank."""
+
+    node_spacing: int = 12
+    rank_spacing: int = 20  # left to right, where it adds to the width
+    rank_spacing_down: int = 30  # top down, where it only adds height: room for the group titles
+    padding: int = 6
+    min_wrap: int = 90  # px a label line wraps at: about 11 characters of mermaid's 16 px font
+    max_wrap: int = 200  # mermaid's own default
+    column_gap: int = 60
+    node_gap: int = 24
+    spread: float = 2.3
+    budget: int = 1800  # px: the drawn chart, its margins and dagre's variance stay within 2,000 px
+
+
+MERMAID = MermaidMetrics()
+
+Edge = Tuple[str, str]
 
 
 def node_ids(plan: Plan) -> Dict[str, str]:
@@ -33,7 +65,7 @@ def node_ids(plan: Plan) -> Dict[str, str]:
     return {step: f"n{index}" for index, step in enumerate(plan.order)}
 
 
-def edges(plan: Plan) -> Tuple[Tuple[str, str], ...]:
+def edges(plan: Plan) -> Tuple[Edge, ...]:
     """(dependency, dependent) pairs in plan order, each step's dependencies in plan order too: a
     stable edge numbering, which mermaid's `linkStyle` needs."""
     position = {step: index for index, step in enumerate(plan.order)}
@@ -44,9 +76,33 @@ def edges(plan: Plan) -> Tuple[Tuple[str, str], ...]:
     )
 
 
-def critical_edges(plan: Plan) -> frozenset:
+def critical_edges(plan: Plan) -> FrozenSet[Edge]:
     path = plan.critical_path
     return frozenset(zip(path, path[1:]))
+
+
+def reduced_edges(plan: Plan) -> Tuple[Edge, ...]:
+    """The transitive reduction of the plan's edges, in `edges` order: `a -> c` goes when `c` is
+    also reached through another dependent of `a`. Levels, critical path and every start time stay
+    as they are (a chain is always at least as long as the shortcut). An edge of the critical path
+    is kept even then, so the highlighted path is always drawn whole (it can only be implied
+    when steps take no time)."""
+    index = {step: position for position, step in enumerate(plan.order)}
+    below: Dict[str, int] = {}  # step -> bitset (by plan position) of every step that waits for it
+    for planned in reversed(plan.steps):
+        reach = 0
+        for dependent in planned.dependents:
+            reach |= below[dependent] | (1 << index[dependent])
+        below[planned.id] = reach
+    keep = critical_edges(plan)
+    implied: Dict[str, int] = {}
+    for planned in plan.steps:
+        through = 0
+        for dependent in planned.dependents:
+            through |= below[dependent]
+        implied[planned.id] = through
+    return tuple(edge for edge in edges(plan)
+                 if edge in keep or not implied[edge[0]] >> index[edge[1]] & 1)
 
 
 def short_label(text: str) -> str:
@@ -56,9 +112,77 @@ def short_label(text: str) -> str:
 
 
 def node_label(plan: Plan, step_id: str) -> str:
+    """The one-line form (`id: title (estimate)`), for places that show a node as text."""
     step = plan.workflow.step(step_id)
     estimate = format_duration(plan.planned(step_id).estimate)
     return f"{step_id}: {short_label(step.title)} ({estimate})"
+
+
+def node_lines(plan: Plan, step_id: str) -> Tuple[str, str]:
+    """What a drawn node says: `id (estimate)`, then its title cut at NODE_TITLE_LIMIT characters;
+    the renderer wraps both."""
+    estimate = format_duration(plan.planned(step_id).estimate)
+    title = " ".join(str(plan.workflow.step(step_id).title).split())
+    if len(title) > NODE_TITLE_LIMIT:
+        title = title[: NODE_TITLE_LIMIT - 1].rstrip() + "…"
+    return f"{step_id} ({estimate})", title
+
+
+@dataclass(frozen=True)
+class GraphShape:
+    """How a plan's graph is laid out, decided once for both syntaxes, from its shape alone."""
+
+    plan: Plan
+
+    @cached_property
+    def ids(self) -> Dict[str, str]:
+        return node_ids(self.plan)
+
+    @cached_property
+    def edges(self) -> Tuple[Edge, ...]:
+        return reduced_edges(self.plan)
+
+    @cached_property
+    def critical(self) -> FrozenSet[Edge]:
+        return critical_edges(self.plan)
+
+    @cached_property
+    def widest(self) -> int:
+        return max((len(level) for level in self.plan.levels), default=1)
+
+    @cached_property
+    def left_to_right(self) -> bool:
+        """Levels as columns when that draws narrower than levels as rows: a deep graph reads top
+        down, a wide and shallow one left to right (its wide levels become tall columns)."""
+        wrap = MERMAID.min_wrap
+        columns = len(self.plan.levels) * (wrap + MERMAID.column_gap)
+        return columns < self.widest * (wrap + MERMAID.node_gap) * MERMAID.spread
+
+    @cached_property
+    def wrap(self) -> int:
+        """The widest label line (px, in tens) that keeps the estimated width within the budget."""
+        if self.left_to_right:
+            room = MERMAID.budget / len(self.plan.levels) - MERMAID.column_gap
+        else:
+            room = MERMAID.budget / (self.widest * MERMAID.spread) - MERMAID.node_gap
+        return int(min(max(room, MERMAID.min_wrap), MERMAID.max_wrap)) // 10 * 10
+
+    @cached_property
+    def groups(self) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+        """The steps' groups as boxes, in plan order, when they are bands: every step in a group
+        and no two groups sharing a level. Boxes that share levels overlap in dagre's layout and
+        send every long edge around them, so then there are none."""
+        members: Dict[str, List[str]] = {}
+        for step in self.plan.order:
+            group = self.plan.workflow.step(step).group
+            if not group:
+                return ()
+            members.setdefault(group, []).append(step)
+        level = {planned.id: planned.level for planned in self.plan.steps}
+        spans = sorted((min(level[s] for s in steps), max(level[s] for s in steps)) for steps in members.values())
+        if len(spans) < 2 or any(low <= previous for (_, previous), (low, _) in zip(spans, spans[1:])):
+            return ()
+        return tuple((group, tuple(steps)) for group, steps in members.items())
 
 
 # -- mermaid -----------------------------------------------------------------------------------
@@ -76,34 +200,44 @@ def _entity(match: "re.Match[str]") -> str:
 
 
 def render_mermaid(plan: Plan) -> str:
-    """A `flowchart TD`, one subgraph per level, critical steps and edges highlighted."""
-    ids = node_ids(plan)
-    lines = ["flowchart TD",
+    """A flowchart of the reduced graph, sized by its shape, critical steps and edges highlighted."""
+    shape = GraphShape(plan)
+    ids = shape.ids
+    lines = [*_mermaid_config(shape), f"flowchart {'LR' if shape.left_to_right else 'TD'}",
              f"    classDef critical fill:{CRITICAL_FILL},stroke:{CRITICAL_COLOUR},stroke-width:3px"]
-    for index, level in enumerate(plan.levels):
-        lines.append(f'    subgraph L{index}["{mermaid_escape(_level_title(plan, index))}"]')
-        lines.extend(f'        {ids[step]}["{mermaid_escape(node_label(plan, step))}"]' for step in level)
-        lines.append("    end")
-    lines.extend(_mermaid_edges(plan, ids))
+    if shape.groups:
+        for index, (group, steps) in enumerate(shape.groups):
+            lines.append(f'    subgraph G{index}["{mermaid_escape(group)}"]')
+            lines.extend(f"        {_mermaid_node(shape, step)}" for step in steps)
+            lines.append("    end")
+    else:
+        lines.extend(f"    {_mermaid_node(shape, step)}" for step in plan.order)
+    lines.extend(f"    {ids[source]} --> {ids[target]}" for source, target in shape.edges)
+    numbers = [str(index) for index, edge in enumerate(shape.edges) if edge in shape.critical]
+    if numbers:
+        lines.append(f"    linkStyle {','.join(numbers)} stroke:{CRITICAL_COLOUR},stroke-width:3px")
     critical = [ids[step] for step in plan.critical_path]
     if critical:
         lines.append(f"    class {','.join(critical)} critical")
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_edges(plan: Plan, ids: Mapping[str, str]) -> List[str]:
-    heavy = critical_edges(plan)
-    all_edges = edges(plan)
-    lines = [f"    {ids[source]} --> {ids[target]}" for source, target in all_edges]
-    numbers = [str(index) for index, edge in enumerate(all_edges) if edge in heavy]
-    if numbers:
-        lines.append(f"    linkStyle {','.join(numbers)} stroke:{CRITICAL_COLOUR},stroke-width:3px")
-    return lines
+def _mermaid_config(shape: GraphShape) -> List[str]:
+    """Frontmatter that sizes the chart: tighter spacing than mermaid's defaults, and the label
+    wrap that keeps it within the budget (the layout itself stays mermaid's)."""
+    ranks = MERMAID.rank_spacing if shape.left_to_right else MERMAID.rank_spacing_down
+    lines = ["---", "config:", "  flowchart:", f"    nodeSpacing: {MERMAID.node_spacing}",
+             f"    rankSpacing: {ranks}", f"    padding: {MERMAID.padding}", f"    wrappingWidth: {shape.wrap}"]
+    if shape.groups:  # a group's title is drawn over its first nodes unless given room
+        lines += ["    subGraphTitleMargin:", "      top: 0", "      bottom: 24"]
+    return lines + ["---"]
 
 
-def _level_title(plan: Plan, index: int) -> str:
-    width = len(plan.levels[index])
-    return f"Level {index + 1}: {width} step{'s' if width != 1 else ''}"
+def _mermaid_node(shape: GraphShape, step: str) -> str:
+    """`nK["id (estimate)<br>title"]`: `<br>` is the one markup mermaid reads in a label; every
+    line is escaped on its own."""
+    label = "<br>".join(mermaid_escape(line) for line in node_lines(shape.plan, step))
+    return f'{shape.ids[step]}["{label}"]'
 
 
 # -- dot ---------------------------------------------------------------------------------------
@@ -118,31 +252,37 @@ def dot_escape(text: str) -> str:
 
 
 def render_dot(plan: Plan) -> str:
-    """A `digraph` for `dot -Tsvg`: one cluster per level, critical steps and edges heavier."""
-    ids = node_ids(plan)
+    """A `digraph` for `dot -Tsvg`: one cluster per level, each level on one rank (so no edge
+    runs flat between two nodes of a rank), the reduced edges, critical steps and edges heavier."""
+    shape = GraphShape(plan)
+    ids = shape.ids
     workflow = plan.workflow
     lines = [
         f'digraph "{dot_escape(workflow.name)}" {{',
-        f'    graph [rankdir=TB, labelloc=t, fontname="Helvetica", label="{dot_escape(workflow.title)}"];',
+        f'    graph [rankdir={"LR" if shape.left_to_right else "TB"}, newrank=true, labelloc=t, '
+        f'fontname="Helvetica", label="{dot_escape(workflow.title)}"];',
         '    node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];',
         '    edge [color="#868e96"];',
     ]
     for index, level in enumerate(plan.levels):
-        lines.extend(_dot_cluster(plan, index, level, ids))
-    heavy = critical_edges(plan)
-    for source, target in edges(plan):
-        style = f' [color="{CRITICAL_COLOUR}", penwidth=3]' if (source, target) in heavy else ""
+        lines.extend(_dot_cluster(shape, index, level))
+    for source, target in shape.edges:
+        style = f' [color="{CRITICAL_COLOUR}", penwidth=3]' if (source, target) in shape.critical else ""
         lines.append(f"    {ids[source]} -> {ids[target]}{style};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _dot_cluster(plan: Plan, index: int, level: Sequence[str], ids: Mapping[str, str]) -> List[str]:
+def _dot_cluster(shape: GraphShape, index: int, level: Sequence[str]) -> List[str]:
+    width = len(level)
+    title = f"Level {index + 1}: {width} step{'s' if width != 1 else ''}"
     lines = [f"    subgraph cluster_L{index} {{",
-             f'        label="{dot_escape(_level_title(plan, index))}"; style=dashed; color="#adb5bd";']
-    critical = set(plan.critical_path)
+             f'        label="{title}"; rank=same; style=dashed; color="#adb5bd";']
+    critical = set(shape.plan.critical_path)
     for step in level:
         extra = f', color="{CRITICAL_COLOUR}", fillcolor="{CRITICAL_FILL}", penwidth=3' if step in critical else ""
-        lines.append(f'        {ids[step]} [label="{dot_escape(node_label(plan, step))}"{extra}];')
+        head, title_text = node_lines(shape.plan, step)
+        label = "\\n".join(dot_escape(line) for line in (head, *textwrap.wrap(title_text, DOT_WRAP)))
+        lines.append(f'        {shape.ids[step]} [label="{label}"{extra}];')
     lines.append("    }")
     return lines

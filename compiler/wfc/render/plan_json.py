@@ -1,163 +1,72 @@
-"""The plan as JSON (`generated/NAME.plan.json`) and back.
+"""The plan as a lock file (`generated/NAME.plan.json`): what a reviewer reads in a pull request.
 
-The file is what reviewers diff and what generated modules embed, so its key order is fixed by
-hand (metadata first, then the graph, then the figures) rather than sorted, and every list comes
-in a stable order the analysis already chose. `plan_from_dict` is the exact inverse of
-`plan_to_dict`: the runtime rebuilds the Plan from the embedded text without re-analysing or
-re-reading YAML. Validated by `schema/plan.schema.json`.
+A lock holds the workflow as its author wrote it (no defaults spelled out, no empty fields) and what
+the compiler resolved from it: levels, the critical path, the figures, and per step its slot in the
+makespan schedule, its slack and its static cache key. Nothing is written twice, and nothing that
+only the runtime needs (dependencies, priorities, waves, tasks): the runtime rebuilds the plan from
+the workflow in the lock (`wfc.runtime.plan_file`), with the same analysis that wrote it.
+
+The layout is fixed by hand so that one change shows as few changed lines as it can: one line per
+level, per figure and per step, and the workflow indented as JSON always is. Validated by
+`schema/plan.schema.json`.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import fields
-from functools import lru_cache
-from operator import attrgetter
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Iterable, List, Tuple
 
-import orjson
+from wfc.analysis.plan import Estimate, Plan
+from wfc.emit.header import header_text
 
-from wfc.errors import Diagnostic
-from wfc.model import Workflow, field_layout, field_values, from_dict, to_dict
-from wfc.naming import plan_file
-from wfc.plan import Estimate, Plan, PlannedStep, ScheduledStep, Task
-from wfc.render.header import header_text
-
-FORMAT = 1
-FIGURES = tuple(name for name in Estimate.__dataclass_fields__)
-STEP_FIELDS = tuple(name for name in PlannedStep.__dataclass_fields__ if name != "id")
-_step_values = attrgetter(*STEP_FIELDS)
-
-
-def plan_file_name(workflow: Workflow) -> str:
-    return plan_file(workflow.name)
+FORMAT = 2
 
 
 def plan_to_json(plan: Plan) -> str:
-    """The plan file's text. Remembered for the last plan: the module renderer embeds the same text."""
-    if _last[0] is not plan:
-        _last[0], _last[1] = plan, indented_json(_plan_data(plan), dataclasses=True) + "\n"
-    return _last[1]
-
-
-_last: List[Any] = [None, ""]
-
-
-def plan_to_dict(plan: Plan) -> Dict[str, Any]:
-    """The plan as JSON data: exactly what the plan file holds."""
-    return json.loads(plan_to_json(plan))
-
-
-def indented_json(value: Any, *, dataclasses: bool = False) -> str:
-    """JSON with two-space indents, as orjson writes it: the layout and escapes of `json.dumps(
-    indent=2, ensure_ascii=False)`, except for floats under 1e-4 in magnitude, which orjson spells
-    `1e-7` or `0.00009999` where Python spells `1e-07` and `9.999e-05` (the same numbers). orjson
-    writes 18 MB in 0.1 s; the standard library's indenting encoder, pure Python, takes 2 s.
-
-    With `dataclasses`, model objects are written as their fields in declaration order (positions
-    dropped) without first being copied into dicts. What orjson refuses (keys that are not
-    strings, integers past 64 bits, NaN) goes to `json.dumps`, which words its own errors."""
-    option = orjson.OPT_INDENT_2 | (orjson.OPT_PASSTHROUGH_DATACLASS if dataclasses else 0)
-    try:
-        return orjson.dumps(value, option=option, default=_fields if dataclasses else None).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(to_dict(value) if dataclasses else value, indent=2, ensure_ascii=False, allow_nan=False)
-
-
-def _fields(value: Any) -> Dict[str, Any]:
-    """orjson's hook for a model object; nested ones come back through it."""
-    kind = type(value)
-    if not hasattr(kind, "__dataclass_fields__"):
-        raise TypeError(f"{kind.__name__} is not JSON data")
-    data = field_values(value)
-    for name in _mapping_fields(kind):
-        if len(data[name]) > 1:  # sorted, as `to_dict` sorts mappings
-            data[name] = dict(sorted(data[name].items()))
-    return data
-
-
-@lru_cache(maxsize=None)
-def _mapping_fields(cls: type) -> Tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.default_factory is dict and f.name in field_layout(cls)[0])
-
-
-def _plan_data(plan: Plan) -> Dict[str, Any]:
+    """The plan file's text."""
     workflow = plan.workflow
-    return {
-        "_generated": header_text(workflow),
-        "format": FORMAT,
-        "name": workflow.name,
-        "title": workflow.title,
-        "source": workflow.source,
-        "source_sha256": workflow.source_sha256,
-        "workflow": workflow,
-        "order": list(plan.order),
-        "steps": {step.id: _step_to_dict(step) for step in plan.steps},
-        "levels": [list(level) for level in plan.levels],
-        "waves": [list(wave) for wave in plan.waves],
-        "critical_path": {"steps": list(plan.critical_path), "duration": plan.estimate.critical_path},
-        "cache_keys": {step_id: plan.cache_keys[step_id] for step_id in plan.order if step_id in plan.cache_keys},
-        "tasks": [{"content": t.content, "activeForm": t.active_form, "status": t.status} for t in plan.tasks],
-        "estimate": _estimate_to_dict(plan),
-        "warnings": [_warning_to_dict(d) for d in plan.warnings],
-    }
+    sections = [
+        ("_generated", _compact(header_text(workflow))),
+        ("format", _compact(FORMAT)),
+        ("workflow", _indented(workflow.definition)),
+        ("levels", _block(_compact(list(level)) for level in plan.levels)),
+        ("critical_path", _compact({"steps": list(plan.critical_path), "duration": plan.estimate.critical_path})),
+        ("estimate", _block(_members(figures(plan.estimate)), braces="{}")),
+        ("steps", _block(_members(_slots(plan)), braces="{}")),
+    ]
+    return "{\n" + ",\n".join(f"  {_compact(key)}: {value}" for key, value in sections) + "\n}\n"
 
 
-def _step_to_dict(step: PlannedStep) -> Dict[str, Any]:
-    return dict(zip(STEP_FIELDS, _step_values(step)))
+def figures(estimate: Estimate) -> List[Tuple[str, Any]]:
+    """The estimate's figures in declaration order: the order the format spec explains them."""
+    return [(item.name, getattr(estimate, item.name)) for item in fields(estimate)]
 
 
-def _estimate_to_dict(plan: Plan) -> Dict[str, Any]:
-    figures: Dict[str, Any] = {name: getattr(plan.estimate, name) for name in FIGURES}
-    figures["schedule"] = [{"step": s.step, "start": s.start, "finish": s.finish} for s in plan.schedule]
-    return figures
+def _slots(plan: Plan) -> List[Tuple[str, Any]]:
+    """Each step in schedule order: when it starts and ends in the makespan schedule, how long it
+    may slip without delaying the run, and its static cache key."""
+    planned = {step.id: step for step in plan.steps}
+    return [(slot.step, {"start": slot.start, "finish": slot.finish, "slack": planned[slot.step].slack,
+                         "cache_key": planned[slot.step].cache_key}) for slot in plan.schedule]
 
 
-def _warning_to_dict(diagnostic: Diagnostic) -> Dict[str, Any]:
-    return {
-        "code": diagnostic.code,
-        "severity": diagnostic.severity,
-        "message": diagnostic.message,
-        "hint": diagnostic.hint,
-        "line": diagnostic.line,
-        "column": diagnostic.column,
-        "path": list(diagnostic.yaml_path),
-    }
+def _compact(value: Any) -> str:
+    """One line: the user's text as written (no `\\u` escapes), no NaN (JSON has none)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def plan_from_dict(data: Mapping[str, Any]) -> Plan:
-    """The Plan that `plan_to_dict` wrote, equal to the original."""
-    workflow = from_dict(data["workflow"])
-    schedule = tuple(ScheduledStep(s["step"], s["start"], s["finish"]) for s in data["estimate"]["schedule"])
-    return Plan(
-        workflow=workflow,
-        order=tuple(data["order"]),
-        steps=tuple(_step_from_dict(step_id, fields) for step_id, fields in data["steps"].items()),
-        levels=tuple(tuple(level) for level in data["levels"]),
-        waves=tuple(tuple(wave) for wave in data["waves"]),
-        critical_path=tuple(data["critical_path"]["steps"]),
-        schedule=schedule,
-        tasks=_tasks_from_list(data["tasks"], schedule),
-        estimate=Estimate(**{name: data["estimate"][name] for name in FIGURES}),
-        warnings=tuple(_warning_from_dict(workflow, w) for w in data["warnings"]),
-        cache_keys=dict(data["cache_keys"]),
-    )
+def _indented(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=2).replace("\n", "\n  ")
 
 
-def _step_from_dict(step_id: str, fields: Mapping[str, Any]) -> PlannedStep:
-    values = {name: tuple(value) if isinstance(value, list) else value for name, value in fields.items()}
-    return PlannedStep(id=step_id, **values)
+def _members(pairs: Iterable[Tuple[str, Any]]) -> Iterable[str]:
+    return (f"{_compact(key)}: {_compact(value)}" for key, value in pairs)
 
 
-def _tasks_from_list(tasks: List[Mapping[str, Any]], schedule: tuple) -> tuple:
-    """Tasks carry TodoWrite's fields only; they follow the schedule one to one, which names
-    their steps."""
-    if len(tasks) != len(schedule):
-        raise ValueError(f"plan has {len(tasks)} tasks for {len(schedule)} scheduled steps; "
-                         "expected one task per step, in schedule order")
-    return tuple(Task(slot.step, task["content"], task["activeForm"], task["status"])
-                 for slot, task in zip(schedule, tasks))
-
-
-def _warning_from_dict(workflow: Workflow, data: Mapping[str, Any]) -> Diagnostic:
-    return Diagnostic(data["code"], data["severity"], data["message"], workflow.source, data["line"],
-                      data["column"], data["hint"], tuple(data["path"]))
+def _block(lines: Iterable[str], braces: str = "[]") -> str:
+    """A list or object with one member per line, indented under its key."""
+    items = list(lines)
+    if not items:
+        return braces
+    body = ",\n".join(f"    {line}" for line in items)
+    return f"{braces[0]}\n{body}\n  {braces[1]}"

@@ -10,10 +10,10 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.model import Workflow
-from wfc.plan import Estimate, Plan
-from wfc.report.runs import MeasuredRun
+from wfc.analysis.plan import Estimate, Plan
+from wfc.report.runs import USAGE_FIELDS, MeasuredRun, StepUsage
 
 FURTHEST_OFF = 5  # how many steps the "furthest off" list names
 _LEGACY = re.compile(r"Legacy time:\s*(\d+(?:\.\d+)?)\s*min", re.IGNORECASE)
@@ -36,7 +36,8 @@ class StepFigures:
 
 @dataclass(frozen=True)
 class StepAccuracy:
-    """A step's estimate against its measured durations; `suggested` is ready to paste as `estimate:`."""
+    """A step's estimate against its measured durations; `suggested` is ready to paste as `estimate:`.
+    Cost and tokens are medians over the runs whose journal reported them, None where none did."""
 
     step: str
     estimate: float
@@ -44,6 +45,9 @@ class StepAccuracy:
     median: float
     error_pct: float
     suggested: str
+    cost_usd: Optional[float] = None
+    tokens_in: Optional[float] = None
+    tokens_out: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -119,10 +123,13 @@ def accuracy(plan: Plan, runs: Sequence[MeasuredRun]) -> Optional[Accuracy]:
     if not runs:
         return None
     samples: Dict[str, List[float]] = {}
+    usage: Dict[str, List[StepUsage]] = {}
     for run in runs:
         for step, seconds in run.durations.items():
             samples.setdefault(step, []).append(seconds)
-    rows = tuple(_step_accuracy(planned.id, planned.estimate, samples[planned.id])
+        for step, spent in run.usage.items():
+            usage.setdefault(step, []).append(spent)
+    rows = tuple(_step_accuracy(planned.id, planned.estimate, samples[planned.id], usage.get(planned.id, []))
                  for planned in plan.steps if planned.id in samples)
     every_step = set(plan.order)
     complete = [run.elapsed for run in runs if run.elapsed is not None and every_step <= set(run.durations)]
@@ -133,10 +140,16 @@ def accuracy(plan: Plan, runs: Sequence[MeasuredRun]) -> Optional[Accuracy]:
                     rows, tuple(row.step for row in furthest if row.error_pct != 0))
 
 
-def _step_accuracy(step: str, estimate: float, samples: List[float]) -> StepAccuracy:
+def _step_accuracy(step: str, estimate: float, samples: List[float], usage: List[StepUsage]) -> StepAccuracy:
     median = round(statistics.median(samples), 3) + 0.0
+    spent = {name: _median([getattr(entry, name) for entry in usage]) for name in USAGE_FIELDS}
     return StepAccuracy(step, estimate, len(samples), median, error_pct(estimate, median),
-                        suggested_estimate(samples))
+                        suggested_estimate(samples), **spent)
+
+
+def _median(values: Sequence[Optional[float]]) -> Optional[float]:
+    known = [value for value in values if value is not None]
+    return round(statistics.median(known), 6) + 0.0 if known else None
 
 
 def workflow_report(plan: Plan, runs: Sequence[MeasuredRun] = ()) -> WorkflowReport:

@@ -9,7 +9,7 @@ The flowchart's own escaping lives with the graph exporter.
 from __future__ import annotations
 
 import re
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from wfc.render.graph_export import render_mermaid
 from wfc.report.data import WorkflowReport
@@ -29,22 +29,35 @@ def gantt_task_name(text: str, fallback: str) -> str:
     return cleaned
 
 
-def _milliseconds(seconds: float) -> int:
-    return int(round(seconds * 1000))
+_UNITS = ((3 * 3600, 3600.0, "h"), (3 * 60, 60.0, "m"), (0, 1.0, "s"))  # from a makespan of, seconds, suffix
+_TICKS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 1200, 3000, 6000)  # in units
+MOST_TICKS = 10
+
+
+def gantt_unit(makespan: float) -> Tuple[float, str]:
+    """The axis unit (seconds, suffix) that keeps its numbers short: hours from 3 h, minutes from
+    3 min, else seconds."""
+    return next((seconds, suffix) for least, seconds, suffix in _UNITS if makespan >= least)
 
 
 def gantt(report: WorkflowReport) -> str:
     """The makespan schedule, one task per step, sections by level, critical steps marked `crit`.
 
-    `dateFormat x` reads times as milliseconds since the epoch, so a schedule that starts at 0
-    draws from 00:00 and the axis reads as elapsed time."""
-    axis = "%H:%M" if report.estimate.makespan >= 3600 else "%M:%S"
-    lines = ["gantt", "  dateFormat x", f"  axisFormat {axis}"]
+    Mermaid reads and formats gantt dates in the reader's time zone, so nothing here is a date:
+    times are milliseconds since the epoch in which one second stands for one axis unit
+    (`dateFormat x`), the axis prints those seconds (`%s`, the same number in every zone) with the
+    unit's suffix, and the ticks step in milliseconds (`tickInterval`), which no zone shifts."""
+    unit, suffix = gantt_unit(report.estimate.makespan)
+    span = report.estimate.makespan / unit
+    step = next((ticks for ticks in _TICKS if span / ticks <= MOST_TICKS), _TICKS[-1])
+    lines = ["gantt", "  dateFormat x", f"  axisFormat %s{suffix}", f"  tickInterval {step * 1000}millisecond",
+             "  todayMarker off"]
     by_level: Dict[int, List[str]] = {}
-    for index, step in enumerate(report.steps):
-        tags = ("crit, " if step.critical else "") + f"t{index}"
-        task = f"  {gantt_task_name(step.title, step.id)} :{tags}, {_milliseconds(step.start)}, {_milliseconds(step.finish)}"
-        by_level.setdefault(step.level, []).append(task)
+    for index, step_figures in enumerate(report.steps):
+        tags = ("crit, " if step_figures.critical else "") + f"t{index}"
+        start, finish = (int(round(seconds / unit * 1000)) for seconds in (step_figures.start, step_figures.finish))
+        task = f"  {gantt_task_name(step_figures.title, step_figures.id)} :{tags}, {start}, {finish}"
+        by_level.setdefault(step_figures.level, []).append(task)
     for level in sorted(by_level):
         lines.append(f"  section Level {level + 1}")
         lines.extend(by_level[level])

@@ -7,14 +7,17 @@ light and dark palettes apply to them. Every user string is escaped.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import hashlib
 from html import escape
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
-from wfc.durations import format_duration
+from wfc.format.durations import format_duration
 from wfc.report.data import StepFigures, WorkflowReport
+from wfc.report.layout import Box, Route, layered
 
-CHAR_WIDTH = 7.0  # average width of a 12px sans-serif character, in viewBox units
+CHAR_WIDTH = 7.6  # width of a 12px sans-serif character (DejaVu Sans, wide letters included), in viewBox units
+MIN_SCALE = 0.85  # of full size: 12-unit text never drawn below 10 px
+LEGEND_HEIGHT, LEGEND_WIDTH = 32.0, 520.0
 _TICK_STEPS = (0.001, 0.01, 0.1, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600,
                7200, 10800, 21600, 43200, 86400)
 
@@ -30,23 +33,25 @@ def tick_step(total: float, most: int = 8) -> float:
     return next((step for step in _TICK_STEPS if total / step <= most), _TICK_STEPS[-1])
 
 
-def _svg(width: float, height: float, label: str, body: List[str], min_width: float) -> str:
+def svg_element(width: float, height: float, label: str, body: List[str]) -> str:
+    """Scaled by its viewBox to the page, but never below MIN_SCALE nor above full size: text set
+    at 12 units is drawn between 10 and 12 px, and a chart wider than the page scrolls."""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="100%" '
             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{escape(label)}" '
-            f'style="min-width: {min_width:g}px">\n' + "\n".join(body) + "\n</svg>")
+            f'style="min-width: {width * MIN_SCALE:g}px; max-width: {width:g}px">\n' + "\n".join(body) + "\n</svg>")
 
 
 class GanttLayout:
-    """Where things go in the schedule chart: a label column, then time scaled to the rest."""
+    """Where things go in a chart over time: a label column, then time scaled to the rest."""
 
     width = 1000.0
     label = 240.0
     row = 22.0
     bar = 14.0
-    top = 30.0
 
-    def __init__(self, total: float) -> None:
+    def __init__(self, total: float, top: float = 30.0) -> None:
         self.total = total if total > 0 else 1.0
+        self.top = top
 
     def x(self, seconds: float) -> float:
         return round(self.label + seconds / self.total * (self.width - self.label - 20), 2)
@@ -55,7 +60,7 @@ class GanttLayout:
         return self.top + index * self.row
 
 
-def _axis(layout: GanttLayout, rows: int) -> List[str]:
+def time_axis(layout: GanttLayout, rows: int) -> List[str]:
     step = tick_step(layout.total)
     parts: List[str] = []
     count = int(layout.total / step + 1e-9)
@@ -84,64 +89,85 @@ def _bar(layout: GanttLayout, index: int, step: StepFigures) -> List[str]:
 def gantt_svg(report: WorkflowReport) -> str:
     """One bar per step at its estimated start and finish; critical steps in the `crit` colour."""
     layout = GanttLayout(report.estimate.makespan)
-    body = _axis(layout, len(report.steps))
+    body = time_axis(layout, len(report.steps))
     for index, step in enumerate(report.steps):
         body.extend(_bar(layout, index, step))
     height = layout.y(len(report.steps)) + 8
-    return _svg(layout.width, height, f"Estimated schedule of {report.name}", body, 860)
-
-
-class DagLayout:
-    """Levels as columns left to right, steps in plan order down each column."""
-
-    gap = 56.0
-    row = 36.0
-    node = 24.0
-    margin = 10.0
-
-    def __init__(self, report: WorkflowReport) -> None:
-        longest = max((len(step.id) for step in report.steps), default=4)
-        self.column = min(max(longest * CHAR_WIDTH + 20, 90.0), 260.0)
-        self.places: Dict[str, Tuple[float, float]] = {}
-        for level, names in enumerate(report.levels):
-            for index, name in enumerate(names):
-                self.places[name] = (self.margin + level * (self.column + self.gap),
-                                     self.margin + index * self.row)
-        self.width = self.margin * 2 + len(report.levels) * (self.column + self.gap) - self.gap
-        self.height = self.margin * 2 + max((len(level) for level in report.levels), default=1) * self.row
-
-
-def _edge(layout: DagLayout, source: str, target: str, critical: bool) -> str:
-    (x1, y1), (x2, y2) = layout.places[source], layout.places[target]
-    x1, y1, y2 = x1 + layout.column, y1 + layout.node / 2, y2 + layout.node / 2
-    bend = (x2 - x1) / 2
-    kind = "edge crit" if critical else "edge"
-    return (f'<path class="{kind}" d="M{x1:g},{y1:g} C{x1 + bend:g},{y1:g} {x2 - bend:g},{y2:g} '
-            f'{x2:g},{y2:g}"/>')
-
-
-def _node(layout: DagLayout, step: StepFigures) -> str:
-    x, y = layout.places[step.id]
-    kind = "node crit" if step.critical else "node"
-    tip = escape(f"{step.id}: {step.title} ({format_duration(step.estimate)})")
-    return (f'<g class="{kind}" data-node="{escape(step.id)}"><title>{tip}</title>'
-            f'<rect x="{x:g}" y="{y:g}" width="{layout.column:g}" height="{layout.node:g}" rx="5"/>'
-            f'<text x="{x + 10:g}" y="{y + layout.node / 2 + 4:g}">{escape(fit(step.id, layout.column - 16))}</text></g>')
+    return svg_element(layout.width, height, f"Estimated schedule of {report.name}", body)
 
 
 def dag_svg(report: WorkflowReport) -> str:
-    """The dependency graph with the critical path's steps and the edges between them marked."""
-    layout = DagLayout(report)
+    """The dependency graph, layered (`layout`), with arrowheads, the critical path marked and a
+    legend; long titles cut in the box and whole in its tooltip."""
+    assert report.plan is not None, "reports are built from plans"
+    drawing = layered(report.plan)
+    marker = _marker_ids(report.name)
+    path = set(report.critical_path)
     on_path = set(zip(report.critical_path, report.critical_path[1:]))
-    in_path = set(report.critical_path)
-    body = [_edge(layout, dependency, step.id, (dependency, step.id) in on_path)
-            for step in sorted(report.steps, key=lambda s: s.id) for dependency in step.dependencies]
-    body.sort(key=lambda line: "crit" in line)  # critical edges drawn last, on top
-    body.extend(_node(layout, _on_path(step, in_path)) for step in report.steps)
-    return _svg(layout.width, layout.height, f"Dependencies of {report.name}", body,
-                min(layout.width * 0.8, 2400))
+    edges = sorted(drawing.routes, key=lambda route: (route.source, route.target) in on_path)  # critical on top
+    body = _markers(marker) + _legend(marker)
+    body += [_edge_path(route, (route.source, route.target) in on_path, marker, LEGEND_HEIGHT, drawing.left_to_right)
+             for route in edges]
+    steps = {step.id: step for step in report.steps}
+    body += [_dag_node(drawing.boxes[step], steps[step], step in path, LEGEND_HEIGHT) for step in report.plan.order]
+    width = max(drawing.width, LEGEND_WIDTH)
+    return svg_element(width, drawing.height + LEGEND_HEIGHT, f"Dependencies of {report.name}", body)
 
 
-def _on_path(step: StepFigures, path: set) -> StepFigures:
-    """Nodes are highlighted for being on the drawn path; slack-0 steps off it stay plain."""
-    return step if step.critical == (step.id in path) else replace(step, critical=step.id in path)
+def _marker_ids(name: str) -> Tuple[str, str]:
+    """Marker ids unique within a page that shows many workflows (an id is document-wide)."""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+    return f"arrow-{digest}", f"arrow-crit-{digest}"
+
+
+def _markers(ids: Tuple[str, str]) -> List[str]:
+    shape = 'viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"'
+    return ["<defs>",
+            f'<marker id="{ids[0]}" class="arrow" {shape}><path d="M0,0 L10,5 L0,10 z"/></marker>',
+            f'<marker id="{ids[1]}" class="arrow crit" {shape}><path d="M0,0 L10,5 L0,10 z"/></marker>',
+            "</defs>"]
+
+
+def _legend(ids: Tuple[str, str]) -> List[str]:
+    """One row above the graph: what a box, a marked box and the two kinds of edge mean."""
+    y = 8.0
+    return ['<g class="legend">',
+            f'<g class="node"><rect x="12" y="{y:g}" width="22" height="14" rx="3"/></g>',
+            f'<text x="40" y="{y + 11:g}">step</text>',
+            f'<g class="node crit"><rect x="86" y="{y:g}" width="22" height="14" rx="3"/></g>',
+            f'<text x="114" y="{y + 11:g}">on the critical path</text>',
+            f'<path class="edge" d="M250,{y + 7:g} L290,{y + 7:g}" marker-end="url(#{ids[0]})"/>',
+            f'<text x="298" y="{y + 11:g}">waits for</text>',
+            f'<path class="edge crit" d="M370,{y + 7:g} L410,{y + 7:g}" marker-end="url(#{ids[1]})"/>',
+            f'<text x="418" y="{y + 11:g}">critical path</text>',
+            "</g>"]
+
+
+def _edge_path(route: Route, critical: bool, ids: Tuple[str, str], top: float, left_to_right: bool) -> str:
+    """Straight through each layer it crosses (in its own slot), a smooth bend across each gap."""
+    points = [(x, y + top) for x, y in route.points]
+    parts = [f"M{points[0][0]:g},{points[0][1]:g}"]
+    for index, ((x1, y1), (x2, y2)) in enumerate(zip(points, points[1:])):
+        if index % 2:
+            parts.append(f"L{x2:g},{y2:g}")
+        elif left_to_right:
+            middle = (x1 + x2) / 2
+            parts.append(f"C{middle:g},{y1:g} {middle:g},{y2:g} {x2:g},{y2:g}")
+        else:
+            middle = (y1 + y2) / 2
+            parts.append(f"C{x1:g},{middle:g} {x2:g},{middle:g} {x2:g},{y2:g}")
+    kind, marker = ("edge crit", ids[1]) if critical else ("edge", ids[0])
+    return (f'<path class="{kind}" data-edge="{escape(route.source)} {escape(route.target)}" '
+            f'd="{" ".join(parts)}" marker-end="url(#{marker})"/>')
+
+
+def _dag_node(box: Box, step: StepFigures, critical: bool, top: float) -> str:
+    kind = "node crit" if critical else "node"
+    tip = escape(f"{step.id}: {step.title} ({format_duration(step.estimate)})")
+    x, y = box.x, box.y + top
+    room = box.width - 16
+    second = f"{format_duration(step.estimate)} · {step.title}"
+    return (f'<g class="{kind}" data-node="{escape(step.id)}"><title>{tip}</title>'
+            f'<rect x="{x:g}" y="{y:g}" width="{box.width:g}" height="{box.height:g}" rx="5"/>'
+            f'<text class="name" x="{x + 8:g}" y="{y + 15:g}">{escape(fit(step.id, room))}</text>'
+            f'<text class="detail" x="{x + 8:g}" y="{y + 30:g}">{escape(fit(second, room))}</text></g>')

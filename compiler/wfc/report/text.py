@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from wfc.durations import format_duration, format_minutes
-from wfc.report.data import ReportData
+from wfc.format import figures
+from wfc.format.durations import format_duration, format_minutes
+from wfc.report.data import ReportData, StepAccuracy, WorkflowReport
 
 TOOL = "wfc report"
 
@@ -22,15 +23,15 @@ def legacy(value: Optional[float]) -> str:
 
 
 def percent(value: Optional[float]) -> str:
-    return "" if value is None else f"{value:+g} %" if value else "0 %"
+    return "" if value is None else figures.signed_percent(value)
 
 
 def share(value: float) -> str:
-    return f"{value:g} %"
+    return figures.percent(value)
 
 
 def speedup(value: float) -> str:
-    return f"{value:g}x"
+    return figures.ratio(value)
 
 
 def signed_duration(seconds: float) -> str:
@@ -46,3 +47,20 @@ def header(data: ReportData) -> str:
 
 def joined(names: Sequence[str], separator: str = ", ") -> str:
     return separator.join(names)
+
+
+def has_cost(report: WorkflowReport) -> bool:
+    """Whether any journal of the workflow's runs reported what a step cost."""
+    return report.accuracy is not None and any(row.cost_usd is not None for row in report.accuracy.steps)
+
+
+def cost_text(row: StepAccuracy) -> str:
+    """`$0.0123`, then `12.3k in / 4.5k out` where tokens were reported; empty when neither was."""
+    money = f"${row.cost_usd:.4f}" if row.cost_usd is not None else ""
+    tokens = [f"{_count(value)} {word}" for value, word in ((row.tokens_in, "in"), (row.tokens_out, "out"))
+              if value is not None]
+    return " · ".join(part for part in (money, " / ".join(tokens)) if part)
+
+
+def _count(value: float) -> str:
+    return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:g}"

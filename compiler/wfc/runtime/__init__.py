@@ -1,9 +1,10 @@
 """The runtime: executes a Plan (dependency-driven scheduling, executors, journal, context cache,
-retries, compensation, progress). Generated modules call `main(PLAN, argv)`; `wfc run` calls
+retries, compensation, progress). Generated modules call `main(PLAN_FILE, argv)`; `wfc run` calls
 `run_plan`. Imports are lazy so that importing a generated module stays cheap."""
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional
+import os
+from typing import Any, List, Optional, Union
 
 __all__ = ["main", "run_plan", "RunOptions", "RunResult"]
 
@@ -20,8 +21,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def main(plan: Mapping[str, Any], argv: Optional[List[str]] = None) -> None:
+def main(plan_file: Union[str, "os.PathLike[str]"], argv: Optional[List[str]] = None) -> None:
     """The generated module's entry point: options from the plan's arguments, then run; exits."""
-    from wfc.runtime.cli import main as cli_main
+    from wfc.runtime.command_line import main as run_main
 
-    cli_main(plan, argv)
+    run_main(os.fspath(plan_file), argv)

@@ -19,8 +19,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from wfc.model import Step, Workflow
 from wfc.emit import atomic_write
-from wfc.runtime.journal import ENCODE
-from wfc.runtime.templating import template_args
+from wfc.runtime.journal import encode
+from wfc.format.templating import arguments_read
 
 ENTRY_FORMAT = 1
 
@@ -34,7 +34,7 @@ def step_arguments(step: Step, all_args: Tuple[str, ...]) -> Tuple[str, ...]:
         texts += [step.run] if isinstance(step.run, str) else list(step.run)
     if step.when:
         texts.append("{{ " + step.when + " }}")
-    used = template_args(tuple(texts))
+    used = arguments_read(texts)
     return all_args if "*" in used else tuple(name for name in used if name in all_args)
 
 
@@ -61,7 +61,7 @@ def runtime_keys(workflow: Workflow, order: Tuple[str, ...], static: Mapping[str
     for step_id in order:
         step = steps[step_id]
         used = {name: args[name] for name in step_arguments(step, names)}
-        parts = [static.get(step_id, ""), ENCODE(used)]
+        parts = [static.get(step_id, ""), encode(used)]
         if step.files:
             parts.append(files_digest(step.files, root))
         parts += [keys[dep] for dep in dependencies[step_id]]

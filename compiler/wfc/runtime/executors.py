@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from wfc.model import Action, Step
-from wfc.runtime.templating import TemplateFailed, render, render_command
+from wfc.format.templating import TemplateFailed, render, render_command
 
 STDERR_TAIL = 2000
 
@@ -37,15 +37,6 @@ class StepResult:
     cancelled: bool = False
     meta: Mapping[str, Any] = field(default_factory=dict)
     permanent: bool = False  # retrying cannot succeed (the program does not exist)
-
-    @classmethod
-    def success(cls, value: Any) -> "StepResult":
-        """`StepResult(True, value=value)` for the hot path, built the way StepOutcome.success
-        is and for the same reason (a test pins that both build equal objects)."""
-        result = object.__new__(cls)
-        result.__dict__.update(ok=True, value=value, error="", timed_out=False, cancelled=False, meta={},
-                               permanent=False)
-        return result
 
 
 @dataclass(frozen=True)
@@ -185,7 +176,7 @@ class ShellExecutor:
             rendered if shell else list(rendered), shell=shell, registry=self.registry,
             timeout=work.timeout, env=env, cwd=cwd)
         failure = _process_result("command", code, out, err, timed_out, work.timeout, self.registry)
-        return failure or StepResult.success(out.rstrip("\n"))
+        return failure or StepResult(True, value=out.rstrip("\n"))
 
 
 @lru_cache(maxsize=256)
@@ -224,7 +215,7 @@ class PythonExecutor:
 
 def _invoke(function: Callable[..., Any], spec: str, work: Invocation) -> StepResult:
     try:
-        return StepResult.success(function(inputs=dict(work.inputs), args=dict(work.args)))
+        return StepResult(True, value=function(inputs=dict(work.inputs), args=dict(work.args)))
     except Exception as error:  # the user's code: any exception is the step failing
         return StepResult(False, error=f"{spec} raised {type(error).__name__}: {error}")
 

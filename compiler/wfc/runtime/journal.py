@@ -13,62 +13,21 @@ runs again on resume. A finished step's outputs travel inside its `step_finished
 """
 from __future__ import annotations
 
-import errno
 import json
-from functools import lru_cache
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 DONE_EVENTS = ("step_finished", "step_cache_hit", "step_skipped")
 
 
-def _encoder() -> Callable[[Any], str]:
-    """`json.dumps(sort_keys=True, default=str)` without its per-call cost: JSONEncoder.encode
-    builds a fresh C encoder for every call; this builds it once (without the circular-reference
-    check, which the C encoder's recursion limit backs up) and reuses it for every event."""
-    if c_make_encoder is None:
-        return json.JSONEncoder(sort_keys=True, default=str).encode
-    chunks = c_make_encoder(None, str, encode_basestring_ascii, None, ": ", ", ", True, False, True)
-    return lambda value: "".join(chunks(value, 0))
-
-
-ENCODE = _encoder()
-ESCAPE: Callable[[str], str] = encode_basestring_ascii
-
-
-@lru_cache(maxsize=1)
-def raw_write() -> Callable[[int, bytes], int]:
-    """`os.write` without letting go of the GIL, where libc is at hand (ctypes.PyDLL keeps it).
-
-    os.write releases the GIL around the system call, and a worker waiting for the GIL takes
-    it: with two workers on no-op steps that is two thread switches per journal write, several
-    times the cost of the write itself (a few hundred bytes into the page cache). Keeping the
-    GIL costs the other threads nothing they could use: the write is made under the scheduler's
-    lock, which they would wait for anyway. Without libc (Windows) this is os.write."""
-    try:
-        import ctypes
-
-        function = ctypes.PyDLL(None, use_errno=True).write
-    except (ImportError, OSError, AttributeError, TypeError):
-        return os.write
-    function.restype = ctypes.c_ssize_t
-    get_errno, size = ctypes.get_errno, ctypes.c_size_t
-
-    def write(fd: int, data: bytes) -> int:
-        while True:  # no argtypes: converting the arguments through them costs more than the write
-            written: int = function(fd, data, size(len(data)))
-            if written >= 0:
-                return written
-            code = get_errno()
-            if code != errno.EINTR:  # os.write retries an interrupted call too (PEP 475)
-                raise OSError(code, os.strerror(code))
-
-    return write
+def encode(record: Any) -> str:
+    """One event as one line: sorted keys, ASCII only (so a line never holds a raw line break),
+    and `str` for anything JSON has no form for (a path, an exception)."""
+    return json.dumps(record, sort_keys=True, default=str)
 
 
 class Journal:
@@ -80,7 +39,6 @@ class Journal:
         if run_dir is not None:  # None: events go to listeners only (dry runs)
             run_dir.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(run_dir / "journal.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self._raw_write = raw_write() if run_dir is not None else os.write
         self._lock = threading.Lock()  # events also come from workers (retries)
         self._pending: List[str] = []
         self._holds = 0
@@ -93,25 +51,10 @@ class Journal:
     def event(self, kind: str, **fields: Any) -> Dict[str, Any]:
         record = {"event": kind, "t": round(time.monotonic() - self.started, 6), **fields}
         if self._fd is not None:
-            self._append(ENCODE(record))
+            self._append(encode(record))
         for listener in self.listeners:
             listener(record)
         return record
-
-    def step_event(self, kind: str, step: str, attempt: int, duration: Optional[float] = None) -> None:
-        """`event(kind, step=step, attempt=attempt[, duration=duration])`: the events every step
-        writes, formatted here in the generic encoder's exact bytes (a test pins it) for half
-        its cost, which is paid twice per step."""
-        t = round(time.monotonic() - self.started, 6)
-        if self._fd is not None:
-            middle = "" if duration is None else f' "duration": {duration!r},'
-            self._append(f'{{"attempt": {attempt:d},{middle} "event": {ESCAPE(kind)}, "step": {ESCAPE(step)}, "t": {t!r}}}')
-        if self.listeners:
-            record = {"event": kind, "t": t, "step": step, "attempt": attempt}
-            if duration is not None:
-                record["duration"] = duration
-            for listener in self.listeners:
-                listener(record)
 
     def _append(self, line: str) -> None:
         with self._lock:
@@ -136,7 +79,7 @@ class Journal:
         data = ("\n".join(self._pending) + "\n").encode("utf-8")
         self._pending.clear()
         while data:  # a regular file takes it all at once unless the disk is full
-            data = data[self._raw_write(self._fd, data):]
+            data = data[os.write(self._fd, data):]
 
     def close(self) -> None:
         with self._lock:

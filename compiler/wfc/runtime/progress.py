@@ -1,26 +1,32 @@
 """Progress: what a person (or a tool) watching a run sees.
 
 Every reporter is a journal listener, so the display can never disagree with the journal. On a
-terminal one status line is redrawn in place; elsewhere (CI logs) each event is a plain line;
-`--events jsonl` streams the raw events on stdout for machines; `--todo-json` keeps a
-TodoWrite-shaped task list current, rewritten atomically so a reader never sees half a file.
+terminal a status block (rich's `Live`) is redrawn in place at the terminal's width, with a clock
+that ticks on its own; without one, under `TERM=dumb` or `NO_COLOR`, each event is a plain line;
+`--events jsonl` streams the raw events on stdout for machines (the display keeps to stderr, and
+to plain lines when both streams are one terminal); `--todo-json` keeps a TodoWrite-shaped task
+list current, rewritten atomically so a reader never sees half a file. The run's last line is the
+summary the caller prints once; no display repeats it.
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, TextIO
+from typing import Any, Callable, Dict, List, Mapping, Optional, TextIO, Tuple
 
-from wfc.durations import format_duration
-from wfc.plan import Plan
+from wfc.format.durations import format_duration
+from wfc.analysis.plan import Plan
 from wfc.emit import atomic_write
 from wfc.runtime.outcome import RunOptions
-from wfc.runtime.templating import TemplateFailed, render
+from wfc.format.templating import TemplateFailed, render
 
 Record = Mapping[str, Any]
 DONE = {"step_finished", "step_cache_hit", "step_skipped", "step_resumed"}
+NOTABLE = ("step_failed", "compensation_failed", "warning", "step_compensated")  # kept above a live block
 LABELS = {"step_finished": "done", "step_cache_hit": "cached", "step_skipped": "skipped",
           "step_resumed": "already done", "step_failed": "FAILED", "step_cancelled": "cancelled",
           "step_retried": "retrying", "step_compensated": "compensated", "compensation_failed": "COMPENSATION FAILED",
@@ -50,7 +56,7 @@ class Counter:
         self.lock = threading.Lock()
 
     def update(self, record: Record) -> None:
-        kind, step = record["event"], record.get("step")
+        kind, step = record["event"], str(record.get("step"))
         if kind == "step_started":
             self.running[step] = None
         elif kind in DONE or kind in ("step_failed", "step_cancelled"):
@@ -79,31 +85,105 @@ class PlainProgress(Counter):
             return f"{prefix} start     {step}"
         if kind in LABELS:
             detail = record.get("error") or record.get("message") or ""
+            cost = record.get("cost_usd")
+            if kind == "step_finished" and isinstance(cost, (int, float)):
+                detail = f"${cost:.4f}"
             return f"{prefix} {LABELS[kind]:<9} {step}" + (f": {detail}" if detail else "")
-        if kind == "run_finished":
-            return (f"{prefix} run {record['status']} (cache: {record['cache_hits']} hits, "
-                    f"{record['cache_misses']} misses)")
         return None
 
 
+def clock(seconds: float) -> str:
+    """`m:ss`, or `h:mm:ss` past an hour: a field that changes every second."""
+    whole = int(max(seconds, 0.0))
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
 class LiveProgress(PlainProgress):
-    """One status line, redrawn in place; failures and warnings still print as lines above it."""
+    """The status block on a terminal: done/total, a clock against the estimate, cost so far, and
+    each running step's time against its estimate. rich redraws it REFRESH times a second from
+    its own thread (so the clock moves between events) and crops every line to the terminal's
+    width as it is at that moment; failures and warnings print as lines above it."""
+
+    REFRESH = 4
+
+    def __init__(self, plan: Plan, stream: TextIO) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        super().__init__(plan, stream)
+        self.estimates = {step.id: step.estimate for step in plan.steps}
+        self.began = time.monotonic()
+        self.since: Dict[str, float] = {}
+        self.cost = 0.0
+        self.console = Console(file=stream, highlight=False, soft_wrap=False)
+        self.live: Optional[Any] = Live(self, console=self.console, refresh_per_second=self.REFRESH,
+                                        transient=True, redirect_stdout=False, redirect_stderr=False)
+        self.live.start()
 
     def __call__(self, record: Record) -> None:
+        kind = record["event"]
         with self.lock:
             self.update(record)
-            kind = record["event"]
-            self.stream.write("\r\x1b[K")
-            if kind in ("step_failed", "compensation_failed", "warning", "run_finished", "step_compensated"):
-                self.stream.write((self.line(record) or "") + "\n")
-            if kind != "run_finished":
-                self.stream.write(self.status(record["t"]))
-            self.stream.flush()
+            self._follow(record)
+            notable = self.line(record) if kind in NOTABLE else None
+        if notable and self.live is not None:  # outside our lock: rich's lock is taken before it
+            self.console.print(_crop(notable, self.size(self.console.width, 0)[0] - 1), markup=False, highlight=False)
+        if kind == "run_finished":
+            self.close()
 
-    def status(self, elapsed: float) -> str:
-        running = ", ".join(list(self.running)[:4]) + (" ..." if len(self.running) > 4 else "")
-        return (f"{self.done}/{self.total} done | {format_duration(elapsed)} of ~{format_duration(self.estimate)}"
-                f" | running: {running or '-'}")[:160]
+    def _follow(self, record: Record) -> None:
+        kind, step = record["event"], str(record.get("step"))
+        if kind == "run_started":
+            self.began = time.monotonic() - float(record.get("t", 0.0))
+        elif kind == "step_started":
+            self.since[step] = time.monotonic()
+        elif step in self.since and step not in self.running:
+            del self.since[step]
+        cost = record.get("cost_usd")
+        if kind == "step_finished" and isinstance(cost, (int, float)) and not isinstance(cost, bool):
+            self.cost += cost
+
+    def lines(self, now: float, width: int, height: int) -> List[Tuple[str, bool]]:
+        """The block as (text, past its estimate) lines, each at most `width - 1` characters (a
+        line that fills the last column makes some terminals wrap)."""
+        head = (f"{self.done}/{self.total} done · {clock(now - self.began)} of ~{format_duration(self.estimate)}"
+                f" · ${self.cost:.2f} · {len(self.running)} running")
+        room = max(height - 2, 1)
+        running = sorted(self.since.items(), key=lambda item: item[1])
+        body = [(f"  {step}  {clock(now - began)} / {format_duration(self.estimates[step])}",
+                 now - began > self.estimates[step]) for step, began in running[:room]]
+        if len(running) > room:
+            body[-1] = (f"  … and {len(running) - room + 1} more", False)
+        return [(_crop(text, width - 1), late) for text, late in [(head, False), *body]]
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.text import Text
+
+        width, height = self.size(options.max_width, console.size.height)
+        with self.lock:
+            lines = self.lines(time.monotonic(), width, height)
+        for index, (line, late) in enumerate(lines):
+            yield Text(line, style="red" if late else "bold" if index == 0 else "", no_wrap=True, overflow="crop")
+
+    def size(self, width: int, height: int) -> Tuple[int, int]:
+        """The terminal's size as it is now, asked of the stream itself: rich prefers `COLUMNS`,
+        which a parent process may have exported at another width (and which a resize does not
+        change)."""
+        try:
+            found = os.get_terminal_size(self.stream.fileno())
+        except (AttributeError, ValueError, OSError):
+            return width, height
+        return found.columns or width, found.lines or height
+
+    def close(self) -> None:
+        live, self.live = self.live, None
+        if live is not None:
+            live.stop()
+
+
+def _crop(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
 
 
 class TodoFile:
@@ -142,6 +222,15 @@ def _render(text: str, data: Mapping[str, Any]) -> str:
         return text
 
 
+def live_terminal(err: TextIO, out: TextIO, events: Optional[str]) -> bool:
+    """A block redrawn in place needs a terminal that moves its cursor (not `TERM=dumb`), a user
+    who did not ask for plain output (`NO_COLOR`), and no JSON lines written to the same terminal
+    between its redraws."""
+    if not err.isatty() or os.environ.get("TERM") == "dumb" or os.environ.get("NO_COLOR"):
+        return False
+    return not (events == "jsonl" and out.isatty())
+
+
 def listeners_for(plan: Plan, options: RunOptions, out: Optional[TextIO] = None,
                   err: Optional[TextIO] = None) -> List[Callable[[Record], None]]:
     """The streams default to sys.stdout and sys.stderr as they are now, not at import time, so
@@ -153,7 +242,7 @@ def listeners_for(plan: Plan, options: RunOptions, out: Optional[TextIO] = None,
         listeners.append(EventStream(out))
     mode = options.progress
     if mode == "auto":
-        mode = "live" if err.isatty() else "plain"
+        mode = "live" if live_terminal(err, out, options.events) else "plain"
     if mode == "live":
         listeners.append(LiveProgress(plan, err))
     elif mode == "plain":

@@ -1,1 +1,0 @@
-"""One module per `wfc` subcommand; `wfc.cli` imports each only when it runs."""

@@ -1,0 +1,141 @@
+"""User templates (prompts, titles, `run` strings, `when` conditions): one sandbox, one parser,
+one answer to "what does this template read".
+
+Templates come from workflow files, which may come from anyone, so they render in Jinja's
+immutable sandbox (no attribute tricks, no I/O) with StrictUndefined (a typo is an error, not an
+empty string). The validator checks them statically with the same parser, the runtime renders
+them with the same environment, and the cache keys ask `references` which arguments a step reads:
+what validates is what runs, and no two parts can disagree about what a template uses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Set, Tuple, Union
+
+from jinja2 import StrictUndefined, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+NAMESPACES = ("args", "context", "step")
+Command = Union[str, Tuple[str, ...]]
+
+
+class TemplateFailed(Exception):
+    """A template did not render; the message names the template's role and Jinja's reason."""
+
+
+@lru_cache(maxsize=1)
+def sandbox() -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def is_template(text: str) -> bool:
+    """Whether Jinja would see anything but plain text: most titles and many prompts are plain."""
+    return "{{" in text or "{%" in text or "{#" in text
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str) -> nodes.Template:
+    """The template's syntax tree; raises jinja2.TemplateSyntaxError. Remembered by source text:
+    thousands of steps often share one shape."""
+    return sandbox().parse(text)
+
+
+def parse_expression(expression: str) -> nodes.Template:
+    """A `when` condition parsed as the template that prints it."""
+    return parse("{{ (" + expression + ") }}")
+
+
+@dataclass(frozen=True)
+class References:
+    """What a template reads: the names it looks up in each namespace, the namespaces it uses as
+    a whole (`args | tojson`, `args[name]`), and every other free variable it names."""
+
+    lookups: Mapping[str, FrozenSet[str]]
+    whole: FrozenSet[str]
+    free: FrozenSet[str]
+
+    def names_in(self, namespace: str) -> FrozenSet[str]:
+        return self.lookups.get(namespace, frozenset())
+
+
+def references(tree: nodes.Template) -> References:
+    """The one reading of a parsed template's references (see `References`)."""
+    from jinja2 import meta
+
+    lookups: Dict[str, Set[str]] = {}
+    counted: Dict[str, int] = {}
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = node.node
+        if not isinstance(target, nodes.Name) or target.name not in NAMESPACES:
+            continue
+        key = node.attr if isinstance(node, nodes.Getattr) else _constant_key(node)
+        if key is not None:
+            lookups.setdefault(target.name, set()).add(key)
+            counted[target.name] = counted.get(target.name, 0) + 1
+    mentions: Dict[str, int] = {}
+    for name_node in tree.find_all(nodes.Name):
+        if name_node.name in NAMESPACES:
+            mentions[name_node.name] = mentions.get(name_node.name, 0) + 1
+    whole = frozenset(name for name, count in mentions.items() if count > counted.get(name, 0))
+    free = frozenset(meta.find_undeclared_variables(tree)) - set(NAMESPACES)
+    return References({name: frozenset(keys) for name, keys in lookups.items()}, whole, free)
+
+
+def _constant_key(node: nodes.Getitem) -> Any:
+    return node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None
+
+
+def arguments_read(texts: Iterable[str]) -> Tuple[str, ...]:
+    """The argument names that templates read, sorted, for the cache key: a step whose templates
+    never mention an argument keeps its cache when that argument changes. `("*",)` means every
+    argument (a template uses `args` as a whole, or does not parse)."""
+    from jinja2 import TemplateError
+
+    names: Set[str] = set()
+    for text in texts:
+        if not is_template(text):
+            continue
+        try:
+            found = references(parse(text))
+        except TemplateError:
+            return ("*",)
+        if "args" in found.whole:
+            return ("*",)
+        names |= found.names_in("args")
+    return tuple(sorted(names))
+
+
+@lru_cache(maxsize=4096)
+def _compiled(text: str) -> Any:
+    return sandbox().from_string(text)
+
+
+@lru_cache(maxsize=1024)
+def _condition(expression: str) -> Callable[..., Any]:
+    return sandbox().compile_expression(expression, undefined_to_none=False)
+
+
+def render(text: str, data: Mapping[str, Any], role: str = "template") -> str:
+    """`text` rendered over `data` (args, context, step); plain text is returned untouched."""
+    if not is_template(text):
+        return text
+    try:
+        return str(_compiled(text).render(**data))
+    except Exception as error:  # user expressions can raise anything (1 // 0, "a" + 1)
+        raise TemplateFailed(f"{role} {text!r} does not render: {error}") from error
+
+
+def render_command(command: Command, data: Mapping[str, Any]) -> Command:
+    """A string renders whole (it goes to a shell); a list renders item by item and stays a list,
+    so an argument value can never become shell syntax."""
+    if isinstance(command, str):
+        return render(command, data, "run")
+    return tuple(render(item, data, "run item") for item in command)
+
+
+def evaluate_when(expression: str, args: Mapping[str, Any]) -> bool:
+    try:
+        return bool(_condition(expression)(args=dict(args)))
+    except Exception as error:  # as in `render`
+        raise TemplateFailed(f"when {expression!r} does not evaluate: {error}") from error

@@ -1,0 +1,61 @@
+"""The workflow format's vocabulary, defined once: the kinds of step, which keys belong to which
+kind, the argument types, the progress tools, and every default the format promises.
+
+The JSON schema (`schema/workflow.schema.json`) is written by hand for editors; a test holds it
+equal to this module (kinds, keys, enums and `default` annotations). The semantic checks, the
+model, the build and the runtime read these names instead of spelling them again. The duration
+grammar is `wfc.format.durations.DURATION_PATTERN`.
+"""
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+# The key that says what a step (or a compensation) does -> the step's kind. Exactly one is present.
+KIND_KEYS: Dict[str, str] = {"prompt": "agent", "run": "shell", "call": "python"}
+STEP_KINDS: Tuple[str, ...] = tuple(KIND_KEYS.values())
+
+# Keys that only a step of one kind may carry.
+KIND_ONLY_KEYS: Dict[str, Tuple[str, ...]] = {"agent": ("agent", "model", "tools", "max_turns"), "shell": ("env", "cwd")}
+
+# Step keys whose strings are Jinja templates.
+TEMPLATE_KEYS: Tuple[str, ...] = ("prompt", "title", "active", "run")
+
+# Keys that hold durations, and the retry keys that do.
+DURATION_KEYS: Tuple[str, ...] = ("estimate", "cached_estimate", "timeout", "ttl")
+BACKOFF_KEYS: Tuple[str, ...] = ("backoff", "max_backoff")
+
+# Argument type -> the Python types its values may have.
+ARGUMENT_TYPES: Dict[str, Tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "path": (str,),
+}
+
+PROGRESS_TOOLS: Tuple[str, ...] = ("todowrite", "tasks")
+
+# -- defaults: what a workflow gets for what it leaves out ----------------------------------------
+
+DEFAULT_ESTIMATE = 60.0  # seconds, marked as defaulted in the plan (warning WFC303)
+DEFAULT_TTL = 3600.0  # seconds a context entry stays fresh in the cache
+DEFAULT_ARGUMENT_TYPE = "string"
+DEFAULT_PROGRESS = "todowrite"
+DEFAULT_ATTEMPTS = 1  # every try counts, the first included
+DEFAULT_BACKOFF = 0.0
+DEFAULT_FACTOR = 2.0
+DEFAULT_CACHE = True
+DEFAULT_CONTINUE_ON_ERROR = False
+DEFAULT_COMPENSATE = True  # on failure, undo completed steps
+DEFAULT_KEEP_GOING = False  # on failure, let independent branches finish
+
+# The schema's `default` annotations, by the JSON pointer of the property that carries them.
+SCHEMA_DEFAULTS: Dict[str, object] = {
+    "/properties/progress": DEFAULT_PROGRESS,
+    "/$defs/argument/properties/type": DEFAULT_ARGUMENT_TYPE,
+    "/$defs/argument/properties/required": False,
+    "/$defs/contextEntry/properties/ttl": DEFAULT_TTL,
+    "/$defs/retry/properties/attempts": DEFAULT_ATTEMPTS,
+    "/$defs/retry/properties/backoff": 0,
+    "/$defs/retry/properties/factor": 2,
+    "/$defs/defaults/properties/cache": DEFAULT_CACHE,
+    "/$defs/onFailure/properties/compensate": DEFAULT_COMPENSATE,
+    "/$defs/onFailure/properties/keep_going": DEFAULT_KEEP_GOING,
+    "/$defs/step/properties/continue_on_error": DEFAULT_CONTINUE_ON_ERROR,
+}

@@ -1,0 +1,194 @@
+"""JSON schema errors as findings a person can act on.
+
+jsonschema reports in the schema's terms ("Additional properties are not allowed"); users need
+ours: which key, in which step, what was expected, what was found, and the likely fix. Every error
+is collected; for an `anyOf` the alternatives are folded into one "expected X or Y" message.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Iterator, List, Mapping, Tuple
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from wfc.format.durations import DURATION_PATTERN
+from wfc.validate.finding import Finding, suggest
+from wfc.validate.schema_files import load_schema
+from wfc.diagnostics.wording import describe, dotted, where  # noqa: F401  (describe is part of this module's API)
+from wfc.diagnostics import codes
+
+# the semantic checks explain these better (with the step's keys), so schema errors from them are dropped
+SEMANTIC_SUBSCHEMAS = ("exactlyOneKind", "exactlyOneAction")
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
+               "number": "a number", "boolean": "true or false", "null": "nothing"}
+
+
+@lru_cache(maxsize=1)
+def validator() -> Draft202012Validator:
+    """Built once per process: compiling the schema costs more than validating a workflow."""
+    return Draft202012Validator(load_schema())
+
+
+def schema_findings(data: Any) -> List[Finding]:
+    """Every schema error, explained; those of the subschemas the semantic checks word better
+    (with the step's keys) are dropped."""
+    findings: List[Finding] = []
+    semantic = [validator().schema["$defs"].get(name) for name in SEMANTIC_SUBSCHEMAS]
+    for error in validator().iter_errors(data):
+        if error.schema in semantic:
+            continue
+        findings.extend(_explain(error))
+    return findings
+
+
+def _explain(error: ValidationError) -> Iterator[Finding]:
+    path = tuple(error.absolute_path)
+    handler = _HANDLERS.get(str(error.validator), _generic)
+    yield from handler(error, path)
+
+
+def _unknown_keys(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    schema = error.schema
+    allowed = sorted(schema.get("properties", {}))
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for key in instance:
+        if key in allowed:
+            continue
+        hint = suggest(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else "remove it")
+        yield Finding(codes.UNKNOWN_KEY, f"unknown key '{key}' in {where(path)}", hint, path + (key,), at_key=True)
+
+
+def _missing(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    present = error.instance if isinstance(error.instance, dict) else {}
+    for key in error.validator_value:
+        if key not in present:
+            description = error.schema.get("properties", {}).get(key, {}).get("description", "")
+            first = description.split(".")[0]
+            hint = f"add `{key}:`" + (f" ({first[:1].lower()}{first[1:]})" if description else "")
+            yield Finding(codes.MISSING_KEY, f"{where(path)} is missing the required key '{key}'", hint, path, at_key=bool(path))
+
+
+def _wrong_type(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+    yield Finding(codes.WRONG_TYPE, f"{where(path)} must be {wanted}, found {describe(error.instance)}",
+                  _type_hint(path, expected), path)
+
+
+def _type_hint(path: Tuple[Any, ...], expected: List[str]) -> str:
+    if "array" in expected:
+        return "write a list, e.g. `[a, b]`"
+    if "object" in expected:
+        return "write a mapping of `key: value` lines, indented under this key"
+    if "string" in expected:
+        return "quote the value to make it a string"
+    return "change the value's type"
+
+
+def _alternatives(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    """anyOf/oneOf: if every branch failed on type, say which shapes were allowed; else the deepest."""
+    if "duration" in str(error.schema.get("$ref", "")) or _is_duration(error.schema):
+        yield duration_finding(error.instance, path)
+        return
+    deeper = [sub for sub in error.context if sub.path]
+    if deeper:
+        best = max(deeper, key=lambda sub: len(sub.path))
+        yield from _explain(best)
+        return
+    declared = [branch.get("type") for branch in error.validator_value if isinstance(branch, dict)]
+    shapes = list(dict.fromkeys(t for value in declared if value for t in (value if isinstance(value, list) else [value])))
+    if shapes and not any(_matches_type(error.instance, t) for t in shapes):
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in shapes)
+        yield Finding(codes.WRONG_TYPE, f"{where(path)} must be {wanted}, found {describe(error.instance)}",
+                      _type_hint(path, shapes), path)
+        return
+    # the instance has an allowed shape: explain what is wrong within the branch of that shape
+    fitting = [sub for sub in error.context if sub.validator != "type" and _branch_fits(sub, error.instance)]
+    if fitting:
+        yield from _explain(fitting[0])
+    else:
+        yield from _generic(error, path)
+
+
+def _branch_fits(sub: ValidationError, instance: Any) -> bool:
+    branch_type = sub.schema.get("type") if isinstance(sub.schema, dict) else None
+    return branch_type is None or _matches_type(instance, branch_type)
+
+
+def duration_finding(value: Any, path: Tuple[Any, ...]) -> Finding:
+    return Finding(codes.NOT_A_DURATION, f"{where(path)}: {describe(value)} is not a duration",
+                   "write a duration like 90s, 5m, 1h30m or 250ms (a bare number is seconds)", path)
+
+
+def _is_duration(schema: Mapping[str, Any]) -> bool:
+    return any(branch.get("pattern") == DURATION_PATTERN for branch in schema.get("anyOf", []))
+
+
+def _matches_type(value: Any, type_name: str) -> bool:
+    checks = {"object": dict, "array": list, "string": str, "boolean": bool}
+    if type_name in ("integer", "number"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            type_name == "number" or isinstance(value, int))
+    return isinstance(value, checks.get(type_name, object))
+
+
+def _pattern(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    if error.validator_value == DURATION_PATTERN:
+        yield duration_finding(error.instance, path)
+        return
+    if "propertyNames" in error.schema_path:
+        container = path
+        yield Finding(codes.PATTERN_MISMATCH, f"'{error.instance}' is not a valid name in {where(container)}",
+                      f"names must match {error.validator_value}: start with a lowercase letter, then lowercase letters, digits, '-' or '_'",
+                      container + (error.instance,), at_key=True)
+        return
+    yield Finding(codes.PATTERN_MISMATCH, f"{where(path)} must match the pattern {error.validator_value}, found {describe(error.instance)}",
+                  _pattern_hint(path), path)
+
+
+def _pattern_hint(path: Tuple[Any, ...]) -> str:
+    last = path[-1] if path else ""
+    hints = {"name": "use lowercase words joined by '-', e.g. `review-all`",
+             "call": "write `package.module:function`",
+             "title": "keep the title on one line", "active": "keep it on one line"}
+    return hints.get(str(last), "change the value to match the pattern")
+
+
+def _not_allowed(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+    listed = ", ".join(repr(a) for a in allowed)
+    if len(allowed) == 1:
+        yield Finding(codes.NOT_ALLOWED_VALUE, f"{where(path)} must be {listed}, found {describe(error.instance)}", f"write {listed}", path)
+        return
+    hint = suggest(str(error.instance), [str(a) for a in allowed]) or f"use one of: {listed}"
+    yield Finding(codes.NOT_ALLOWED_VALUE, f"{where(path)} must be one of {listed}, found {describe(error.instance)}", hint, path)
+
+
+def _generic(error: ValidationError, path: Tuple[Any, ...]) -> Iterator[Finding]:
+    messages = {
+        "minimum": f"must be at least {error.validator_value}",
+        "exclusiveMinimum": f"must be more than {error.validator_value}",
+        "maximum": f"must be at most {error.validator_value}",
+        "minLength": "must not be empty" if error.validator_value == 1 else f"must have at least {error.validator_value} characters",
+        "maxLength": f"must have at most {error.validator_value} characters",
+        "minItems": f"must list at least {error.validator_value} item(s)",
+        "minProperties": f"must have at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}",
+        "uniqueItems": "must not list the same item twice",
+    }
+    what = messages.get(str(error.validator), error.message)
+    if error.validator == "minimum" and isinstance(error.instance, float) and error.instance != error.instance:
+        what = "must be a number"
+    yield Finding(codes.OUT_OF_RANGE, f"{where(path)} {what}, found {describe(error.instance)}", "change the value", path)
+
+
+_HANDLERS = {
+    "additionalProperties": _unknown_keys,
+    "required": _missing,
+    "type": _wrong_type,
+    "anyOf": _alternatives,
+    "oneOf": _alternatives,
+    "pattern": _pattern,
+    "enum": _not_allowed,
+    "const": _not_allowed,
+}
