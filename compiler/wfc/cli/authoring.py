@@ -13,16 +13,15 @@ from typing import TYPE_CHECKING, List, Optional, Tuple
 import click
 
 from wfc.format.figures import percent, ratio
-from wfc.analysis.plan import Estimate, Plan
 from wfc.diagnostics import Diagnostic, sorted_diagnostics
 from wfc.diagnostics.errors import EXIT_INVALID, fail
 from wfc.diagnostics.output import render, summary, use_colour
 from wfc.emit import atomic_write
 from wfc.format.durations import format_duration
-from wfc.validate.schema_files import PLAN_SCHEMA, WORKFLOW_SCHEMA, schema_bytes, schema_path
 from wfc.validate.sources import workflow_files
 
 if TYPE_CHECKING:
+    from wfc.analysis.plan import Estimate, Plan
     from wfc.compiler import CompileResult
     from wfc.validate import ValidationResult
 
@@ -266,6 +265,8 @@ def write_text(path: Path, text: str) -> None:
 @click.option("--plan", "plan_schema", is_flag=True, help="Print the plan schema instead of the workflow schema.")
 def schema(plan_schema: bool) -> None:
     """Print the workflow JSON schema (Draft 2020-12), or with --plan the schema of compiled plans."""
+    from wfc.validate.schema_files import PLAN_SCHEMA, WORKFLOW_SCHEMA, schema_bytes, schema_path
+
     name = PLAN_SCHEMA if plan_schema else WORKFLOW_SCHEMA
     try:
         data = schema_bytes(name)

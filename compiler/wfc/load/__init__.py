@@ -12,7 +12,6 @@ from typing import Optional
 from wfc.diagnostics import codes
 from wfc.diagnostics.codes import Code
 from wfc.load.document import MAX_FILE_BYTES, Document, Position, SourceMap, YamlPath, position_of_offset
-from wfc.load.reader import LoadError, read
 
 
 def load_bytes(raw: bytes, file: str) -> Document:
@@ -33,8 +32,9 @@ def load_bytes(raw: bytes, file: str) -> Document:
 
 def load_text(text: str, file: str, sha256: Optional[str] = None) -> Document:
     """The document in `text`, with the position of every node."""
-    digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    from wfc.load.reader import LoadError, read  # ruamel.yaml: only when a file is read
 
+    digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     try:
         result, source_map = read(text)
     except LoadError as error:
