@@ -13,7 +13,7 @@ from wfc import emit
 from wfc.analysis import analyze
 from wfc.analysis.plan import Plan
 from wfc.diagnostics import Diagnostic
-from wfc.emit import Change, Output, naming
+from wfc.emit import Change, Output, naming, writing
 from wfc.render.command_doc import render_command_doc
 from wfc.render.module import render_module
 from wfc.render.plan_json import plan_to_json
@@ -50,6 +50,7 @@ class CompileOptions:
     commands_dir: Optional[Path] = None  # default: OUT/commands
     check: bool = False
     force: bool = False
+    strict: bool = False  # a warning fails the compile too, and a failed compile writes nothing
 
     @property
     def commands_path(self) -> Path:
@@ -81,6 +82,7 @@ class WorkflowOutcome:
 class CompileResult:
     outcomes: Tuple[WorkflowOutcome, ...]
     changes: Tuple[Change, ...] = field(default_factory=tuple)
+    withheld: bool = False  # `--strict` failed: nothing was written or pruned
 
     @property
     def diagnostics(self) -> Tuple[Diagnostic, ...]:
@@ -100,15 +102,23 @@ def compile_file(path: Path, options: CompileOptions) -> WorkflowOutcome:
     return WorkflowOutcome(result.file, plan, result.diagnostics + result.located(plan.warnings + findings), outputs)
 
 
-def compile_paths(paths: Sequence[str], options: CompileOptions) -> CompileResult:
+def compile_paths(paths: Sequence[str], options: CompileOptions,
+                  on_wait: Callable[[Path], None] = lambda directory: None) -> CompileResult:
+    """Compile, then write (or with `check`, compare); `on_wait` hears of another compile holding
+    an output directory, which this one then waits for."""
     outcomes = tuple(compile_file(path, options) for path in workflow_files(paths))
     outputs = [output for outcome in outcomes for output in outcome.outputs]
     if options.check:
         changes: List[Change] = [emit.plan_change(output, options.force) for output in outputs]
-    else:
+        return CompileResult(outcomes, tuple(changes + _pruned(options, outputs)))
+    if options.strict and any(outcome.failed or outcome.diagnostics for outcome in outcomes):
+        return CompileResult(outcomes, (), withheld=True)
+    with writing.directories_locked(options.directories[:2], on_wait):
         emit.clear_temporaries(options.directories)
         changes = emit.apply(outputs, options.force)
+        return CompileResult(outcomes, tuple(changes + _pruned(options, outputs)))
+
+
+def _pruned(options: CompileOptions, outputs: Sequence[Output]) -> List[Change]:
     keep = {output.path.resolve() for output in outputs}
-    stale = emit.stale_outputs(options.directories, keep)
-    changes.extend(emit.prune(stale, options.check))
-    return CompileResult(outcomes, tuple(changes))
+    return emit.prune(emit.stale_outputs(options.directories, keep), options.check)

@@ -16,9 +16,9 @@ from wfc.format.figures import percent, ratio
 from wfc.diagnostics import Diagnostic, sorted_diagnostics
 from wfc.diagnostics.errors import EXIT_INVALID, fail
 from wfc.diagnostics.output import render, summary, use_colour
-from wfc.emit import atomic_write
+from wfc.emit.writing import write_file
 from wfc.format.durations import format_duration
-from wfc.validate.sources import workflow_files
+from wfc.validate.sources import display_path, workflow_files
 
 if TYPE_CHECKING:
     from wfc.analysis.plan import Estimate, Plan
@@ -88,6 +88,9 @@ def report_changes(result: CompileResult, check: bool) -> None:
 def closing_line(result: CompileResult, check: bool) -> str:
     compiled = sum(1 for outcome in result.outcomes if not outcome.failed)
     failed = len(result.outcomes) - compiled
+    if result.withheld:
+        return (f"--strict: nothing written ({compiled} workflow{'s' if compiled != 1 else ''} compiled"
+                + (f", {failed} invalid" if failed else "") + "; fix every error and warning above)")
     if check:
         stale = result.count("write") + result.count("prune")
         state = "up to date" if not stale else f"{stale} file{'s' if stale != 1 else ''} out of date"
@@ -124,7 +127,9 @@ def compile_(paths: Tuple[str, ...], out_dir: str, commands_dir: Optional[str], 
     from wfc.compiler import CompileOptions, compile_paths  # only now: YAML, schema and Jinja machinery
     from wfc.diagnostics.output import render, summary, use_colour
 
-    result = compile_paths([str(source) for source in sources], CompileOptions(out, commands, check, force))
+    result = compile_paths([str(source) for source in sources], CompileOptions(out, commands, check, force, strict),
+                           lambda directory: click.echo(f"waiting for another wfc compile into "
+                                                        f"{display_path(directory)} ...", err=True))
     diagnostics = result.diagnostics
     if diagnostics:
         click.echo(render(diagnostics, "text", use_colour(sys.stderr)), err=True)
@@ -261,7 +266,7 @@ def write_text(path: Path, text: str) -> None:
     if not folder.is_dir():
         fail(f"cannot write {path.as_posix()}: the directory {folder.as_posix()} does not exist",
              usage=True)
-    atomic_write(path, text)
+    write_file(path, text)
 
 
 # -- schema ------------------------------------------------------------------------------------

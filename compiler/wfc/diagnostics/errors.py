@@ -53,6 +53,22 @@ def fail(message: str, diagnostics: Iterable[Diagnostic] = (), *, usage: bool = 
 
 
 
+class CannotWrite(OSError):
+    """A file wfc was asked to write could not be written; str() is the one line a user reads:
+    the path and the reason (`filename` and `strerror`)."""
+
+    def __str__(self) -> str:
+        return f"cannot write {self.filename}: {self.strerror}"
+
+
+def environment_failure(error: OSError) -> WfcError:
+    """An OSError that ended a command (an unwritable path, a full disk) as its one-line error."""
+    if isinstance(error, CannotWrite):
+        return WfcError(str(error))
+    where = f" {error.filename}" if error.filename else ""
+    return WfcError(f"cannot use{where}: {(error.strerror or str(error)).lower()}")
+
+
 class Interrupted(WfcError):
     """Ctrl-C outside a run (a run handles it itself, cancelling and compensating)."""
 
@@ -63,10 +79,14 @@ class Interrupted(WfcError):
 
 
 class InterruptibleCommand(click.Command):
-    """Ctrl-C exits 130, as shells expect of an interrupted program (click's own default is 1)."""
+    """Ctrl-C exits 130, as shells expect of an interrupted program (click's own default is 1); a
+    failure of the machine rather than of wfc (a path it cannot write, a full disk) is one line
+    naming the path and the reason, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted("interrupted") from None
+        except OSError as error:
+            raise environment_failure(error) from None

@@ -1,20 +1,19 @@
 """Writing generated files: atomically, only when their bytes change, pruning what lost its source.
 
-A file is written to a temporary sibling and moved over the target with `os.replace`, so a crash
-at any moment leaves either the old file or the new one, never half of one. Pruning deletes only
-files that carry wfc's header and whose recorded source no longer exists; anything else in the
-output directory is the user's and is left alone.
+Files are written by `wfc.emit.writing` (atomic replace of regular files, FIFOs and devices
+written through, symlinks followed), so a crash at any moment leaves either the old file or the
+new one, never half of one. Pruning deletes only files that carry wfc's header and whose recorded
+source no longer exists; anything else in the output directory is the user's and is left alone.
 """
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Set, Union
 
+from wfc.emit import writing
 from wfc.emit.header import HEADER_PROBE_BYTES, parse_header
 
 DIFF_LINES = 40
@@ -50,29 +49,18 @@ class Change:
 
 
 def read_bytes(path: Path) -> Optional[bytes]:
+    """A regular file's bytes (through symlinks); None for anything else: reading a FIFO would
+    take its writer's bytes, or wait for one for ever."""
     try:
-        return path.read_bytes()
+        return path.read_bytes() if path.is_file() else None
     except OSError:
         return None
 
 
 def atomic_write(path: Path, data: Union[bytes, str], durable: bool = True) -> None:
-    """Readers see the old bytes or the new ones; a crash leaves only a stray temporary file.
-
-    `durable` also survives a power cut (fsync); files rewritten many times a second, such as a
-    live task list, skip it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Readers see the old bytes or the new ones (see `wfc.emit.writing`, which every writer uses);
+    missing directories are created."""
+    writing.write_file(path, data, durable, parents=True)
 
 
 def plan_change(output: Output, force: bool = False, *, with_diff: bool = True) -> Change:
@@ -161,11 +149,9 @@ def stale_outputs(directories: Iterable[Path], keep: Set[Path]) -> List[Path]:
 
 
 def clear_temporaries(directories: Iterable[Path]) -> None:
-    """Remove temporary files a killed compile left behind (ours by their `.NAME.*.tmp` shape)."""
-    for directory in directories:
-        if directory.is_dir():
-            for stray in directory.glob(".*.tmp"):
-                stray.unlink(missing_ok=True)
+    """Remove temporary files a killed wfc left behind: only wfc's, and only a dead process's."""
+    for stray in writing.stale_temporaries(directories):
+        stray.unlink(missing_ok=True)
 
 
 def prune(paths: Iterable[Path], check: bool) -> List[Change]:
