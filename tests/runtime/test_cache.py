@@ -112,7 +112,7 @@ def test_corrupt_and_unreadable_entries_are_misses_not_crashes(ws: Workspace) ->
         f"cache entry {entry(ws, 'from_a')} is corrupt (Expecting property name enclosed in double quotes: "
         "line 1 column 2 (char 1)); running the step",
         f"cache entry {unreadable} is unreadable (Is a directory); running the step",
-        f"could not cache `from_b` at {unreadable} (Is a directory)"])
+        f"could not cache `from_b` at {unreadable} (it is a directory, not a file wfc may write)"])
 
 
 def test_no_cache_and_refresh(ws: Workspace) -> None:
