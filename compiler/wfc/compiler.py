@@ -113,7 +113,9 @@ def compile_paths(paths: Sequence[str], options: CompileOptions,
         return CompileResult(outcomes, tuple(changes + _pruned(options, outputs)))
     if options.strict and any(outcome.failed or outcome.diagnostics for outcome in outcomes):
         return CompileResult(outcomes, (), withheld=True)
-    with writing.directories_locked(options.directories[:2], on_wait):
+    # nothing to write: lock only what exists, rather than leave empty output directories behind
+    held = options.directories[:2] if outputs else tuple(d for d in options.directories[:2] if d.is_dir())
+    with writing.directories_locked(held, on_wait):
         emit.clear_temporaries(options.directories)
         changes = emit.apply(outputs, options.force)
         return CompileResult(outcomes, tuple(changes + _pruned(options, outputs)))
