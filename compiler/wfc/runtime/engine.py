@@ -102,7 +102,9 @@ class PlanRun:
                 break
             values, last_error = split_outputs(step, result.value) if result.ok else ({}, result.error)
             if not last_error:
-                return StepOutcome(FINISHED, values, attempts=attempt, duration=self.journal.now() - began, meta=result.meta)
+                return StepOutcome(
+                    FINISHED, values, attempts=attempt, duration=self.journal.now() - began, meta=result.meta
+                )
             if result.permanent:
                 break
         if cancelled.is_set():
@@ -284,8 +286,10 @@ def schedule_text(plan: Plan) -> str:
     lines += [f"{slot.step:<{width}}  {format_duration(slot.start):>8}  {format_duration(slot.finish):>8}"
               for slot in plan.schedule]
     figures = plan.estimate
-    lines.append(f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
-                 f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})")
+    lines.append(
+        f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
+        f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})"
+    )
     return "\n".join(lines) + "\n"
 
 
