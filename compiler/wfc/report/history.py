@@ -5,8 +5,8 @@ A run is every session of it (the first and each `--resume`), read from
 after its workflow changed or was deleted. A run whose last session has no `run_finished` was
 killed (or is still running) and reads as `unfinished`. A step's status is the last word of any
 session about it (a step resumed as done keeps the status it was done with), its attempts are
-counted over every session, and its cost and tokens are summed over them: a failed attempt was
-paid for too.
+counted over every session (each start and retry, so an attempt a kill cut short counts too), and
+its cost and tokens are summed over them: a failed attempt was paid for too.
 """
 from __future__ import annotations
 
@@ -128,15 +128,16 @@ class _Tally:
 
     def add(self, session: int, event: Mapping[str, Any]) -> None:
         kind, record = event.get("event"), self.record
-        if kind == "step_started":
+        if kind == "step_started":  # each start and each retry is an attempt, ended or cut short by a kill
             self.record = replace(record, status="running", session=session, start=_number(event.get("t")),
-                                  duration=None, error="")
+                                  duration=None, error="", attempts=record.attempts + 1)
+        elif kind == "step_retried":
+            self.record = replace(record, attempts=record.attempts + 1)
         elif kind in STATUS:
             spent = _usage(event) if kind in ENDED else Usage()
-            attempts = _count(event.get("attempt")) if kind in ENDED else 0
             outputs = event.get("outputs")
             self.record = replace(record, status=STATUS[str(kind)], session=session,
-                                  attempts=record.attempts + attempts, duration=_number(event.get("duration")),
+                                  duration=_number(event.get("duration")),
                                   usage=record.usage.plus(spent), error=str(event.get("error") or ""),
                                   outputs=outputs if isinstance(outputs, dict) else {})
 
@@ -198,11 +199,6 @@ def started_at(run_id: str) -> Optional[str]:
 
 def _add(mine: Optional[float], theirs: Optional[float]) -> Optional[float]:
     return theirs if mine is None else mine if theirs is None else mine + theirs
-
-
-def _count(value: Any) -> int:
-    """Attempts an ended event reports: 0 when none ran (a `when` that failed to evaluate)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 1
 
 
 def _number(value: Any) -> Optional[float]:
