@@ -6,7 +6,9 @@ after its workflow changed or was deleted. A run whose last session has no `run_
 killed (or is still running) and reads as `unfinished`. A step's status is the last word of any
 session about it (a step resumed as done keeps the status it was done with), its attempts are
 counted over every session (each start and retry, so an attempt a kill cut short counts too), and
-its cost and tokens are summed over them: a failed attempt was paid for too.
+its cost and tokens are summed over them: a failed attempt was paid for too. Where the runtime
+journals each agent attempt (`agent_attempt`), those are summed, so a session killed after an
+attempt ended still counts what it spent; otherwise each session's ended event says.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from wfc.runtime.journal import read_events, run_ids
 STATUS = {"step_finished": "finished", "step_failed": "failed", "step_cancelled": "cancelled",
           "step_cache_hit": "cached", "step_skipped": "skipped", "step_not_run": "not run"}
 DONE = ("finished", "cached", "skipped")
-ENDED = ("step_finished", "step_failed", "step_cancelled")  # the events that carry what attempts spent
+ENDED = ("step_finished", "step_failed", "step_cancelled")  # each carries what its session's attempts spent
+ATTEMPT = "agent_attempt"  # one agent attempt's spending, journaled as it ends (a kill cannot lose it)
 USAGE = {"cost_usd": ("cost_usd",), "tokens_in": ("tokens_in", "input_tokens"),
          "tokens_out": ("tokens_out", "output_tokens")}
 
@@ -96,6 +99,9 @@ def read_run(folder: Path, run_id: str) -> Optional[RunRecord]:
     usage = Usage()
     for step in steps:
         usage = usage.plus(step.usage)
+    for event in events:  # compensations spend too, but belong to no step's figures
+        if event.get("event") == ATTEMPT and event.get("compensation") is True:
+            usage = usage.plus(_usage(event))
     return RunRecord(run_id, str(first.get("workflow", "?")), _status(sessions[-1]), len(sessions),
                      started_at(run_id), sum(_session_length(events) for events in sessions), steps, usage)
 
@@ -125,9 +131,12 @@ class _Tally:
 
     def __init__(self, step: str, estimate: Optional[float]) -> None:
         self.record = StepRecord(step, "pending", estimate=estimate)
+        self.attempted: Optional[Usage] = None  # from `agent_attempt` events, where the runtime writes them
 
     def add(self, session: int, event: Mapping[str, Any]) -> None:
         kind, record = event.get("event"), self.record
+        if kind == ATTEMPT and event.get("compensation") is not True:
+            self.attempted = (self.attempted or Usage()).plus(_usage(event))
         if kind == "step_started":  # each start and each retry is an attempt, ended or cut short by a kill
             self.record = replace(record, status="running", session=session, start=_number(event.get("t")),
                                   duration=None, error="", attempts=record.attempts + 1)
@@ -153,7 +162,7 @@ def _steps(sessions: List[List[Dict[str, Any]]]) -> Iterator[StepRecord]:
             if isinstance(step, str) and event.get("event") != "warning":
                 tallies.setdefault(step, _Tally(step, None)).add(number, event)
     for tally in tallies.values():
-        record = tally.record
+        record = tally.record if tally.attempted is None else replace(tally.record, usage=tally.attempted)
         yield record if record.status != "running" or _last(sessions, record) else _interrupted(record)
 
 
@@ -176,14 +185,6 @@ def _estimates(started: Mapping[str, Any]) -> Iterator[Tuple[str, Optional[float
 
 
 def _usage(event: Mapping[str, Any]) -> Usage:
-    """What an ended step's event says it spent: its own figures, or its attempts' added up."""
-    attempts = event.get("attempts")
-    if isinstance(attempts, list) and any(isinstance(item, dict) for item in attempts):
-        total = Usage()
-        for item in attempts:
-            if isinstance(item, dict):
-                total = total.plus(_usage(item))
-        return total
     return Usage(*(next((_number(event.get(key)) for key in keys if _number(event.get(key)) is not None), None)
                    for keys in USAGE.values()))
 
