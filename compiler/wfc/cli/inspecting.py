@@ -56,7 +56,7 @@ def runs(ctx: click.Context, state_dir: Path, output_format: str) -> None:
         click.echo(run_views.runs_text(found, runs_dir(state_dir).as_posix()), nl=False)
 
 
-@runs.command()
+@runs.command(short_help="Each step of a run: status, attempts, times, cost, tokens, cache hit.")
 @click.argument("run_id", metavar="RUN")
 @_common
 def show(run_id: str, state_dir: Path, output_format: str) -> None:
@@ -69,7 +69,7 @@ def show(run_id: str, state_dir: Path, output_format: str) -> None:
         click.echo(run_views.run_text(run), nl=False)
 
 
-@runs.command()
+@runs.command(short_help="A step's kept output: stdout and stderr, or its result, per attempt.")
 @click.argument("run_id", metavar="RUN")
 @click.argument("step_id", metavar="STEP")
 @click.option("--attempt", type=click.IntRange(min=1), default=None,
@@ -105,12 +105,12 @@ def _raw(run: RunRecord, step: StepRecord, attempts: List[Any], name: str) -> st
     return str(found.text)
 
 
-@runs.command()
+@runs.command(short_help="Remove all but the newest runs, their output with them.")
 @click.option("--keep", type=click.IntRange(min=0), required=True, help="How many of the newest runs to keep.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".wfc"),
               show_default=True, help="Where runs live (as `wfc run --state-dir`).")
 def prune(keep: int, state_dir: Path) -> None:
-    """Remove every run but the newest KEEP, with their journals and kept output."""
+    """Remove every run but the newest N (`--keep N`), with their journals and kept output."""
     found = read_runs(state_dir)
     removed = []
     for run in found[keep:]:
