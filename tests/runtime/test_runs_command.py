@@ -226,3 +226,10 @@ def test_a_long_output_keeps_its_head_and_tail_and_says_what_was_cut(ws: Workspa
     shown = wfc("runs", "logs", "latest", "loud").stdout.splitlines()
     assert shown[2] == f"--- stdout ({len(printed):,} bytes, {cut:,} cut)"
     assert result.outputs == {} and result.status == "succeeded"
+
+
+def test_an_unreadable_journal_is_one_clear_error(ws: Workspace) -> None:
+    (ws.state / "runs" / IDS[0] / "journal.jsonl").mkdir(parents=True)
+    done = wfc("runs")
+    assert (done.exit_code, done.stderr) == (
+        1, f"error: cannot read the runs under .wfc/runs: Is a directory (.wfc/runs/{IDS[0]}/journal.jsonl)\n")

@@ -49,7 +49,7 @@ def runs(ctx: click.Context, state_dir: Path, output_format: str) -> None:
     sessions (a resumed run has several), start (UTC), duration and cost."""
     if ctx.invoked_subcommand is not None:
         return
-    found = read_runs(state_dir)
+    found = _runs(state_dir)
     if output_format == "json":
         click.echo(run_views.dumps({"runs": [run_views.run_json(run, False) for run in found]}), nl=False)
     else:
@@ -84,7 +84,10 @@ def logs(run_id: str, step_id: str, attempt: Optional[int], stream: Optional[str
     their end, and say what was cut."""
     run = find_run(state_dir, run_id)
     step = find_step(run, step_id)
-    attempts = kept_attempts(runs_dir(state_dir) / run.run_id, step.step)
+    try:
+        attempts = kept_attempts(runs_dir(state_dir) / run.run_id, step.step)
+    except OSError as error:
+        fail(f"cannot read the output of step {step.step} of run {run.run_id}: {error.strerror or error}")
     if attempt is not None:
         attempts = [kept for kept in attempts if kept.number == attempt] or fail(
             f"step {step.step} of run {run.run_id} kept {len(attempts)} attempt(s), not an attempt {attempt}",
@@ -111,17 +114,28 @@ def _raw(run: RunRecord, step: StepRecord, attempts: List[Any], name: str) -> st
               show_default=True, help="Where runs live (as `wfc run --state-dir`).")
 def prune(keep: int, state_dir: Path) -> None:
     """Remove every run but the newest N (`--keep N`), with their journals and kept output."""
-    found = read_runs(state_dir)
+    found = _runs(state_dir)
     removed = []
     for run in found[keep:]:
-        shutil.rmtree(runs_dir(state_dir) / run.run_id)
+        try:
+            shutil.rmtree(runs_dir(state_dir) / run.run_id)
+        except OSError as error:
+            fail(f"cannot remove run {run.run_id}: {error.strerror or error} ({error.filename})")
         removed.append((run.run_id, run.status))
     click.echo(run_views.pruned_text(removed, len(found) - len(removed)), nl=False)
 
 
+def _runs(state_dir: Path) -> List[RunRecord]:
+    try:
+        return read_runs(state_dir)
+    except OSError as error:
+        fail(f"cannot read the runs under {runs_dir(state_dir).as_posix()}: {error.strerror or error}"
+             f"{f' ({error.filename})' if error.filename else ''}")
+
+
 def find_run(state_dir: Path, name: str) -> RunRecord:
     """The run NAME means: its id, the only id starting with it, or `latest`."""
-    found = read_runs(state_dir)
+    found = _runs(state_dir)
     where = runs_dir(state_dir).as_posix()
     if not found:
         fail(f"no run {name} under {where}: there are no runs yet (`wfc run WORKFLOW` starts one)", usage=True)
