@@ -29,6 +29,7 @@ class RunOptions:
     agent_command: Optional[str] = None
     progress: str = "auto"  # auto (live on a terminal, plain lines otherwise), plain, none
     journal: bool = True
+    executor: str = "local"  # where attempts run: a backend.EXECUTORS name
 
 
 @dataclass(frozen=True)
