@@ -7,19 +7,21 @@ a worker.
 """
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
 from wfc.format.figures import ratio
-from wfc.diagnostics.errors import UsageError
 from wfc.analysis.plan import Plan
 from wfc.runtime import progress as progress_module
 from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
 from wfc.runtime.options import argument_values
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry
-from wfc.runtime.journal import Journal, PastRun, latest_run_id, load_past_run, new_run_id
+from wfc.runtime.lifetime import new_token
+from wfc.runtime.journal import Journal, PastRun
+from wfc.runtime.resume import KEY_CHARS, RunLock, Session, open_session
 from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, RunOptions,
                                  RunResult, StepOutcome, split_outputs)
 from wfc.runtime.saga import compensate
@@ -38,6 +40,7 @@ class PlanRun:
         self.plan, self.options, self.journal, self.past = plan, options, journal, past
         self.steps = plan.workflow.steps_by_id()
         self.executors, self.store, self.keys = executors, store, keys
+        self.definitions = {planned.id: planned.cache_key[:KEY_CHARS] for planned in plan.steps}  # resume checks
         self.args = dict(options.args)
         self.context: Dict[str, Any] = {}
         self.outcomes: Dict[str, StepOutcome] = {}
@@ -99,7 +102,8 @@ class PlanRun:
                 break
             values, last_error = split_outputs(step, result.value) if result.ok else ({}, result.error)
             if not last_error:
-                return StepOutcome(FINISHED, values, attempts=attempt, duration=self.journal.now() - began, meta=result.meta)
+                return StepOutcome(FINISHED, values, attempts=attempt, duration=self.journal.now() - began,
+                                   meta=result.meta)
             if result.permanent:
                 break
         if cancelled.is_set():
@@ -124,6 +128,8 @@ class PlanRun:
             if problem:
                 self.warn(problem, step_id)
         fields: Dict[str, Any] = {"step": step_id}
+        if outcome.status in (FINISHED, CACHE_HIT, SKIPPED) and step_id in self.keys:
+            fields.update(fingerprint=self.keys[step_id][:KEY_CHARS], definition=self.definitions[step_id])
         if outcome.status in (FINISHED, CACHE_HIT) and outcome.values:
             fields["outputs"] = outcome.values  # resume reads them back from here
         if outcome.status in (FINISHED, FAILED, CANCELLED):
@@ -149,98 +155,113 @@ def plan_keys(plan: Plan, args: Mapping[str, Any]) -> Dict[str, str]:
     return runtime_keys(plan.workflow, plan.order, static, dependencies, args, Path.cwd())
 
 
-def resolve_run(options: RunOptions) -> tuple:
-    """(run id, run directory, what earlier sessions of it finished)."""
-    runs_dir = options.state_dir / "runs"
-    if options.resume is None:
-        run_id = new_run_id(runs_dir)
-        return run_id, runs_dir / run_id, PastRun(run_id, {}, {})
-    run_id = options.resume or latest_run_id(runs_dir)
-    if not run_id or not (runs_dir / run_id / "journal.jsonl").exists():
-        known = ", ".join(list_runs(runs_dir)[-5:]) or "none"
-        raise UsageError(f"no run {run_id or ''} to resume under {runs_dir} (runs: {known})".replace("run  ", "run "))
-    past = load_past_run(runs_dir / run_id)
-    return run_id, runs_dir / run_id, past
-
-
-def list_runs(runs_dir: Path) -> List[str]:
-    from wfc.runtime.journal import run_ids
-
-    return list(run_ids(runs_dir))
-
-
 def run_plan(plan: Plan, options: RunOptions) -> RunResult:
     """Run (or resume) a plan. Returns the result; raises UsageError only for a bad request."""
     from dataclasses import replace
 
     options = replace(options, args=argument_values(plan.workflow, options.args))
-    run_id, run_dir, past = resolve_run(options)
-    if options.resume is not None and past.args and dict(past.args) != dict(options.args):
-        raise UsageError(f"run {run_id} was started with arguments {dict(past.args)!r}, not "
-                         f"{dict(options.args)!r}: resume it with the same arguments")
-    listeners = progress_module.listeners_for(plan, options)
-    journal = Journal(run_dir if options.journal else None, tuple(listeners))
+    lock = RunLock(options.state_dir, plan.workflow.name)
+    if options.journal:
+        lock.acquire()
     try:
-        return _execute(plan, options, run_id, run_dir, past, journal)
+        keys = plan_keys(plan, options.args)
+        session = open_session(plan, options, keys, {planned.id: planned.cache_key for planned in plan.steps})
+        lock.name(session.run_id)
+        listeners = progress_module.listeners_for(plan, options)
+        journal = Journal(session.run_dir if options.journal else None, tuple(listeners))
+        try:
+            return _execute(plan, options, session, keys, journal)
+        finally:
+            journal.close()
+            for listener in listeners:
+                getattr(listener, "close", lambda: None)()
     finally:
-        journal.close()
-        for listener in listeners:
-            getattr(listener, "close", lambda: None)()
+        lock.release()
 
 
-def _execute(plan: Plan, options: RunOptions, run_id: str, run_dir: Path, past: PastRun,
+def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[str, str],
              journal: Journal) -> RunResult:
-    workflow = plan.workflow
-    registry = ProcessRegistry()
+    workflow, token = plan.workflow, new_token()
+    registry = ProcessRegistry(token, _ProcessJournal(journal))
     executors = Executors(registry, options.agent_command)
     store = None if options.no_cache else ContextStore(
         options.state_dir / "cache", {entry.name: entry.ttl for entry in workflow.context})
-    hooks = PlanRun(plan, options, journal, past, executors, store, {})
-    if store is not None and any(hooks.cacheable(step_id) for step_id in plan.order):
-        hooks.keys = plan_keys(plan, options.args)  # hashing files and keys only pays when used
-    journal.event("run_started", run_id=run_id, workflow=workflow.name, source_sha256=workflow.source_sha256,
-                  args=dict(options.args),
-                  resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan)
+    hooks = PlanRun(plan, options, journal, session.past, executors, store, keys)
     scheduler = Scheduler(nodes_of(plan), hooks,
                           max_parallel=options.max_parallel or workflow.max_parallel,
                           capacities=workflow.resources, keep_going=workflow.on_failure.keep_going,
                           batch=journal)
-    with _interrupts(scheduler, registry):
-        summary = scheduler.run()
-        status = "cancelled" if summary.cancelled else "failed" if summary.failed or summary.not_run else "succeeded"
-        for step_id in summary.not_run:
-            journal.event("step_not_run", step=step_id)
-        if status != "succeeded" and workflow.on_failure.compensate:
-            registry.cancelled.clear()
-            compensate(hooks.completed, workflow, executors, journal, options.args, hooks.context)
+    clean = False
+    try:
+        with _interrupts(scheduler, registry) as interrupts:  # before run_started: a signal is never lost
+            _journal_start(plan, options, session, token, journal)
+            summary = scheduler.run()
+            status = "cancelled" if summary.cancelled else \
+                "failed" if summary.failed or summary.not_run else "succeeded"
+            for step_id in summary.not_run:
+                journal.event("step_not_run", step=step_id)
+            if status != "succeeded" and workflow.on_failure.compensate:
+                registry.cancelled.clear()
+                compensate(hooks.completed, workflow, executors, journal, options.args, hooks.context)
+            clean = not interrupts.received
+    finally:
+        registry.close(clean)
+    received = interrupts.received if status == "cancelled" else 0
     journal.event("run_finished", status=status, cache_hits=hooks.hits, cache_misses=hooks.misses,
-                  not_run=list(summary.not_run))
-    return RunResult(run_id, status, dict(hooks.outcomes), summary.not_run, dict(hooks.context),
-                     hooks.hits, hooks.misses, journal.now(), run_dir if options.journal else None,
-                     tuple(hooks.warnings))
+                  not_run=list(summary.not_run), **({"signal": signal.Signals(received).name} if received else {}))
+    return RunResult(session.run_id, status, dict(hooks.outcomes), summary.not_run, dict(hooks.context),
+                     hooks.hits, hooks.misses, journal.now(), session.run_dir if options.journal else None,
+                     tuple(hooks.warnings), received, session.notes)
+
+
+def _journal_start(plan: Plan, options: RunOptions, session: Session, token: str, journal: Journal) -> None:
+    workflow = plan.workflow
+    journal.event("run_started", run_id=session.run_id, workflow=workflow.name, source_sha256=workflow.source_sha256,
+                  args=dict(options.args), pid=os.getpid(), token=token,
+                  resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan)
+    for note in session.notes:
+        journal.event("resume_note", message=note)
+
+
+class _ProcessJournal:
+    """Journals each step process as it starts: what `wfc runs` shows, and a trail for a person
+    looking for leftovers (resume finds them by the run's token)."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def __call__(self, step: str, pid: int) -> None:
+        self.journal.event("step_process", step=step, pid=pid)
+
+
+STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class _interrupts:
-    """Ctrl-C during a run cancels it cleanly instead of raising KeyboardInterrupt mid-bookkeeping;
-    a second Ctrl-C during compensation kills the compensations' processes too."""
+    """Ctrl-C, SIGTERM and SIGHUP during a run cancel it cleanly instead of killing wfc
+    mid-bookkeeping (the first one received decides the exit status, 128 + its number); a second
+    one during compensation kills the compensations' processes too."""
 
     def __init__(self, scheduler: Scheduler, registry: ProcessRegistry) -> None:
         self.scheduler, self.registry = scheduler, registry
-        self.previous: Any = None
+        self.previous: Dict[int, Any] = {}
+        self.received = 0
 
     def _handle(self, signum: int, frame: Any) -> None:
+        self.received = self.received or signum
         self.scheduler.interrupt()
         if self.scheduler.cancelled:
             self.registry.cancel_all()
 
     def __enter__(self) -> "_interrupts":
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
+            for number in STOPPING_SIGNALS:
+                self.previous[number] = signal.signal(number, self._handle)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for number, previous in self.previous.items():
+            signal.signal(number, previous)
 
 
 class Rehearsal(PlanRun):
@@ -270,7 +291,8 @@ def schedule_text(plan: Plan) -> str:
     lines += [f"{slot.step:<{width}}  {format_duration(slot.start):>8}  {format_duration(slot.finish):>8}"
               for slot in plan.schedule]
     figures = plan.estimate
-    lines.append(f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
+    lines.append(f"makespan {format_duration(figures.makespan)} "
+                 f"(critical path {format_duration(figures.critical_path)}, "
                  f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})")
     return "\n".join(lines) + "\n"
 

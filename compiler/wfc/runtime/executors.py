@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from wfc.model import Action, Step
 from wfc.format.templating import TemplateFailed, render, render_command
+from wfc.runtime.lifetime import STEP_VARIABLE, TOKEN_VARIABLE, Guard, carriers, die_with_parent
 
 STDERR_TAIL = 2000
 
@@ -55,33 +56,61 @@ class Executor(Protocol):
         ...
 
 
+StartListener = Callable[[str, int], None]
+
+
 class ProcessRegistry:
-    """Live subprocesses, so that Ctrl-C can kill every running step's process group at once."""
+    """Live subprocesses, so that Ctrl-C can kill every running step's process group at once,
+    and so that none outlives the run (see `lifetime`): each is told to the run's guard and
+    carries the run's token. `started(step, pid)` hears of each process (the journal)."""
 
-    def __init__(self) -> None:
+    def __init__(self, token: str = "", started: Optional[StartListener] = None) -> None:
         self._lock = threading.RLock()  # re-entered when Ctrl-C's handler interrupts add/remove
-        self._live: Dict[int, subprocess.Popen] = {}
+        self._live: Dict[int, "subprocess.Popen[str]"] = {}
         self.cancelled = threading.Event()
+        self.token = token
+        self.started = started
+        self.guard = Guard(token)
+        self.parent = os.getpid()
 
-    def add(self, process: subprocess.Popen) -> None:
+    def environment(self, step: str) -> Dict[str, str]:
+        return {TOKEN_VARIABLE: self.token, STEP_VARIABLE: step} if self.token else {STEP_VARIABLE: step}
+
+    def add(self, process: "subprocess.Popen[str]", step: str = "") -> None:
+        self.guard.tell("+", process.pid)
         with self._lock:
             self._live[process.pid] = process
+        if self.started is not None:
+            self.started(step, process.pid)
         if self.cancelled.is_set():
             kill_group(process)
 
-    def remove(self, process: subprocess.Popen) -> None:
+    def remove(self, process: "subprocess.Popen[str]") -> None:
         with self._lock:
             self._live.pop(process.pid, None)
+        self.guard.tell("-", process.pid)
+
+    def close(self, clean: bool = True) -> None:
+        """After the run: `clean` False (cancelled) stops whatever of its steps is still running."""
+        self.guard.close(clean)
 
     def cancel_all(self) -> None:
+        """Kill every running step's group, then whatever else carries the run's token (what a
+        step started in a session of its own would otherwise hold its output pipe open)."""
         self.cancelled.set()
         with self._lock:
             live = list(self._live.values())
         for process in live:
             kill_group(process)
+        if self.token:
+            for pid in carriers([self.token]):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
 
 
-def kill_group(process: subprocess.Popen) -> None:
+def kill_group(process: "subprocess.Popen[str]") -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -93,6 +122,7 @@ def tail(text: str, limit: int = STDERR_TAIL) -> str:
     return text if len(text) <= limit else "..." + text[-limit:]
 
 
+PIPE_GRACE = 5.0  # seconds a killed step's output pipes may stay open before wfc stops reading them
 CANNOT_START = -10_000  # no real exit status or signal number: the process never started
 AGENT_HINT = ("install Claude Code so that `claude` is on PATH, or name another agent runner with "
               "--agent-command or WFC_AGENT_COMMAND")
@@ -107,29 +137,41 @@ def run_process(
     stdin: Optional[str] = None,
     env: Optional[Mapping[str, str]] = None,
     cwd: Optional[str] = None,
+    step: str = "",
 ) -> Tuple[Optional[int], str, str, bool]:
     """(exit code or None if killed, stdout, stderr, timed out). The child leads a new session, so
-    killing its group on timeout also kills whatever it spawned."""
-    full_env = {**os.environ, **(env or {})}
+    killing its group on timeout also kills whatever it spawned; it dies with wfc (`lifetime`)."""
+    full_env = {**os.environ, **(env or {}), **registry.environment(step)}
     try:
         process = subprocess.Popen(
             argv, shell=shell, cwd=cwd, env=full_env, text=True, start_new_session=True,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent(registry.parent),
         )
     except OSError as error:
         program = argv if isinstance(argv, str) else argv[0]
         return CANNOT_START, "", f"cannot start `{program}`: {error.strerror or error}", False
-    registry.add(process)
+    registry.add(process, step)
     try:
         out, err = process.communicate(stdin, timeout=timeout)
         return process.returncode, out, err, False
     except subprocess.TimeoutExpired:
         kill_group(process)
-        out, err = process.communicate()
+        try:
+            out, err = process.communicate(timeout=PIPE_GRACE)
+        except subprocess.TimeoutExpired as held:  # something that left the group holds the pipes
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+            process.wait()
+            out, err = _text(held.stdout), _text(held.stderr)
         return None, out or "", err or "", True
     finally:
         registry.remove(process)
+
+
+def _text(data: Any) -> str:
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else (data or "")
 
 
 def _process_result(what: str, code: Optional[int], out: str, err: str, timed_out: bool,
@@ -174,7 +216,7 @@ class ShellExecutor:
         shell = isinstance(rendered, str)
         code, out, err, timed_out = run_process(
             rendered if shell else list(rendered), shell=shell, registry=self.registry,
-            timeout=work.timeout, env=env, cwd=cwd)
+            timeout=work.timeout, env=env, cwd=cwd, step=work.step.id)
         failure = _process_result("command", code, out, err, timed_out, work.timeout, self.registry)
         return failure or StepResult(True, value=out.rstrip("\n"))
 
@@ -187,7 +229,8 @@ def resolve_callable(spec: str) -> Callable[..., Any]:
         target = getattr(target, part)
     if not callable(target):
         raise TypeError(f"{spec} is not callable")
-    return target
+    function: Callable[..., Any] = target
+    return function
 
 
 class PythonExecutor:
@@ -259,7 +302,7 @@ class AgentExecutor:
             argv, stdin = claude_argv(step, prompt), None
         started = time.monotonic()
         code, out, err, timed_out = run_process(argv, shell=False, registry=self.registry,
-                                                timeout=work.timeout, stdin=stdin, env=env)
+                                                timeout=work.timeout, stdin=stdin, env=env, step=step.id)
         failure = _process_result("agent", code, out, err, timed_out, work.timeout, self.registry)
         return failure or parse_agent_output(out, time.monotonic() - started)
 

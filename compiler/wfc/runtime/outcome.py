@@ -64,10 +64,15 @@ class RunResult:
     elapsed: float
     run_dir: Optional[Path]
     warnings: Tuple[str, ...] = ()
+    signal: int = 0  # what cancelled the run (SIGINT, SIGTERM, SIGHUP), 0 for none
+    notes: Tuple[str, ...] = ()  # what resuming did: leftovers stopped, changed steps run again
 
     @property
     def exit_code(self) -> int:
-        return {"succeeded": 0, "cancelled": 130}.get(self.status, 1)
+        """0, 1 for a failure, 128 + the signal's number when one cancelled it (130 for Ctrl-C)."""
+        if self.status == "cancelled":
+            return 128 + (self.signal or 2)
+        return 0 if self.status == "succeeded" else 1
 
 
 def split_outputs(step: Step, value: Any) -> Tuple[Dict[str, Any], str]:
@@ -86,7 +91,8 @@ def split_outputs(step: Step, value: Any) -> Tuple[Dict[str, Any], str]:
     if not isinstance(data, dict) or any(name not in data for name in step.outputs):
         preview = repr(value)
         preview = preview if len(preview) <= 200 else preview[:200] + "..."
-        missing = "" if not isinstance(data, dict) else f" (missing: {', '.join(n for n in step.outputs if n not in data)})"
+        absent = ", ".join(name for name in step.outputs if isinstance(data, dict) and name not in data)
+        missing = f" (missing: {absent})" if isinstance(data, dict) else ""
         return {}, (f"step `{step.id}` produces several outputs ({names}), so its output must be a JSON "
                     f"object with those keys{missing}; got {preview}")
     return {name: data[name] for name in step.outputs}, ""
