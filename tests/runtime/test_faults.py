@@ -11,7 +11,6 @@ import os
 import random
 import secrets
 import signal
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -95,7 +94,8 @@ def inject(root: Path, plan: object, signum: int, point: int, pause: float) -> D
             "left_after_resume": carriers(token), "overlaps": (root / "marks" / "overlaps").exists()}
 
 
-EXPECTED_RC = {signal.SIGKILL: -signal.SIGKILL, signal.SIGTERM: 128 + signal.SIGTERM, signal.SIGINT: 128 + signal.SIGINT}
+EXPECTED_RC = {signal.SIGKILL: -signal.SIGKILL, signal.SIGTERM: 128 + signal.SIGTERM,
+               signal.SIGINT: 128 + signal.SIGINT}
 
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)

@@ -36,8 +36,11 @@ def test_every_session_of_a_resumed_run_records_its_source(ws: Workspace) -> Non
 def test_a_finished_event_is_written_before_any_dependent_starts(ws: Workspace) -> None:
     # each step reads the journal from its own process: its dependency's step_finished must be there
     (ws.root / "check.sh").write_text(
-        'grep "\\"event\\": \\"step_finished\\"" .wfc/runs/*/journal.jsonl | grep -c "\\"step\\": \\"$1\\"" > marks/$2\n')
-    steps = "\n".join(f"  s{i}: {{title: S{i}, run: 'sh check.sh s{i - 1} s{i}', needs: [s{i - 1}]}}" for i in range(1, 6))
+        'grep "\\"event\\": \\"step_finished\\"" .wfc/runs/*/journal.jsonl'
+        ' | grep -c "\\"step\\": \\"$1\\"" > marks/$2\n')
+    steps = "\n".join(
+        f"  s{i}: {{title: S{i}, run: 'sh check.sh s{i - 1} s{i}', needs: [s{i - 1}]}}" for i in range(1, 6)
+    )
     steps = "  s0: {title: S0, run: 'true'}\n" + steps
     plan = ws.plan(f"version: 1\ntitle: T\ndescription: d\nsteps:\n{steps}\n")
     result = ws.run(plan)

@@ -98,7 +98,8 @@ def test_resume_after_a_failure_runs_only_what_did_not_finish(ws: Workspace) -> 
           first: {description: f}
         steps:
           first: {title: First, run: 'echo x >> marks/first; echo one', outputs: [first], cache: false}
-          second: {title: Second, inputs: [first], run: ['sh', '-c', 'echo x >> marks/second; test -f fixed && echo "$0"', '{{ context.first }}']}
+          second: {title: Second, inputs: [first],
+                   run: ['sh', '-c', 'echo x >> marks/second; test -f fixed && echo "$0"', '{{ context.first }}']}
     """
     plan = ws.plan(flow)
     failed = ws.run(plan)
@@ -140,7 +141,8 @@ def test_ctrl_c_kills_running_steps_compensates_and_exits_130(ws: Workspace) -> 
     assert process.returncode == 130, err
     pid = int((ws.root / "marks" / "hang.pid").read_text())
     assert not Path(f"/proc/{pid}").exists() or "State:\tZ" in Path(f"/proc/{pid}/status").read_text()
-    kinds = [(e["event"], e.get("step")) for e in read_events(journal_of(ws)) if e["event"] not in ("step_started", "step_process")]
+    kinds = [(e["event"], e.get("step")) for e in read_events(journal_of(ws))
+             if e["event"] not in ("step_started", "step_process")]
     assert kinds == [("run_started", None), ("step_finished", "done"), ("step_cancelled", "hang"),
                      ("step_not_run", "never"), ("compensation_started", "done"), ("step_compensated", "done"),
                      ("run_finished", None)]

@@ -204,7 +204,8 @@ def guard_of(pid: int) -> int:
 
 def test_resume_stops_leftovers_of_a_run_whose_guard_died_too(ws: Workspace) -> None:
     (ws.root / "escape.sh").write_text("setsid sh -c 'echo $$ > marks/escaped; exec sleep 60' &\nsleep 60\n")
-    plan = ws.plan("version: 1\ntitle: Leftover\ndescription: d\nsteps:\n  escape: {title: Escape, run: 'sh escape.sh'}\n")
+    plan = ws.plan("version: 1\ntitle: Leftover\ndescription: d\nsteps:\n"
+                   "  escape: {title: Escape, run: 'sh escape.sh'}\n")
     process = start(ws, plan)
     marker = ws.root / "marks" / "escaped"
     while not marker.exists() or not marker.read_text():
@@ -226,6 +227,6 @@ def test_resume_stops_leftovers_of_a_run_whose_guard_died_too(ws: Workspace) -> 
     _, err = resumed.communicate(timeout=30)
     (run_dir,) = (ws.state / "runs").iterdir()
     (note,) = [line for line in err.splitlines() if line.startswith("resume: stopped")]
-    assert note.startswith(f"resume: stopped ") and f" leftover process(es) of run {run_dir.name} before resuming it " \
-        "(steps: escape; pids: " in note and str(escaped) in note
+    assert note.startswith("resume: stopped ") and str(escaped) in note
+    assert f" leftover process(es) of run {run_dir.name} before resuming it (steps: escape; pids: " in note
     assert resumed.returncode == 143 and not alive(again)  # a stopped run leaves nothing behind either

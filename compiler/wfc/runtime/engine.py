@@ -11,16 +11,17 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from wfc.format.figures import ratio
 from wfc.analysis.plan import Plan
 from wfc.runtime import progress as progress_module
+from wfc.runtime.backend import Backend, ThreadBackend, open_backend
 from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
 from wfc.runtime.options import argument_values
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry
-from wfc.runtime.lifetime import new_token
 from wfc.runtime.journal import Journal, PastRun
+from wfc.runtime.lifetime import new_token
 from wfc.runtime.resume import KEY_CHARS, RunLock, Session, open_session
 from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, RunOptions,
                                  RunResult, StepOutcome, split_outputs)
@@ -36,10 +37,10 @@ class PlanRun:
     """The scheduler's hooks for one session of one run."""
 
     def __init__(self, plan: Plan, options: RunOptions, journal: Journal, past: PastRun,
-                 executors: Executors, store: Optional[ContextStore], keys: Mapping[str, str]) -> None:
+                 backend: Backend, store: Optional[ContextStore], keys: Mapping[str, str]) -> None:
         self.plan, self.options, self.journal, self.past = plan, options, journal, past
         self.steps = plan.workflow.steps_by_id()
-        self.executors, self.store, self.keys = executors, store, keys
+        self.backend, self.store, self.keys = backend, store, keys
         self.definitions = {planned.id: planned.cache_key[:KEY_CHARS] for planned in plan.steps}  # resume checks
         self.args = dict(options.args)
         self.context: Dict[str, Any] = {}
@@ -88,7 +89,7 @@ class PlanRun:
     def work(self, step_id: str) -> StepOutcome:
         step = self.steps[step_id]
         inputs = {name: self.context.get(name) for name in step.inputs} if step.inputs else {}
-        cancelled = self.executors.registry.cancelled
+        cancelled, run_attempt = self.backend.cancelled, self.backend.run_attempt
         began = self.journal.now()
         last_error = ""
         for attempt in range(1, step.retry.attempts + 1):
@@ -97,13 +98,14 @@ class PlanRun:
                 self.journal.event("step_retried", step=step_id, attempt=attempt, delay=delay, error=last_error)
                 if cancelled.wait(delay):
                     break
-            result = self.executors.execute(Invocation(step, self.args, inputs, step.timeout, attempt))
+            result = run_attempt(Invocation(step, self.args, inputs, step.timeout, attempt))
             if result.cancelled or (cancelled.is_set() and not result.ok):
                 break
             values, last_error = split_outputs(step, result.value) if result.ok else ({}, result.error)
             if not last_error:
-                return StepOutcome(FINISHED, values, attempts=attempt, duration=self.journal.now() - began,
-                                   meta=result.meta)
+                return StepOutcome(
+                    FINISHED, values, attempts=attempt, duration=self.journal.now() - began, meta=result.meta
+                )
             if result.permanent:
                 break
         if cancelled.is_set():
@@ -115,7 +117,7 @@ class PlanRun:
         return StepOutcome(FAILED, error=message)
 
     def cancel(self) -> None:
-        self.executors.registry.cancel_all()
+        self.backend.cancel()
 
     def finished(self, step_id: str, outcome: StepOutcome) -> None:
         self.outcomes[step_id] = outcome
@@ -167,26 +169,32 @@ def run_plan(plan: Plan, options: RunOptions) -> RunResult:
         keys = plan_keys(plan, options.args)
         session = open_session(plan, options, keys, {planned.id: planned.cache_key for planned in plan.steps})
         lock.name(session.run_id)
-        listeners = progress_module.listeners_for(plan, options)
-        journal = Journal(session.run_dir if options.journal else None, tuple(listeners))
+        executors = Executors(ProcessRegistry(new_token()), options.agent_command)
+        backend = open_backend(plan, options, executors)
         try:
-            return _execute(plan, options, session, keys, journal)
+            started = backend.start()  # a backend that cannot run the plan fails before the run exists
+            listeners = progress_module.listeners_for(plan, options)
+            journal = Journal(session.run_dir if options.journal else None, tuple(listeners))
+            try:
+                return _execute(plan, options, session, keys, journal, backend, executors, started)
+            finally:
+                journal.close()
+                for listener in listeners:
+                    getattr(listener, "close", lambda: None)()
         finally:
-            journal.close()
-            for listener in listeners:
-                getattr(listener, "close", lambda: None)()
+            backend.close()
     finally:
         lock.release()
 
 
-def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[str, str],
-             journal: Journal) -> RunResult:
-    workflow, token = plan.workflow, new_token()
-    registry = ProcessRegistry(token, _ProcessJournal(journal))
-    executors = Executors(registry, options.agent_command)
+def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[str, str], journal: Journal,
+             backend: Backend, executors: Executors, started: Tuple[str, ...]) -> RunResult:
+    workflow = plan.workflow
+    registry = executors.registry  # compensations run here, in the client, whatever the backend
+    registry.started = _ProcessJournal(journal)
     store = None if options.no_cache else ContextStore(
         options.state_dir / "cache", {entry.name: entry.ttl for entry in workflow.context})
-    hooks = PlanRun(plan, options, journal, session.past, executors, store, keys)
+    hooks = PlanRun(plan, options, journal, session.past, backend, store, keys)
     scheduler = Scheduler(nodes_of(plan), hooks,
                           max_parallel=options.max_parallel or workflow.max_parallel,
                           capacities=workflow.resources, keep_going=workflow.on_failure.keep_going,
@@ -194,7 +202,10 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
     clean = False
     try:
         with _interrupts(scheduler, registry) as interrupts:  # before run_started: a signal is never lost
-            _journal_start(plan, options, session, token, journal)
+            _journal_start(plan, options, session, registry.token, journal)
+            for message in started:
+                hooks.warnings.append(message)
+                journal.event("warning", message=message)
             summary = scheduler.run()
             status = "cancelled" if summary.cancelled else \
                 "failed" if summary.failed or summary.not_run else "succeeded"
@@ -224,8 +235,8 @@ def _journal_start(plan: Plan, options: RunOptions, session: Session, token: str
 
 
 class _ProcessJournal:
-    """Journals each step process as it starts: what `wfc runs` shows, and a trail for a person
-    looking for leftovers (resume finds them by the run's token)."""
+    """Journals each step process as it starts: a trail for a person looking for leftovers
+    (resume finds them by the run's token)."""
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
@@ -277,7 +288,7 @@ class Rehearsal(PlanRun):
 
     def work(self, step_id: str) -> StepOutcome:
         step = self.steps[step_id]
-        cancelled = self.executors.registry.cancelled.wait(step.estimate * self.options.time_scale)
+        cancelled = self.backend.cancelled.wait(step.estimate * self.options.time_scale)
         if cancelled:
             return StepOutcome(CANCELLED, error="cancelled", attempts=1)
         return StepOutcome(FINISHED, {name: None for name in step.outputs}, attempts=1)
@@ -291,9 +302,10 @@ def schedule_text(plan: Plan) -> str:
     lines += [f"{slot.step:<{width}}  {format_duration(slot.start):>8}  {format_duration(slot.finish):>8}"
               for slot in plan.schedule]
     figures = plan.estimate
-    lines.append(f"makespan {format_duration(figures.makespan)} "
-                 f"(critical path {format_duration(figures.critical_path)}, "
-                 f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})")
+    lines.append(
+        f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
+        f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -307,7 +319,7 @@ def dry_run(plan: Plan, options: RunOptions) -> RunResult:
     listeners = progress_module.listeners_for(plan, options) if options.time_scale > 0 else []
     journal = Journal(None, tuple(listeners))
     registry = ProcessRegistry()
-    hooks = Rehearsal(plan, options, journal, PastRun("dry-run", {}, {}), Executors(registry), None, {})
+    hooks = Rehearsal(plan, options, journal, PastRun("dry-run", {}, {}), ThreadBackend(Executors(registry)), None, {})
     workflow = plan.workflow
     scheduler = Scheduler(nodes_of(plan), hooks, max_parallel=options.max_parallel or workflow.max_parallel,
                           capacities=workflow.resources, keep_going=workflow.on_failure.keep_going)
