@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from wfc.format.figures import ratio
 from wfc.analysis.plan import Plan
 from wfc.runtime import progress as progress_module
 from wfc.runtime.backend import Backend, ThreadBackend, open_backend
@@ -22,6 +21,7 @@ from wfc.runtime.options import argument_values
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry
 from wfc.runtime.journal import Journal, PastRun
 from wfc.runtime.lifetime import new_token
+from wfc.runtime.preview import schedule_text
 from wfc.runtime.resume import KEY_CHARS, RunLock, Session, open_session
 from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, RunOptions,
                                  RunResult, StepOutcome, split_outputs)
@@ -29,6 +29,7 @@ from wfc.runtime.saga import compensate
 from wfc.runtime.scheduler import Node, Scheduler
 from wfc.format.templating import TemplateFailed, evaluate_when
 
+SKIPPED_VALUE = ""  # what readers of a step skipped by `when` get (docs/running.md): renders as nothing
 JOURNALED = {FINISHED: "step_finished", FAILED: "step_failed", SKIPPED: "step_skipped",
              CACHE_HIT: "step_cache_hit", RESUMED: "step_resumed", CANCELLED: "step_cancelled"}
 
@@ -60,12 +61,14 @@ class PlanRun:
         if step_id in self.plain:
             return None
         if step_id in self.past.done:
+            if self.past.done[step_id] == "step_skipped":
+                return StepOutcome(RESUMED, {name: SKIPPED_VALUE for name in self.steps[step_id].outputs})
             return StepOutcome(RESUMED, self.past.outputs.get(step_id, {}))
         step = self.steps[step_id]
         if step.when is not None:
             try:
                 if not evaluate_when(step.when, self.args):
-                    return StepOutcome(SKIPPED, {name: None for name in step.outputs})
+                    return StepOutcome(SKIPPED, {name: SKIPPED_VALUE for name in step.outputs})
             except TemplateFailed as error:
                 return StepOutcome(FAILED, error=str(error), continue_on_error=step.continue_on_error)
         if not self.cacheable(step_id):
@@ -294,27 +297,12 @@ class Rehearsal(PlanRun):
         return StepOutcome(FINISHED, {name: None for name in step.outputs}, attempts=1)
 
 
-def schedule_text(plan: Plan) -> str:
-    from wfc.format.durations import format_duration
-
-    width = max([len("step")] + [len(slot.step) for slot in plan.schedule])  # short ids: columns still line up
-    lines = [f"{'step':<{width}}  {'start':>8}  {'finish':>8}"]
-    lines += [f"{slot.step:<{width}}  {format_duration(slot.start):>8}  {format_duration(slot.finish):>8}"
-              for slot in plan.schedule]
-    figures = plan.estimate
-    lines.append(
-        f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
-        f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})"
-    )
-    return "\n".join(lines) + "\n"
-
-
 def dry_run(plan: Plan, options: RunOptions) -> RunResult:
     """The schedule the estimates predict; with a time scale, replayed live through the scheduler."""
     import sys
 
     if options.events != "jsonl":
-        sys.stdout.write(schedule_text(plan))
+        sys.stdout.write(schedule_text(plan, options.args))
         sys.stdout.flush()
     listeners = progress_module.listeners_for(plan, options) if options.time_scale > 0 else []
     journal = Journal(None, tuple(listeners))

@@ -13,14 +13,16 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple, TypeVar, Union
 
 from wfc.model import Action, Step
-from wfc.format.templating import TemplateFailed, render, render_command
+from wfc.format.templating import TemplateFailed, is_template, render, render_command
+from wfc.runtime.deadline import Interrupted, bounded
 from wfc.runtime.lifetime import STEP_VARIABLE, TOKEN_VARIABLE, Guard, carriers, die_with_parent
 
 STDERR_TAIL = 2000
@@ -186,15 +188,43 @@ def _process_result(what: str, code: Optional[int], out: str, err: str, timed_ou
         hint = AGENT_HINT if what == "agent" else "check the command's name and PATH"
         return StepResult(False, error=f"{err} ({hint})", permanent=True)
     if code != 0:
-        detail = tail(err) or "(no stderr)"
-        return StepResult(False, error=f"{what} exited with status {code}: {detail}")
+        return StepResult(False, error=f"{what} exited with status {code}{output_tails(out, err)}")
     return None
+
+
+def output_tails(out: str, err: str) -> str:
+    """What a failed process printed, last lines first in mind: its stderr's tail after a colon
+    (as before), then its stdout's (a test runner reports failures there)."""
+    shown = f": {tail(err)}" if err.strip() else ""
+    if out.strip():
+        shown += f"\nits stdout ends:\n{tail(out)}"
+    return shown or ": (no output)"
 
 
 def template_data(work: Invocation) -> Dict[str, Any]:
     step = work.step
     return {"args": dict(work.args), "context": dict(work.inputs),
             "step": {"id": step.id, "title": step.title, "attempt": work.attempt}}
+
+
+Rendered = TypeVar("Rendered")
+
+
+def rendering(produce: Callable[[], Rendered], texts: List[str], role: str, work: Invocation,
+              registry: ProcessRegistry) -> Union[Rendered, StepResult]:
+    """A template rendered within the step's timeout and stoppable by a stop of the run (see
+    `deadline`), or the failed attempt that says why not."""
+    if not any(is_template(text) for text in texts):
+        return produce()  # plain text renders to itself: nothing to bound
+    try:
+        return bounded(produce, work.timeout, registry.cancelled)
+    except TemplateFailed as error:
+        return StepResult(False, error=str(error))
+    except Interrupted:
+        if registry.cancelled.is_set():
+            return StepResult(False, error=f"the {role} template was stopped while rendering", cancelled=True)
+        return StepResult(False, error=f"rendering the {role} template timed out after {work.timeout:g}s",
+                          timed_out=True)
 
 
 class ShellExecutor:
@@ -209,10 +239,11 @@ class ShellExecutor:
 
     def run_command(self, command: Any, env: Mapping[str, str], cwd: Optional[str],
                     work: Invocation) -> StepResult:
-        try:
-            rendered = render_command(command, template_data(work))
-        except TemplateFailed as error:
-            return StepResult(False, error=str(error))
+        texts = [command] if isinstance(command, str) else list(command)
+        rendered = rendering(lambda: render_command(command, template_data(work)), texts, "command", work,
+                             self.registry)
+        if isinstance(rendered, StepResult):
+            return rendered
         shell = isinstance(rendered, str)
         code, out, err, timed_out = run_process(
             rendered if shell else list(rendered), shell=shell, registry=self.registry,
@@ -223,6 +254,12 @@ class ShellExecutor:
 
 @lru_cache(maxsize=256)
 def resolve_callable(spec: str) -> Callable[..., Any]:
+    """`module:attribute`, importable from the project root (the directory wfc runs in) too, as
+    `python -m` would find it: after everything else on the path, so a project file never
+    shadows an installed module."""
+    root = os.getcwd()
+    if root not in sys.path and "" not in sys.path:
+        sys.path.append(root)
     module_name, _, attribute = spec.partition(":")
     target: Any = importlib.import_module(module_name)
     for part in attribute.split("."):
@@ -289,10 +326,10 @@ class AgentExecutor:
         return self.ask(work.step.prompt or "", work.step, work)
 
     def ask(self, template: str, step: Step, work: Invocation) -> StepResult:
-        try:
-            prompt = render(template, template_data(work), "prompt")
-        except TemplateFailed as error:
-            return StepResult(False, error=str(error))
+        prompt = rendering(lambda: render(template, template_data(work), "prompt"), [template], "prompt", work,
+                           self.registry)
+        if isinstance(prompt, StepResult):
+            return prompt
         env = {"WFC_STEP": step.id, "WFC_AGENT": step.agent or "", "WFC_MODEL": step.model or "",
                "WFC_TOOLS": ",".join(step.tools),
                "WFC_MAX_TURNS": "" if step.max_turns is None else str(step.max_turns)}
