@@ -80,9 +80,12 @@ def files_digest(patterns: Tuple[str, ...], root: Path) -> str:
     for path in paths:
         if not os.path.isfile(path):
             continue
-        digest.update(os.path.relpath(path, root).encode() + b"\0")
-        with open(path, "rb") as handle:
-            digest.update(hashlib.sha256(handle.read()).digest())
+        digest.update(os.path.relpath(path, root).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+        except OSError as error:  # an unreadable file is part of the state too: the key says so
+            digest.update(f"unreadable: {error.strerror}".encode())
     return digest.hexdigest()
 
 
