@@ -134,7 +134,8 @@ def test_events_jsonl_streams_exactly_the_journal(ws: Workspace) -> None:
         ("step_started", "b"), ("step_process", "b"), ("step_failed", "b"), ("step_skipped", "c"),
         ("run_finished", None)]
     assert [sorted(event) for event in stream] == [
-        ["args", "estimate", "event", "pid", "resumed", "run_id", "source_sha256", "steps", "t", "token", "workflow"],
+        ["args", "estimate", "event", "pid", "resumed", "run_id", "source_sha256", "step_estimates", "steps", "t",
+         "token", "workflow"],
         ["attempt", "event", "step", "t"],
         ["event", "pid", "step", "t"],
         ["attempt", "definition", "duration", "event", "fingerprint", "step", "t"],
