@@ -131,10 +131,11 @@ def _reason(error: BaseException) -> str:
 
 
 def read_events(path: Path) -> List[Dict[str, Any]]:
-    """Every complete event of the journal at `path` (none when it is missing or unreadable)."""
+    """Every complete event of the journal at `path` (none when it is missing; OSError when it
+    cannot be read)."""
     try:
         return read_journal(path).events
-    except OSError:
+    except FileNotFoundError:
         return []
 
 
