@@ -4,7 +4,9 @@ number; journal lines that are torn, not UTF-8 or not events. A torn last journa
 before a resume appends to it."""
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 from typing import Callable, Dict
 
@@ -163,3 +165,42 @@ def test_a_torn_last_line_is_cut_before_resume_appends(ws: Workspace) -> None:
     kinds = [event["event"] for event in events]
     assert (kinds.count("run_started"), kinds.count("run_finished")) == (2, 1)  # the torn one is gone
     assert ws.markers() == {"one": 1, "two": 1, "three": 2}
+
+
+class FullDisk:
+    """The journal module's `os`, with a disk that fills up after `room` writes."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+    def write(self, fd: int, data: bytes) -> int:
+        self.room -= 1
+        if self.room < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return os.write(fd, data)
+
+
+def test_a_full_disk_stops_the_journal_not_the_run(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import wfc.runtime.journal as journal_module
+
+    plan = ws.plan(RESUMABLE)
+    (ws.root / "fixed").touch()
+    monkeypatch.setattr(journal_module, "os", FullDisk(room=4))  # run_started; one's start, process, finish
+    result = ws.run(plan)
+    monkeypatch.setattr(journal_module, "os", os)  # the disk has room again
+    assert result.status == "succeeded"
+    journal = ws.state / "runs" / result.run_id / "journal.jsonl"
+    assert result.warnings == (f"the journal {journal} stopped being written (No space left on device): "
+                               "a --resume of this run runs again what it did not record",)
+    recorded = [e["step"] for e in json_lines(journal) if e["event"] == "step_finished"]
+    resumed = ws.run(plan, resume="")
+    assert resumed.status == "succeeded" and resumed.warnings == ()
+    assert ws.markers() == {step: 1 if step in recorded else 2 for step in ("one", "two", "three")}
+    assert recorded == ["one"]
+
+
+def json_lines(path: Path) -> list:
+    return [json.loads(line) for line in path.read_text().splitlines()]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from wfc.analysis.plan import Plan
+from wfc.diagnostics.errors import UsageError
 from wfc.runtime import progress as progress_module
 from wfc.runtime.backend import Backend, ThreadBackend, open_backend
 from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
@@ -188,7 +189,7 @@ def run_plan(plan: Plan, options: RunOptions) -> RunResult:
         try:
             started = backend.start()  # a backend that cannot run the plan fails before the run exists
             listeners = progress_module.listeners_for(plan, options)
-            journal = Journal(session.run_dir if options.journal else None, tuple(listeners))
+            journal = _open_journal(session, options, listeners)
             try:
                 return _execute(plan, options, session, keys, journal, backend, executors, started)
             finally:
@@ -199,6 +200,15 @@ def run_plan(plan: Plan, options: RunOptions) -> RunResult:
             backend.close()
     finally:
         lock.release()
+
+
+def _open_journal(session: Session, options: RunOptions, listeners: List[Any]) -> Journal:
+    try:
+        return Journal(session.run_dir if options.journal else None, tuple(listeners))
+    except OSError as error:
+        for listener in listeners:
+            getattr(listener, "close", lambda: None)()
+        raise UsageError(f"cannot write the journal under {session.run_dir}: {error.strerror or error}") from None
 
 
 def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[str, str], journal: Journal,
@@ -235,6 +245,9 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
     received = interrupts.received if status == "cancelled" else 0
     journal.event("run_finished", status=status, cache_hits=hooks.hits, cache_misses=hooks.misses,
                   not_run=list(summary.not_run), **({"signal": signal.Signals(received).name} if received else {}))
+    if journal.failure:
+        hooks.warnings.append(f"the journal {session.run_dir / 'journal.jsonl'} stopped being written "
+                              f"({journal.failure}): a --resume of this run runs again what it did not record")
     return RunResult(session.run_id, status, dict(hooks.outcomes), summary.not_run, dict(hooks.context),
                      hooks.hits, hooks.misses, journal.now(), session.run_dir if options.journal else None,
                      tuple(hooks.warnings), received, session.notes)

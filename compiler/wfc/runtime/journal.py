@@ -37,6 +37,7 @@ class Journal:
     def __init__(self, run_dir: Optional[Path], listeners: Tuple[Any, ...] = ()) -> None:
         self.run_dir = run_dir
         self._fd: Optional[int] = None
+        self.failure = ""  # why the journal stopped being written (a full disk), if it did
         if run_dir is not None:  # None: events go to listeners only (dry runs)
             run_dir.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(run_dir / "journal.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -79,8 +80,13 @@ class Journal:
             return
         data = ("\n".join(self._pending) + "\n").encode("utf-8")
         self._pending.clear()
-        while data:  # a regular file takes it all at once unless the disk is full
-            data = data[os.write(self._fd, data):]
+        try:
+            while data:  # a regular file takes it all at once unless the disk is full
+                data = data[os.write(self._fd, data):]
+        except OSError as error:  # the run goes on; what the journal lost runs again on resume
+            self.failure = f"{error.strerror or error}"
+            os.close(self._fd)
+            self._fd = None
 
     def close(self) -> None:
         with self._lock:
