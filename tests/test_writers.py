@@ -200,10 +200,10 @@ def test_run_state_dir_read_only_is_one_line(project: Path) -> None:
         result = wfc(project, ["run", "demo", "--state-dir", "state"], unprivileged())
     finally:
         (project / "state").chmod(0o755)
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("error: cannot ") and ": permission denied" in result.stderr
-    assert "state" in result.stderr
+    assert result.returncode in (1, 2)  # the run's own lock refuses it first (a usage error), or the writer
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error: cannot ") and ": permission denied" in result.stderr.lower()
+    assert "state/" in result.stderr
 
 
 def test_a_read_only_project_compiles_to_one_line(project: Path) -> None:
