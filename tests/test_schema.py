@@ -533,8 +533,10 @@ def test_wfc_schema_without_the_file_says_so(tmp_path: Path, monkeypatch: pytest
     result = CliRunner().invoke(cli, ["schema", "--plan"])
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: wfc is installed without its schema plan.schema.json (looked at "
-        f"{tmp_path / 'schema' / 'plan.schema.json'}); reinstall wfc.\n")
+        "error: wfc is installed without its schema plan.schema.json "
+        f"(looked at {tmp_path / 'schema' / 'plan.schema.json'});"
+        " reinstall wfc.\n"
+    )
     assert result.stdout_bytes == b""
 
 

@@ -16,8 +16,9 @@ def test_run_started_records_the_sha256_of_the_workflow_source(ws: Workspace) ->
     expected = hashlib.sha256(FLOW.encode("utf-8")).hexdigest()
     (header,) = [event for event in ws.events(result) if event["event"] == "run_started"]
     assert header["source_sha256"] == expected
-    assert sorted(header) == ["args", "estimate", "event", "resumed", "run_id", "source_sha256", "steps", "t",
-                              "workflow"]
+    assert sorted(header) == ["args", "estimate", "event", "resumed", "run_id", "source_sha256", "step_estimates",
+                              "steps", "t", "workflow"]
+    assert header["step_estimates"] == [["a", 60.0]]  # plan order, each step's estimate in seconds
     (measured,) = JournalDirectory(ws.state / "runs").runs()
     assert (measured.run_id, measured.source_sha256) == (result.run_id, expected)
 
@@ -37,7 +38,9 @@ def test_a_finished_event_is_written_before_any_dependent_starts(ws: Workspace) 
     # each step reads the journal from its own process: its dependency's step_finished must be there
     (ws.root / "check.sh").write_text(
         'grep -c "\\"event\\": \\"step_finished\\", \\"step\\": \\"$1\\"" .wfc/runs/*/journal.jsonl > marks/$2\n')
-    steps = "\n".join(f"  s{i}: {{title: S{i}, run: 'sh check.sh s{i - 1} s{i}', needs: [s{i - 1}]}}" for i in range(1, 6))
+    steps = "\n".join(
+        f"  s{i}: {{title: S{i}, run: 'sh check.sh s{i - 1} s{i}', needs: [s{i - 1}]}}" for i in range(1, 6)
+    )
     steps = "  s0: {title: S0, run: 'true'}\n" + steps
     plan = ws.plan(f"version: 1\ntitle: T\ndescription: d\nsteps:\n{steps}\n")
     result = ws.run(plan)

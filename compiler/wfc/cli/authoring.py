@@ -92,11 +92,14 @@ def closing_line(result: CompileResult, check: bool) -> str:
     if check:
         stale = result.count("write") + result.count("prune")
         state = "up to date" if not stale else f"{stale} file{'s' if stale != 1 else ''} out of date"
-        invalid = f", {failed} invalid" if failed else ""
-        return f"checked {compiled} workflow{'s' if compiled != 1 else ''}: {state}" + invalid
-    invalid = f", {failed} invalid" if failed else ""
-    return (f"compiled {compiled} workflow{'s' if compiled != 1 else ''}: {result.count('write')} written, "
-            f"{result.count('unchanged')} unchanged, {result.count('prune')} pruned" + invalid)
+        return f"checked {compiled} workflow{'s' if compiled != 1 else ''}: {state}" + (
+            f", {failed} invalid" if failed else ""
+        )
+    return (
+        f"compiled {compiled} workflow{'s' if compiled != 1 else ''}: {result.count('write')} written, "
+        f"{result.count('unchanged')} unchanged, {result.count('prune')} pruned"
+        + (f", {failed} invalid" if failed else "")
+    )
 
 
 @click.command("compile")

@@ -42,7 +42,11 @@ def renderer(output_format: str) -> Callable[[ReportData], str]:
     from wfc.report.json_report import render_json
     from wfc.report.markdown import render_markdown
 
-    renderers: Dict[str, Callable[[ReportData], str]] = {"md": render_markdown, "html": render_html, "json": render_json}
+    renderers: Dict[str, Callable[[ReportData], str]] = {
+        "md": render_markdown,
+        "html": render_html,
+        "json": render_json,
+    }
     return renderers[output_format]
 
 

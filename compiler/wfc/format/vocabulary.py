@@ -16,7 +16,8 @@ STEP_KINDS: Tuple[str, ...] = tuple(KIND_KEYS.values())
 
 # Keys that only a step of one kind may carry.
 KIND_ONLY_KEYS: Dict[str, Tuple[str, ...]] = {
-    "agent": ("agent", "model", "tools", "max_turns", "permission_mode"), "shell": ("env", "cwd"),
+    "agent": ("agent", "model", "tools", "max_turns", "permission_mode"),
+    "shell": ("env", "cwd"),
 }
 
 # Step keys whose strings are Jinja templates.
