@@ -40,4 +40,4 @@ def frontmatter_value(value: Any) -> str:
         return str(value)
     else:
         text = yaml_scalar(", ".join(value))
-    return text.replace("-", "\\u002d") if "---" in text else text
+    return text
