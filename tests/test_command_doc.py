@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from wfc.analysis import analyze
 from wfc.model import Argument, Workflow
-import claude_rules
+sys.path.insert(0, str(Path(__file__).resolve().parent / "claude"))  # Claude Code's rules, whoever runs first
+import claude_rules  # noqa: E402
 from wfc.format.durations import format_duration, parse_duration
 from wfc.render.command_doc import allowed_tools, compensation_views, inert, placeholders, render_command_doc
 from wfc.render.command_text import TextRewriter, rewrites
@@ -318,7 +319,7 @@ _WAITS = re.compile(r"^- Waits for (?P<waits>nothing|.*?)(?:;|$)", re.M)
 _HOLDS = re.compile(r"^- Holds (?P<holds>.*) while it runs$", re.M)
 _ESTIMATE = re.compile(r"^- Estimate (?P<estimate>\S+); in the plan it starts at", re.M)
 _CAP = re.compile(r"Never run more than (\d+) steps at once")
-_CAPACITY = re.compile(r"^- At most (\d+) units? of `([^`]+)` are held at once", re.M)
+_CAPACITY = re.compile(r"^- At most (\d+) units? of `([^`]+)` in use at once", re.M)
 _PROMISE = re.compile(r"Estimated time: \*\*(\S+)\*\*")
 
 
