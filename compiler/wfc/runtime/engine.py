@@ -243,12 +243,18 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
     finally:
         registry.close(clean)
     received = interrupts.received if status == "cancelled" else 0
+    return _finish(hooks, session, options, status, summary.not_run, received)
+
+
+def _finish(hooks: PlanRun, session: Session, options: RunOptions, status: str, not_run: Tuple[str, ...],
+            received: int) -> RunResult:
+    journal = hooks.journal
     journal.event("run_finished", status=status, cache_hits=hooks.hits, cache_misses=hooks.misses,
-                  not_run=list(summary.not_run), **({"signal": signal.Signals(received).name} if received else {}))
+                  not_run=list(not_run), **({"signal": signal.Signals(received).name} if received else {}))
     if journal.failure:
         hooks.warnings.append(f"the journal {session.run_dir / 'journal.jsonl'} stopped being written "
                               f"({journal.failure}): a --resume of this run runs again what it did not record")
-    return RunResult(session.run_id, status, dict(hooks.outcomes), summary.not_run, dict(hooks.context),
+    return RunResult(session.run_id, status, dict(hooks.outcomes), not_run, dict(hooks.context),
                      hooks.hits, hooks.misses, journal.now(), session.run_dir if options.journal else None,
                      tuple(hooks.warnings), received, session.notes)
 

@@ -162,17 +162,24 @@ def run_process(
         return process.returncode, out, err, False
     except subprocess.TimeoutExpired:
         kill_group(process)
-        try:
-            out, err = process.communicate(timeout=PIPE_GRACE)
-        except subprocess.TimeoutExpired as held:  # something that left the group holds the pipes
-            for stream in (process.stdout, process.stderr):
-                if stream is not None:
-                    stream.close()
-            process.wait()
-            out, err = _text(held.stdout), _text(held.stderr)
-        return None, out or "", err or "", True
+        out, err = _drain(process)
+        return None, out, err, True
     finally:
         registry.remove(process)
+
+
+def _drain(process: "subprocess.Popen[str]") -> Tuple[str, str]:
+    """What a killed step printed; a process that left its group may hold the pipes open, so
+    reading stops after PIPE_GRACE seconds."""
+    try:
+        out, err = process.communicate(timeout=PIPE_GRACE)
+        return out or "", err or ""
+    except subprocess.TimeoutExpired as held:
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+        process.wait()
+        return _text(held.stdout), _text(held.stderr)
 
 
 def _text(data: Any) -> str:

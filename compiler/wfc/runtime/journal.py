@@ -201,10 +201,8 @@ def past_run(run_id: str, events: List[Dict[str, Any]], problems: Tuple[str, ...
     for record in events:
         kind, step = record.get("event"), record.get("step")
         if kind == "run_started":
-            args = args or _mapping(record.get("args"))
-            workflow = workflow or str(record.get("workflow") or "")
-            if isinstance(record.get("token"), str):
-                tokens.append(record["token"])
+            args, workflow = args or _mapping(record.get("args")), workflow or str(record.get("workflow") or "")
+            tokens += [record["token"]] if isinstance(record.get("token"), str) else []
         if not isinstance(step, str):
             continue
         if kind in UNDONE_EVENTS:
