@@ -179,7 +179,7 @@ def test_a_read_only_directory_is_one_line_naming_the_path_and_the_reason(projec
         target.parent.chmod(0o755)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
-    refused = target.parent / "commands" if writer.name == "compile --out" else target  # made first, to lock
+    refused = target.parent / "agents" if writer.name == "compile --out" else target  # made first, to lock
     assert f"error: cannot write {refused.as_posix()}: permission denied\n" in result.stderr
     assert list(target.parent.iterdir()) == []
 
