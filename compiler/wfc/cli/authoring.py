@@ -88,12 +88,14 @@ def report_changes(result: CompileResult, check: bool) -> None:
 def closing_line(result: CompileResult, check: bool) -> str:
     compiled = sum(1 for outcome in result.outcomes if not outcome.failed)
     failed = len(result.outcomes) - compiled
+    invalid = f", {failed} invalid" if failed else ""
+    workflows = f"{compiled} workflow{'s' if compiled != 1 else ''}"
     if check:
         stale = result.count("write") + result.count("prune")
         state = "up to date" if not stale else f"{stale} file{'s' if stale != 1 else ''} out of date"
-        return f"checked {compiled} workflow{'s' if compiled != 1 else ''}: {state}" + (f", {failed} invalid" if failed else "")
-    return (f"compiled {compiled} workflow{'s' if compiled != 1 else ''}: {result.count('write')} written, "
-            f"{result.count('unchanged')} unchanged, {result.count('prune')} pruned" + (f", {failed} invalid" if failed else ""))
+        return f"checked {workflows}: {state}{invalid}"
+    return (f"compiled {workflows}: {result.count('write')} written, "
+            f"{result.count('unchanged')} unchanged, {result.count('prune')} pruned{invalid}")
 
 
 @click.command("compile")
@@ -271,7 +273,8 @@ def schema(plan_schema: bool) -> None:
     try:
         data = schema_bytes(name)
     except FileNotFoundError:
-        fail(f"wfc is installed without its schema {name} (looked at {schema_path(name)}); reinstall wfc.")
+        fail(f"wfc is installed without its schema {name} (looked at {schema_path(name)}); "
+             "reinstall it: pip install --force-reinstall wfc-compiler")
     _write_bytes(data)
 
 
