@@ -141,9 +141,11 @@ def test_github_format_prints_workflow_command_annotations(project: Path) -> Non
     done = wfc(project, "--format", "github")
     assert (done.returncode, done.stderr) == (1, "")
     assert done.stdout.splitlines() == [
-        "::error file=workflows/broken.yaml,line=12,col=13,title=WFC041::WFC041: step 'report' needs "
+        "::error file=workflows/broken.yaml,line=12,endLine=12,col=13,endColumn=19,title=WFC041::"
+        "WFC041: step 'report' needs "
         "'analyse', which is not a step (hint: did you mean 'analyze'?)",
-        "::warning file=workflows/warns.yaml,line=5,col=3,title=WFC303::WFC303: step 'analyze' has no "
+        "::warning file=workflows/warns.yaml,line=5,endLine=5,col=3,endColumn=9,title=WFC303::"
+        "WFC303: step 'analyze' has no "
         "`estimate` (here or in `defaults`); the plan assumes 1m (hint: add `estimate:` to 'analyze' "
         "(for example `estimate: 5m`) or `defaults.estimate`, so the schedule and speedup figures rest on "
         "real durations)",

@@ -18,6 +18,7 @@ from wfc.diagnostics.errors import EXIT_INVALID, fail
 from wfc.diagnostics.output import render, summary, use_colour
 from wfc.emit import atomic_write
 from wfc.format.durations import format_duration
+from wfc.cli.project import ProjectPath
 from wfc.validate.sources import workflow_files
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def plan_warnings(result: ValidationResult) -> Tuple[Diagnostic, ...]:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=ProjectPath())
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="text for people, json for tools, github for Actions annotations.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
@@ -99,10 +100,10 @@ def closing_line(result: CompileResult, check: bool) -> str:
 
 
 @click.command("compile")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="generated", show_default=True,
+@click.argument("paths", nargs=-1, type=ProjectPath())
+@click.option("--out", "out_dir", type=ProjectPath(file_okay=False), default="generated", show_default=True,
               help="Directory for plans and modules.")
-@click.option("--commands-dir", type=click.Path(file_okay=False), default=None,
+@click.option("--commands-dir", type=ProjectPath(file_okay=False), default=None,
               help="Directory for the command docs (default: OUT/commands), e.g. .claude/commands.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if anything is out of date.")
 @click.option("--force", is_flag=True, help="Rewrite every output even if unchanged.")
@@ -151,7 +152,7 @@ PLAN_FORMATS = ("text", "json")
 
 
 @click.command(name="plan")
-@click.argument("workflow", type=click.Path(dir_okay=False))
+@click.argument("workflow", type=ProjectPath(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
               help="text for people, json for the plan exactly as `wfc compile` writes it.")
 def plan(workflow: str, output_format: str) -> None:
@@ -232,10 +233,10 @@ GRAPH_FORMATS = ("mermaid", "dot")
 
 
 @click.command(name="graph")
-@click.argument("workflow", type=click.Path(dir_okay=False))
+@click.argument("workflow", type=ProjectPath(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(GRAPH_FORMATS), default="mermaid", show_default=True,
               help="mermaid for markdown (GitHub renders it), dot for Graphviz.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=ProjectPath(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of standard output.")
 def graph(workflow: str, output_format: str, output: Optional[Path]) -> None:
     """Export WORKFLOW's DAG (edges a longer chain implies left out), the critical path highlighted."""
