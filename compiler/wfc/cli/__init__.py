@@ -30,7 +30,6 @@ COMMANDS: Dict[str, Tuple[str, str, str]] = {
     "report": ("wfc.cli.reporting", "report", "Performance-estimate report, with measured runs when there are any."),
     "import": ("wfc.cli.importing", "import_", "Turn a Claude Code slash command into a workflow that runs as it ran."),
     "init": ("wfc.cli.scaffold", "init", "Start a project: a first workflow, its schema, pre-commit and .gitignore."),
-    "diff": ("wfc.cli.plan_diff", "diff", "What a change does to each plan: steps, critical path, makespan, speedup."),
 }
 # Commands that work on a directory the user names, not on the project found from here.
 NO_ROOT = ("init",)
