@@ -68,8 +68,11 @@ def main() -> None:
 
     bomb = alias_bomb()
     diagnostic = load_text(bomb, "bomb.yaml").diagnostics[0]
-    print(f"alias bomb: {len(bomb)} bytes, 10^9 leaves if expanded; refused as {diagnostic.code} "
-          f"at {diagnostic.line}:{diagnostic.column} in {cpu_median(lambda: load_text(bomb, 'bomb.yaml'), repeats) * 1000:.2f} ms CPU")
+    print(
+        f"alias bomb: {len(bomb)} bytes, 10^9 leaves if expanded; refused as {diagnostic.code} "
+        f"at {diagnostic.line}:{diagnostic.column} in "
+        f"{cpu_median(lambda: load_text(bomb, 'bomb.yaml'), repeats) * 1000:.2f} ms CPU"
+    )
 
     text = big_workflow(steps)
     document = load_text(text, "workflows/big.yaml")

@@ -175,8 +175,10 @@ def test_steps_sharing_a_lock_in_one_wave_take_turns() -> None:
     wave = next(w for w in plan.waves if "implement-backend" in w)
     assert first_launch(plan, wave) == ["implement-backend"]
     text = render_command_doc(plan)
-    assert ("Launch `implement-backend` now.\nThe others wait for a resource (see below): launch each one, in "
-            "this order, as soon as a step\nholding its resource finishes: `implement-frontend`, `write-tests`.") in text
+    assert (
+        "Launch `implement-backend` now.\nThe others wait for a resource (see below): launch each one, in "
+        "this order, as soon as a step\nholding its resource finishes: `implement-frontend`, `write-tests`."
+    ) in text
 
 
 # -- structure under hostile strings -----------------------------------------------------------
@@ -251,8 +253,39 @@ def test_argument_names_reach_the_doc_escaped() -> None:
 # -- fast paths print what the plain definitions print -----------------------------------------
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
-_pieces = st.lists(st.sampled_from(["a", "é", " ", "\n\t", "`", "``", "\\", "*", "_", "{", "[", "<", "(", "#", "+",
-                                    "-", ".", "!", "|", "~", "$1", "😀", "\u2028", "\x1c", "\xa0", "\r\n"]), max_size=10).map("".join)
+_pieces = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "é",
+            " ",
+            "\n\t",
+            "`",
+            "``",
+            "\\",
+            "*",
+            "_",
+            "{",
+            "[",
+            "<",
+            "(",
+            "#",
+            "+",
+            "-",
+            ".",
+            "!",
+            "|",
+            "~",
+            "$1",
+            "😀",
+            "\u2028",
+            "\x1c",
+            "\xa0",
+            "\r\n",
+        ]
+    ),
+    max_size=10,
+).map("".join)
 
 
 def plain_code(text: str) -> str:

@@ -25,7 +25,9 @@ from wfc.render.graph_export import (GraphShape, dot_escape, edges, mermaid_esca
 from wfc.validate import load_workflow
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPORTED = sorted((ROOT / "workflows").glob("*.yaml")) + sorted((ROOT / "tests" / "golden" / "workflows").glob("*.yaml"))
+EXPORTED = sorted((ROOT / "workflows").glob("*.yaml")) + sorted(
+    (ROOT / "tests" / "golden" / "workflows").glob("*.yaml")
+)
 HOSTILE = ['say "hi"', "a`b```c", "x]\ny[z", "<b>bold</b> & #35; %%", "end", "subgraph", "a\\lb\\N", "{{ args.x }}",
            "-->", "日本語" * 40, "\x00\x07\x1b\x7f", "';\"}{"]
 
@@ -148,7 +150,7 @@ def closure(pairs: object) -> dict:
     changed = True
     while changed:
         changed = False
-        for source, targets in reach.items():
+        for targets in reach.values():
             more = set().union(*(reach.get(target, set()) for target in targets)) - targets
             if more:
                 targets |= more
@@ -214,7 +216,9 @@ def test_long_titles_are_cut_in_labels() -> None:
 
 def with_titles(plan: Plan, titles: List[str]) -> Plan:
     workflow = plan.workflow
-    steps = tuple(dataclasses.replace(step, title=titles[index % len(titles)]) for index, step in enumerate(workflow.steps))
+    steps = tuple(
+        dataclasses.replace(step, title=titles[index % len(titles)]) for index, step in enumerate(workflow.steps)
+    )
     return analyze(dataclasses.replace(workflow, steps=steps, title=titles[-1], name=titles[0]))
 
 
@@ -241,7 +245,9 @@ def dot_program() -> str:
     if os.name != "posix" or os.geteuid() != 0:
         pytest.skip("Graphviz `dot` is missing and installing it needs root: apt-get install graphviz")
     for command in (["apt-get", "update"], ["apt-get", "install", "-y", "graphviz"]):
-        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        done = subprocess.run(
+            command, capture_output=True, text=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        )
         if done.returncode != 0:
             pytest.skip(f"could not install graphviz: {' '.join(command)} failed: {done.stderr[-300:]}")
     return shutil.which("dot") or pytest.skip("graphviz installed but `dot` is not on PATH")
@@ -314,7 +320,9 @@ def test_graph_command_rejects_a_missing_directory_and_an_unknown_format(tmp_pat
     missing = tmp_path / "nope" / "g.mmd"
     result = subprocess.run(["wfc", "graph", REVIEW_ALL, "-o", str(missing)], capture_output=True, text=True)
     assert result.returncode == 2
-    assert f"cannot write {missing.as_posix()}: the directory {missing.parent.as_posix()} does not exist" in result.stderr
+    assert (
+        f"cannot write {missing.as_posix()}: the directory {missing.parent.as_posix()} does not exist" in result.stderr
+    )
     bad = subprocess.run(["wfc", "graph", REVIEW_ALL, "--format", "png"], capture_output=True, text=True)
     assert bad.returncode == 2
     assert "'png' is not one of 'mermaid', 'dot'" in bad.stderr

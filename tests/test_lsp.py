@@ -185,7 +185,9 @@ def test_a_misspelled_key_is_flagged_on_its_line(editor: tuple) -> None:
 def test_hovering_a_key_shows_the_schema_description(editor: tuple) -> None:
     server, uri = editor
     diagnostics_for(server, uri)  # the schema is loaded once the first diagnostics arrive
-    description = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]["step"]["properties"]["estimate"]["description"]
+    description = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]["step"]["properties"]["estimate"][
+        "description"
+    ]
     hover = server.request("textDocument/hover", {"textDocument": {"uri": uri},
                                                   "position": {"line": MISSPELLED_LINE + 1, "character": 6}})
     assert hover is not None

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factories import make_step, make_workflow
-from wfc.analysis import analyze, critical, estimates, schedule, search
+from wfc.analysis import analyze, estimates, schedule, search
 from wfc.analysis.cache_keys import cache_keys
 from wfc.analysis.graph import build_graph
 from wfc.model import Step, Workflow

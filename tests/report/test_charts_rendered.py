@@ -46,7 +46,9 @@ def test_every_shipped_flowchart_draws_within_2000_px(chromium: str, mermaid_nod
         assert len(critical) == len(plan.critical_path), plan.workflow.name
 
 
-def rendered_gantts(chromium: str, node_dir: Path, diagrams: Dict[str, str], tmp_path: Path) -> Dict[str, Dict[str, str]]:
+def rendered_gantts(
+    chromium: str, node_dir: Path, diagrams: Dict[str, str], tmp_path: Path
+) -> Dict[str, Dict[str, str]]:
     """zone -> diagram name -> the SVG mermaid drew there."""
     drawn = {zone: mermaid_rendered(chromium, node_dir, diagrams, tmp_path, timezone=zone) for zone in ZONES}
     for zone, results in drawn.items():
@@ -75,7 +77,9 @@ LEGEND = ["step", "on the critical path", "waits for", "critical path"]
 
 def measured_runs(tmp_path: Path, plan: Plan) -> JournalDirectory:
     """A run of `plan` in the runtime's journal format: its first step ran long and cost money."""
-    durations = {step: plan.planned(step).estimate * (1.4 if index == 0 else 0.8) for index, step in enumerate(plan.order)}
+    durations = {
+        step: plan.planned(step).estimate * (1.4 if index == 0 else 0.8) for index, step in enumerate(plan.order)
+    }
     events = journal_events("20260101T000000", plan.workflow.name, durations, 1.0)
     for event in events:
         if event["event"] == "step_finished":

@@ -39,7 +39,11 @@ def test_figures_equal_the_plans(plan: Plan) -> None:
 def test_seed_figures() -> None:
     seed = build_report(model_plans()).workflows
     review = next(w for w in seed if w.name == "review-all")
-    assert (review.estimate.sequential, review.estimate.sequential_unshared, review.estimate.makespan) == (2280, 3480, 1020)
+    assert (review.estimate.sequential, review.estimate.sequential_unshared, review.estimate.makespan) == (
+        2280,
+        3480,
+        1020,
+    )
     assert review.estimate.redundant_work_eliminated_pct == 80.0
     assert review.zero_slack == ("analyze", "quality", "security", "report")
     assert review.legacy_minutes == 60.0
@@ -87,11 +91,26 @@ def test_accuracy_from_journals() -> None:
     accuracy = build_report([plan], [run for run in runs if run]).workflows[0].accuracy
     assert accuracy is not None
     assert accuracy.runs == ("r1", "r2", "r3")
-    assert (accuracy.complete_runs, accuracy.estimated, accuracy.actual, accuracy.error_pct) == (2, 1020.0, 705.0, -30.9)
+    assert (accuracy.complete_runs, accuracy.estimated, accuracy.actual, accuracy.error_pct) == (
+        2,
+        1020.0,
+        705.0,
+        -30.9,
+    )
     rows = {row.step: row for row in accuracy.steps}
     assert [row.step for row in accuracy.steps] == list(plan.order)
-    assert (rows["analyze"].samples, rows["analyze"].median, rows["analyze"].error_pct, rows["analyze"].suggested) == (3, 450.0, 50.0, "7m30s")
-    assert (rows["security"].samples, rows["security"].median, rows["security"].error_pct, rows["security"].suggested) == (2, 450.0, 25.0, "7m30s")
+    assert (rows["analyze"].samples, rows["analyze"].median, rows["analyze"].error_pct, rows["analyze"].suggested) == (
+        3,
+        450.0,
+        50.0,
+        "7m30s",
+    )
+    assert (
+        rows["security"].samples,
+        rows["security"].median,
+        rows["security"].error_pct,
+        rows["security"].suggested,
+    ) == (2, 450.0, 25.0, "7m30s")
     assert (rows["quality"].median, rows["quality"].error_pct) == (180.0, -50.0)
     assert accuracy.furthest_off == ("analyze", "architecture", "best-practices", "performance", "quality")
 
@@ -104,7 +123,9 @@ def test_a_resumed_or_failed_run_measures_steps_but_no_makespan() -> None:
     assert measure("r", resumed).elapsed is None and measure("r", resumed).durations == {"a": 2.0}
     assert measure("r", failed).elapsed is None
     assert measure("r", torn) is None
-    no_duration = [e if e["event"] != "step_finished" else {k: v for k, v in e.items() if k != "duration"} for e in events]
+    no_duration = [
+        e if e["event"] != "step_finished" else {k: v for k, v in e.items() if k != "duration"} for e in events
+    ]
     assert measure("r", no_duration).durations == {"a": 2.0}
 
 

@@ -43,7 +43,9 @@ def test_chromium_draws_one_gantt_bar_per_step(chromium: str, tmp_path: Path) ->
                          capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     for plan in plans:
-        section = re.search(rf'<section class="workflow" id="wf-{plan.workflow.name}">(.*?)</section>', dom.stdout, re.DOTALL)
+        section = re.search(
+            rf'<section class="workflow" id="wf-{plan.workflow.name}">(.*?)</section>', dom.stdout, re.DOTALL
+        )
         assert section, plan.workflow.name
         bars = re.findall(r'<rect class="bar(?: crit)?" data-step="([^"]+)"', section.group(1))
         assert sorted(bars) == sorted(plan.order), plan.workflow.name
@@ -97,7 +99,9 @@ def test_estimate_against_actual_from_a_real_run(tmp_path: Path, monkeypatch: py
     source.parent.mkdir()
     source.write_text(textwrap.dedent(SHELL_FLOW), encoding="utf-8")
     plan = analyze(load_workflow(source))
-    results = [run_plan(plan, RunOptions(state_dir=tmp_path / ".wfc", progress="none", no_cache=True)) for _ in range(3)]
+    results = [
+        run_plan(plan, RunOptions(state_dir=tmp_path / ".wfc", progress="none", no_cache=True)) for _ in range(3)
+    ]
     assert [result.status for result in results] == ["succeeded"] * 3
     report = build_report([plan], JournalDirectory(tmp_path / ".wfc" / "runs").runs()).workflows[0]
     accuracy = report.accuracy
@@ -115,7 +119,15 @@ def test_estimate_against_actual_from_a_real_run(tmp_path: Path, monkeypatch: py
     rows = {row.step: row for row in accuracy.steps}
     for step, samples in measured.items():
         middle = sorted(samples)[1]
-        assert (rows[step].samples, rows[step].median, rows[step].suggested) == (3, round(middle, 3), format_duration(max(middle, 0.001)))
-        assert rows[step].error_pct == round(100 * (round(middle, 3) - plan.planned(step).estimate) / plan.planned(step).estimate, 1)
+        assert (rows[step].samples, rows[step].median, rows[step].suggested) == (
+            3,
+            round(middle, 3),
+            format_duration(max(middle, 0.001)),
+        )
+        assert rows[step].error_pct == round(
+            100 * (round(middle, 3) - plan.planned(step).estimate) / plan.planned(step).estimate, 1
+        )
     assert len(accuracy.furthest_off) == 3
-    assert "### Estimate against actual" in render_markdown(build_report([plan], JournalDirectory(tmp_path / ".wfc" / "runs").runs()))
+    assert "### Estimate against actual" in render_markdown(
+        build_report([plan], JournalDirectory(tmp_path / ".wfc" / "runs").runs())
+    )

@@ -9,7 +9,8 @@ from runtime_support import FAKE_AGENT, PYTHON, Workspace
 from wfc.model import Step
 from wfc.runtime.executors import claude_argv
 
-EVIL = "x'; touch marks/pwned1; $(touch marks/pwned2) `touch marks/pwned3` | tee marks/pwned4 && echo \"{{ 7*7 }}\" > marks/pwned5"
+EVIL = ("x'; touch marks/pwned1; $(touch marks/pwned2) `touch marks/pwned3` | tee marks/pwned4 && "
+        "echo \"{{ 7*7 }}\" > marks/pwned5")
 
 
 def test_run_lists_never_reach_a_shell(ws: Workspace) -> None:

@@ -37,7 +37,9 @@ def test_a_finished_event_is_written_before_any_dependent_starts(ws: Workspace) 
     # each step reads the journal from its own process: its dependency's step_finished must be there
     (ws.root / "check.sh").write_text(
         'grep -c "\\"event\\": \\"step_finished\\", \\"step\\": \\"$1\\"" .wfc/runs/*/journal.jsonl > marks/$2\n')
-    steps = "\n".join(f"  s{i}: {{title: S{i}, run: 'sh check.sh s{i - 1} s{i}', needs: [s{i - 1}]}}" for i in range(1, 6))
+    steps = "\n".join(
+        f"  s{i}: {{title: S{i}, run: 'sh check.sh s{i - 1} s{i}', needs: [s{i - 1}]}}" for i in range(1, 6)
+    )
     steps = "  s0: {title: S0, run: 'true'}\n" + steps
     plan = ws.plan(f"version: 1\ntitle: T\ndescription: d\nsteps:\n{steps}\n")
     result = ws.run(plan)

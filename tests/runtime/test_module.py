@@ -30,7 +30,8 @@ FLOW = """
     steps:
       list:
         title: TITLE
-        run: ["sh", "-c", 'echo x >> marks/list; echo "$0:$1:$2:$3"', "{{ args.target }}", "{{ args.depth }}", "{{ args.mode }}", "{{ args.strict }}"]
+        run: ["sh", "-c", 'echo x >> marks/list; echo "$0:$1:$2:$3"',
+              "{{ args.target }}", "{{ args.depth }}", "{{ args.mode }}", "{{ args.strict }}"]
         outputs: [listing]
       review:
         title: TITLE
@@ -64,7 +65,9 @@ def test_the_module_is_valid_deterministic_python(ws: Workspace) -> None:
     assert ast.get_docstring(tree) == f"{NASTY}\n\n{NASTY}\n\nRun it: python review_all.py --help"
     assert str(ws.root) not in text
     assert len(text.splitlines()) < 40
-    assert text.endswith('if __name__ == "__main__":\n    main(Path(__file__).with_name(\'review-all.plan.json\'), sys.argv[1:])\n')
+    assert text.endswith(
+        'if __name__ == "__main__":\n    main(Path(__file__).with_name(\'review-all.plan.json\'), sys.argv[1:])\n'
+    )
 
 
 def test_help_lists_typed_arguments_with_descriptions(ws: Workspace) -> None:
@@ -87,7 +90,10 @@ def test_bad_values_are_usage_errors(ws: Workspace) -> None:
     assert "Invalid value for '--depth': argument `depth` must be an integer; got 'deep'" in bad.stderr
     missing = subprocess.run([PYTHON, str(path)], capture_output=True, text=True, cwd=ws.root)
     assert missing.returncode == 2
-    assert missing.stderr == "error: argument `label` is required: pass --label VALUE (or --arg label=VALUE with wfc run)\n"
+    assert (
+        missing.stderr
+        == "error: argument `label` is required: pass --label VALUE (or --arg label=VALUE with wfc run)\n"
+    )
 
 
 def test_the_module_and_wfc_run_do_the_same_run(ws: Workspace) -> None:

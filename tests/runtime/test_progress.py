@@ -116,7 +116,9 @@ def test_plain_progress_lines_when_stderr_is_not_a_terminal(ws: Workspace) -> No
     ]
     run_id = next((ws.state / "runs").iterdir()).name
     assert lines[5] == "step b failed after 1 attempt(s): command exited with status 3: boom"
-    assert len(lines) == 7 and re.fullmatch(rf"run {run_id} succeeded in \d+\.\d\ds \(cache: 0 hits, 0 misses\)", lines[-1])
+    assert len(lines) == 7 and re.fullmatch(
+        rf"run {run_id} succeeded in \d+\.\d\ds \(cache: 0 hits, 0 misses\)", lines[-1]
+    )
     assert sum(" succeeded" in line for line in lines) == 1  # the final line, once
 
 

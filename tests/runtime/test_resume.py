@@ -98,7 +98,8 @@ def test_resume_after_a_failure_runs_only_what_did_not_finish(ws: Workspace) -> 
           first: {description: f}
         steps:
           first: {title: First, run: 'echo x >> marks/first; echo one', outputs: [first], cache: false}
-          second: {title: Second, inputs: [first], run: ['sh', '-c', 'echo x >> marks/second; test -f fixed && echo "$0"', '{{ context.first }}']}
+          second: {title: Second, inputs: [first],
+                   run: ['sh', '-c', 'echo x >> marks/second; test -f fixed && echo "$0"', '{{ context.first }}']}
     """
     plan = ws.plan(flow)
     failed = ws.run(plan)

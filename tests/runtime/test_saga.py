@@ -13,9 +13,12 @@ FLOW = """
     steps:
       create: {{title: Create, run: 'true', estimate: 5s, compensate: {{run: 'echo create >> marks/undo'}}}}
       plain: {{title: No undo, run: 'true', needs: [create], estimate: 4s}}
-      fill: {{title: Fill, run: 'true', needs: [plain], estimate: 3s, compensate: {{run: 'echo fill >> marks/undo; exit 9'}}}}
-      tag: {{title: Tag, run: 'true', needs: [fill], estimate: 2s, compensate: {{run: ['sh', '-c', 'echo tag >> marks/undo']}}}}
-      publish: {{title: Publish, run: 'echo denied >&2; exit 1', needs: [tag], estimate: 1s, compensate: {{run: 'echo publish >> marks/undo'}}}}
+      fill: {{title: Fill, run: 'true', needs: [plain], estimate: 3s,
+             compensate: {{run: 'echo fill >> marks/undo; exit 9'}}}}
+      tag: {{title: Tag, run: 'true', needs: [fill], estimate: 2s,
+            compensate: {{run: ['sh', '-c', 'echo tag >> marks/undo']}}}}
+      publish: {{title: Publish, run: 'echo denied >&2; exit 1', needs: [tag], estimate: 1s,
+                compensate: {{run: 'echo publish >> marks/undo'}}}}
 """
 
 

@@ -9,11 +9,12 @@ numbers as Python's json module writes them) of
 
 The definition is the step's canonical model form (`wfc.model.to_dict`) without the fields that
 only describe or time it (`title`, `active`, `description`, `group`, `estimate`, `cached_estimate`,
-`estimate_defaulted`) and without the fields left at their model default. Rewording a title or correcting an estimate therefore keeps every cached
-result; changing what a step does (its prompt, command, agent, inputs, outputs, resources, ...)
-changes its key, and through the chain the key of every step downstream of it, because their
-inputs may now differ. The workflow name is included so two workflows never share entries by
-accident. The runtime extends these keys with argument values and `files` contents.
+`estimate_defaulted`) and without the fields left at their model default. Rewording a title or
+correcting an estimate therefore keeps every cached result; changing what a step does (its
+prompt, command, agent, inputs, outputs, resources, ...) changes its key, and through the chain
+the key of every step downstream of it, because their inputs may now differ. The workflow name is
+included so two workflows never share entries by accident. The runtime extends these keys with
+argument values and `files` contents.
 """
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ Each figure answers one question a reviewer asks of a workflow change: how long 
 everything would take (`sequential`), how much re-analysis sharing context saves
 (`sequential_unshared`, `redundant_work_eliminated_pct`), what the seed's level-by-level executor
 would take (`level_barrier`), what the dependency-driven runtime takes (`makespan`) and how far that
-is from the best any schedule could do (`lower_bound`, `optimal`, `gap`; see `bounds`), and the re-run and disaster cases
-(`warm_makespan`, `worst_case`).
+is from the best any schedule could do (`lower_bound`, `optimal`, `gap`; see `bounds`), and the
+re-run and disaster cases (`warm_makespan`, `worst_case`).
 
 The alternative schedules (level barrier, warm, worst case) keep the plan's priorities: the runtime
 orders its ready queue by them whatever the steps then really take.

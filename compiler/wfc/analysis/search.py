@@ -105,7 +105,9 @@ def holding_up(problem: Problem, starts: Mapping[str, float]) -> AbstractSet[str
     step = finishing[max(finishing)][0]
     chain = {step}
     while starts[step] > 0.0:
-        released = [s for s in finishing.get(starts[step], ()) if s not in chain]  # zero-length steps finish as they start
+        released = [
+            s for s in finishing.get(starts[step], ()) if s not in chain
+        ]  # zero-length steps finish as they start
         if not released:
             break
         step = next((s for s in released if s in problem.dependencies.get(step, ())), released[0])

@@ -80,7 +80,11 @@ def all_current(sources: Sequence[Path], out_dir: Path, commands_dir: Path) -> b
             if data is None:
                 return False
             header = parse_header(data[:HEADER_PROBE_BYTES].decode("utf-8", "replace"))
-            if header is None or header[1] != source_sha or stamp.get(output.as_posix()) != hashlib.sha256(data).hexdigest():
+            if (
+                header is None
+                or header[1] != source_sha
+                or stamp.get(output.as_posix()) != hashlib.sha256(data).hexdigest()
+            ):
                 return False
             expected += 1
     generated = sum(1 for key in stamp if key != "compiler")

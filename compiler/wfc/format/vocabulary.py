@@ -15,7 +15,10 @@ KIND_KEYS: Dict[str, str] = {"prompt": "agent", "run": "shell", "call": "python"
 STEP_KINDS: Tuple[str, ...] = tuple(KIND_KEYS.values())
 
 # Keys that only a step of one kind may carry.
-KIND_ONLY_KEYS: Dict[str, Tuple[str, ...]] = {"agent": ("agent", "model", "tools", "max_turns"), "shell": ("env", "cwd")}
+KIND_ONLY_KEYS: Dict[str, Tuple[str, ...]] = {
+    "agent": ("agent", "model", "tools", "max_turns"),
+    "shell": ("env", "cwd"),
+}
 
 # Step keys whose strings are Jinja templates.
 TEMPLATE_KEYS: Tuple[str, ...] = ("prompt", "title", "active", "run")

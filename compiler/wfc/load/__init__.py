@@ -18,8 +18,15 @@ def load_bytes(raw: bytes, file: str) -> Document:
     """Decode and load a workflow file's bytes; every failure becomes a diagnostic."""
     digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > MAX_FILE_BYTES:
-        return _failed(file, "", digest, codes.FILE_TOO_LARGE, f"the file is {len(raw)} bytes, over the limit of {MAX_FILE_BYTES}",
-                       Position(1, 1), "split the workflow, or move long prompts into files the steps read")
+        return _failed(
+            file,
+            "",
+            digest,
+            codes.FILE_TOO_LARGE,
+            f"the file is {len(raw)} bytes, over the limit of {MAX_FILE_BYTES}",
+            Position(1, 1),
+            "split the workflow, or move long prompts into files the steps read",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as bad:

@@ -150,8 +150,12 @@ class _Builder:
         if isinstance(frame.container, list):
             return frame.path + (len(frame.container),)
         if not frame.has_key:
-            raise LoadError(codes.KEY_NOT_PLAIN, "a mapping key must be a plain value, not a list or a mapping", _mark(event),
-                            "use a string as the key")
+            raise LoadError(
+                codes.KEY_NOT_PLAIN,
+                "a mapping key must be a plain value, not a list or a mapping",
+                _mark(event),
+                "use a string as the key",
+            )
         return frame.path + (frame.key,)
 
     def _value(self, value: Any, size: int, event: Any, anchor: Optional[str], path: Optional[YamlPath] = None) -> None:
@@ -185,16 +189,25 @@ class _Builder:
         position = _mark(event)
         if key in frame.container or frame.path + (key,) in self.first_keys:
             first = self.first_keys.get(frame.path + (key,), position)
-            raise LoadError(codes.DUPLICATE_KEY, f"duplicate key '{key}' (first defined on line {first.line})", position,
-                            "remove one of the two entries or rename it", frame.path + (key,))
+            raise LoadError(
+                codes.DUPLICATE_KEY,
+                f"duplicate key '{key}' (first defined on line {first.line})",
+                position,
+                "remove one of the two entries or rename it",
+                frame.path + (key,),
+            )
         self.first_keys[frame.path + (key,)] = position
         self.key_positions[frame.path + (key,)] = position
         frame.key, frame.key_mark, frame.has_key = key, position, True
 
     def _alias(self, event: Any) -> None:
         if event.anchor not in self.anchors:
-            raise LoadError(codes.INVALID_YAML, f"invalid YAML: the alias '*{event.anchor}' names no anchor defined before it",
-                            _mark(event), f"define '&{event.anchor}' earlier in the file")
+            raise LoadError(
+                codes.INVALID_YAML,
+                f"invalid YAML: the alias '*{event.anchor}' names no anchor defined before it",
+                _mark(event),
+                f"define '&{event.anchor}' earlier in the file",
+            )
         value, size = self.anchors[event.anchor]
         self.alias_nodes += size
         if self.alias_nodes > MAX_ALIAS_NODES:
@@ -253,5 +266,10 @@ def _explicit(event: Any, value: str) -> Any:
     kinds: Dict[str, Tuple[type, ...]] = {"int": (int,), "float": (int, float), "bool": (bool,), "null": (type(None),)}
     wanted = kinds.get(name)
     if wanted is None or not isinstance(resolved, wanted) or (name == "int" and isinstance(resolved, bool)):
-        raise LoadError(codes.TAG_NOT_ALLOWED, f"'{value}' is not a valid !!{name}", _mark(event), f"write a valid {name} or drop the tag")
+        raise LoadError(
+            codes.TAG_NOT_ALLOWED,
+            f"'{value}' is not a valid !!{name}",
+            _mark(event),
+            f"write a valid {name} or drop the tag",
+        )
     return float(resolved) if name == "float" and isinstance(resolved, (int, float)) else resolved

@@ -107,16 +107,25 @@ def build_context_entry(name: str, raw: Mapping[str, Any]) -> ContextEntry:
 
 def build_argument(name: str, spec: Mapping[str, Any]) -> Argument:
     enum = spec.get("enum")
-    return Argument(name, spec.get("description", ""), spec.get("type", vocabulary.DEFAULT_ARGUMENT_TYPE), spec.get("default"),
-                    bool(spec.get("required", False)), tuple(enum) if enum is not None else None)
+    return Argument(
+        name,
+        spec.get("description", ""),
+        spec.get("type", vocabulary.DEFAULT_ARGUMENT_TYPE),
+        spec.get("default"),
+        bool(spec.get("required", False)),
+        tuple(enum) if enum is not None else None,
+    )
 
 
 def build_retry(raw: Mapping[str, Any]) -> Retry:
     if not raw:
         return _NO_RETRY  # most steps: one shared, equal, immutable value
-    return Retry(attempts=raw.get("attempts", vocabulary.DEFAULT_ATTEMPTS),
-                 backoff=seconds(raw.get("backoff"), vocabulary.DEFAULT_BACKOFF),
-                 factor=float(raw.get("factor", vocabulary.DEFAULT_FACTOR)), max_backoff=optional_seconds(raw.get("max_backoff")))
+    return Retry(
+        attempts=raw.get("attempts", vocabulary.DEFAULT_ATTEMPTS),
+        backoff=seconds(raw.get("backoff"), vocabulary.DEFAULT_BACKOFF),
+        factor=float(raw.get("factor", vocabulary.DEFAULT_FACTOR)),
+        max_backoff=optional_seconds(raw.get("max_backoff")),
+    )
 
 
 def build_action(raw: Mapping[str, Any]) -> Action:

@@ -84,7 +84,8 @@ def performance_rows(plan: Plan) -> List[Dict[str, Any]]:
 def _against_bound(estimate: Estimate) -> str:
     if estimate.optimal:
         return "this plan meets it, so it is optimal"
-    return f"this plan is at most {format_duration(estimate.gap)} ({figures.percent(estimate.gap_pct)}) longer than the best"
+    gap = f"{format_duration(estimate.gap)} ({figures.percent(estimate.gap_pct)})"
+    return f"this plan is at most {gap} longer than the best"
 
 
 def times(plan: Plan) -> Dict[str, Any]:

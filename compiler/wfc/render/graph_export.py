@@ -20,7 +20,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Dict, FrozenSet, List, Mapping, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Sequence, Tuple
 
 from wfc.format.durations import format_duration
 from wfc.analysis.plan import Plan

@@ -71,10 +71,12 @@ def cost_svg(report: WorkflowReport) -> str:
         y, start = layout.y(index), layout.x(0)
         length = max((row.cost_usd or 0.0) / highest * room, 1.0)
         figures = cost_text(row)
-        body += [f'<g data-cost="{escape(row.step)}"><title>{escape(f"{row.step}: {figures} (median per run)")}</title>',
-                 f'<text class="label" x="{layout.label - 8:g}" y="{y + layout.bar - 2:g}" text-anchor="end">'
-                 f'{escape(fit(row.step, layout.label - 16))}</text>',
-                 f'<rect class="cost" x="{start:g}" y="{y + 2:g}" width="{length:g}" height="{layout.bar:g}" rx="2"/>',
-                 f'<text class="figure" x="{start + length + 6:g}" y="{y + layout.bar - 2:g}">{escape(figures)}</text>',
-                 "</g>"]
+        body += [
+            f'<g data-cost="{escape(row.step)}"><title>{escape(f"{row.step}: {figures} (median per run)")}</title>',
+            f'<text class="label" x="{layout.label - 8:g}" y="{y + layout.bar - 2:g}" text-anchor="end">'
+            f'{escape(fit(row.step, layout.label - 16))}</text>',
+            f'<rect class="cost" x="{start:g}" y="{y + 2:g}" width="{length:g}" height="{layout.bar:g}" rx="2"/>',
+            f'<text class="figure" x="{start + length + 6:g}" y="{y + layout.bar - 2:g}">{escape(figures)}</text>',
+            "</g>",
+        ]
     return svg_element(layout.width, layout.y(len(rows)) + 8, f"Cost per step of {report.name}", body)

@@ -121,7 +121,8 @@ def _marker_ids(name: str) -> Tuple[str, str]:
 
 
 def _markers(ids: Tuple[str, str]) -> List[str]:
-    shape = 'viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"'
+    shape = ('viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" '
+             'orient="auto-start-reverse"')
     return ["<defs>",
             f'<marker id="{ids[0]}" class="arrow" {shape}><path d="M0,0 L10,5 L0,10 z"/></marker>',
             f'<marker id="{ids[1]}" class="arrow crit" {shape}><path d="M0,0 L10,5 L0,10 z"/></marker>',

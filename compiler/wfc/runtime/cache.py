@@ -116,7 +116,9 @@ class ContextStore:
         age = self.clock() - stored_at
         ttl = self.ttls.get(name, 0.0)
         if age > ttl or age < -60:
-            return Lookup(None, "expired", f"cache entry for `{name}` expired ({age:.0f}s old, ttl {ttl:g}s); running the step")
+            return Lookup(
+                None, "expired", f"cache entry for `{name}` expired ({age:.0f}s old, ttl {ttl:g}s); running the step"
+            )
         return value
 
     def store(self, values: Mapping[str, Any], key: str) -> Optional[str]:

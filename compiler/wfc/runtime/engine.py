@@ -10,12 +10,13 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from wfc.format.figures import ratio
 from wfc.diagnostics.errors import UsageError
 from wfc.analysis.plan import Plan
 from wfc.runtime import progress as progress_module
+from wfc.runtime.backend import Backend, ThreadBackend, open_backend
 from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
 from wfc.runtime.options import argument_values
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry
@@ -34,10 +35,10 @@ class PlanRun:
     """The scheduler's hooks for one session of one run."""
 
     def __init__(self, plan: Plan, options: RunOptions, journal: Journal, past: PastRun,
-                 executors: Executors, store: Optional[ContextStore], keys: Mapping[str, str]) -> None:
+                 backend: Backend, store: Optional[ContextStore], keys: Mapping[str, str]) -> None:
         self.plan, self.options, self.journal, self.past = plan, options, journal, past
         self.steps = plan.workflow.steps_by_id()
-        self.executors, self.store, self.keys = executors, store, keys
+        self.backend, self.store, self.keys = backend, store, keys
         self.args = dict(options.args)
         self.context: Dict[str, Any] = {}
         self.outcomes: Dict[str, StepOutcome] = {}
@@ -85,7 +86,7 @@ class PlanRun:
     def work(self, step_id: str) -> StepOutcome:
         step = self.steps[step_id]
         inputs = {name: self.context.get(name) for name in step.inputs} if step.inputs else {}
-        cancelled = self.executors.registry.cancelled
+        cancelled, run_attempt = self.backend.cancelled, self.backend.run_attempt
         began = self.journal.now()
         last_error = ""
         for attempt in range(1, step.retry.attempts + 1):
@@ -94,12 +95,14 @@ class PlanRun:
                 self.journal.event("step_retried", step=step_id, attempt=attempt, delay=delay, error=last_error)
                 if cancelled.wait(delay):
                     break
-            result = self.executors.execute(Invocation(step, self.args, inputs, step.timeout, attempt))
+            result = run_attempt(Invocation(step, self.args, inputs, step.timeout, attempt))
             if result.cancelled or (cancelled.is_set() and not result.ok):
                 break
             values, last_error = split_outputs(step, result.value) if result.ok else ({}, result.error)
             if not last_error:
-                return StepOutcome(FINISHED, values, attempts=attempt, duration=self.journal.now() - began, meta=result.meta)
+                return StepOutcome(
+                    FINISHED, values, attempts=attempt, duration=self.journal.now() - began, meta=result.meta
+                )
             if result.permanent:
                 break
         if cancelled.is_set():
@@ -111,7 +114,7 @@ class PlanRun:
         return StepOutcome(FAILED, error=message)
 
     def cancel(self) -> None:
-        self.executors.registry.cancel_all()
+        self.backend.cancel()
 
     def finished(self, step_id: str, outcome: StepOutcome) -> None:
         self.outcomes[step_id] = outcome
@@ -178,29 +181,37 @@ def run_plan(plan: Plan, options: RunOptions) -> RunResult:
     if options.resume is not None and past.args and dict(past.args) != dict(options.args):
         raise UsageError(f"run {run_id} was started with arguments {dict(past.args)!r}, not "
                          f"{dict(options.args)!r}: resume it with the same arguments")
-    listeners = progress_module.listeners_for(plan, options)
-    journal = Journal(run_dir if options.journal else None, tuple(listeners))
+    executors = Executors(ProcessRegistry(), options.agent_command)
+    backend = open_backend(plan, options, executors)
     try:
-        return _execute(plan, options, run_id, run_dir, past, journal)
+        started = backend.start()  # a backend that cannot run the plan fails before the run exists
+        listeners = progress_module.listeners_for(plan, options)
+        journal = Journal(run_dir if options.journal else None, tuple(listeners))
+        try:
+            return _execute(plan, options, run_id, run_dir, past, journal, backend, executors, started)
+        finally:
+            journal.close()
+            for listener in listeners:
+                getattr(listener, "close", lambda: None)()
     finally:
-        journal.close()
-        for listener in listeners:
-            getattr(listener, "close", lambda: None)()
+        backend.close()
 
 
-def _execute(plan: Plan, options: RunOptions, run_id: str, run_dir: Path, past: PastRun,
-             journal: Journal) -> RunResult:
+def _execute(plan: Plan, options: RunOptions, run_id: str, run_dir: Path, past: PastRun, journal: Journal,
+             backend: Backend, executors: Executors, started: Tuple[str, ...]) -> RunResult:
     workflow = plan.workflow
-    registry = ProcessRegistry()
-    executors = Executors(registry, options.agent_command)
+    registry = executors.registry  # compensations run here, in the client, whatever the backend
     store = None if options.no_cache else ContextStore(
         options.state_dir / "cache", {entry.name: entry.ttl for entry in workflow.context})
-    hooks = PlanRun(plan, options, journal, past, executors, store, {})
+    hooks = PlanRun(plan, options, journal, past, backend, store, {})
     if store is not None and any(hooks.cacheable(step_id) for step_id in plan.order):
         hooks.keys = plan_keys(plan, options.args)  # hashing files and keys only pays when used
     journal.event("run_started", run_id=run_id, workflow=workflow.name, source_sha256=workflow.source_sha256,
                   args=dict(options.args),
                   resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan)
+    for message in started:
+        hooks.warnings.append(message)
+        journal.event("warning", message=message)
     scheduler = Scheduler(nodes_of(plan), hooks,
                           max_parallel=options.max_parallel or workflow.max_parallel,
                           capacities=workflow.resources, keep_going=workflow.on_failure.keep_going,
@@ -256,7 +267,7 @@ class Rehearsal(PlanRun):
 
     def work(self, step_id: str) -> StepOutcome:
         step = self.steps[step_id]
-        cancelled = self.executors.registry.cancelled.wait(step.estimate * self.options.time_scale)
+        cancelled = self.backend.cancelled.wait(step.estimate * self.options.time_scale)
         if cancelled:
             return StepOutcome(CANCELLED, error="cancelled", attempts=1)
         return StepOutcome(FINISHED, {name: None for name in step.outputs}, attempts=1)
@@ -270,8 +281,10 @@ def schedule_text(plan: Plan) -> str:
     lines += [f"{slot.step:<{width}}  {format_duration(slot.start):>8}  {format_duration(slot.finish):>8}"
               for slot in plan.schedule]
     figures = plan.estimate
-    lines.append(f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
-                 f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})")
+    lines.append(
+        f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
+        f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -285,7 +298,7 @@ def dry_run(plan: Plan, options: RunOptions) -> RunResult:
     listeners = progress_module.listeners_for(plan, options) if options.time_scale > 0 else []
     journal = Journal(None, tuple(listeners))
     registry = ProcessRegistry()
-    hooks = Rehearsal(plan, options, journal, PastRun("dry-run", {}, {}), Executors(registry), None, {})
+    hooks = Rehearsal(plan, options, journal, PastRun("dry-run", {}, {}), ThreadBackend(Executors(registry)), None, {})
     workflow = plan.workflow
     scheduler = Scheduler(nodes_of(plan), hooks, max_parallel=options.max_parallel or workflow.max_parallel,
                           capacities=workflow.resources, keep_going=workflow.on_failure.keep_going)

@@ -83,23 +83,56 @@ def option_flag(name: str) -> str:
 def run_options() -> List[click.Option]:
     """Options every way of running a plan shares."""
     return [
-        click.Option(["--max-parallel"], type=click.IntRange(min=1), help="Run at most N steps at once (overrides the workflow's max_parallel)."),
-        click.Option(["--resume"], is_flag=False, flag_value="", default=None, metavar="[RUN_ID]",
-                     help="Continue a run (the latest if no id): steps it finished do not run again."),
+        click.Option(
+            ["--max-parallel"],
+            type=click.IntRange(min=1),
+            help="Run at most N steps at once (overrides the workflow's max_parallel).",
+        ),
+        click.Option(
+            ["--resume"],
+            is_flag=False,
+            flag_value="",
+            default=None,
+            metavar="[RUN_ID]",
+            help="Continue a run (the latest if no id): steps it finished do not run again.",
+        ),
         click.Option(["--no-cache"], is_flag=True, help="Neither read nor write the context cache."),
         click.Option(["--refresh"], is_flag=True, help="Run every step, then refresh the cache with the results."),
         click.Option(["--dry-run"], is_flag=True, help="Show the schedule the estimates predict; execute nothing."),
-        click.Option(["--time-scale"], type=click.FloatRange(min=0), default=0.0, show_default=True,
-                     help="With --dry-run: replay the schedule live, each estimated second taking this many seconds."),
+        click.Option(
+            ["--time-scale"],
+            type=click.FloatRange(min=0),
+            default=0.0,
+            show_default=True,
+            help="With --dry-run: replay the schedule live, each estimated second taking this many seconds.",
+        ),
         click.Option(["--events"], type=click.Choice(["jsonl"]), help="Stream run events to stdout as JSON lines."),
-        click.Option(["--todo-json"], type=click.Path(dir_okay=False, path_type=Path),
-                     help="Keep a TodoWrite-shaped task list with live statuses in FILE."),
-        click.Option(["--agent-command"], envvar="WFC_AGENT_COMMAND", metavar="COMMAND",
-                     help="Run agent steps with COMMAND (reads the prompt on stdin, prints Claude's JSON) instead of `claude -p`."),
-        click.Option(["--state-dir"], type=click.Path(file_okay=False, path_type=Path), default=Path(".wfc"),
-                     show_default=True, help="Where runs (journals) and the context cache live."),
-        click.Option(["--progress"], type=click.Choice(["auto", "plain", "none"]), default="auto", show_default=True,
-                     help="Live display on a terminal, plain lines otherwise (auto), always plain lines, or nothing."),
+        click.Option(
+            ["--todo-json"],
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Keep a TodoWrite-shaped task list with live statuses in FILE.",
+        ),
+        click.Option(
+            ["--agent-command"],
+            envvar="WFC_AGENT_COMMAND",
+            metavar="COMMAND",
+            help="Run agent steps with COMMAND (reads the prompt on stdin, prints Claude's JSON) "
+            "instead of `claude -p`.",
+        ),
+        click.Option(
+            ["--state-dir"],
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path(".wfc"),
+            show_default=True,
+            help="Where runs (journals) and the context cache live.",
+        ),
+        click.Option(
+            ["--progress"],
+            type=click.Choice(["auto", "plain", "none"]),
+            default="auto",
+            show_default=True,
+            help="Live display on a terminal, plain lines otherwise (auto), always plain lines, or nothing.",
+        ),
     ]
 
 

@@ -29,6 +29,7 @@ class RunOptions:
     agent_command: Optional[str] = None
     progress: str = "auto"  # auto (live on a terminal, plain lines otherwise), plain, none
     journal: bool = True
+    executor: str = "local"  # where attempts run: a backend.EXECUTORS name
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ def split_outputs(step: Step, value: Any) -> Tuple[Dict[str, Any], str]:
     if not isinstance(data, dict) or any(name not in data for name in step.outputs):
         preview = repr(value)
         preview = preview if len(preview) <= 200 else preview[:200] + "..."
-        missing = "" if not isinstance(data, dict) else f" (missing: {', '.join(n for n in step.outputs if n not in data)})"
+        missing = (
+            "" if not isinstance(data, dict) else f" (missing: {', '.join(n for n in step.outputs if n not in data)})"
+        )
         return {}, (f"step `{step.id}` produces several outputs ({names}), so its output must be a JSON "
                     f"object with those keys{missing}; got {preview}")
     return {name: data[name] for name in step.outputs}, ""

@@ -56,25 +56,34 @@ def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
         default, enum = spec["default"], spec.get("enum")
         if isinstance(enum, list) and default not in enum:
             choices = ", ".join(repr(choice) for choice in enum)
-            yield Finding(codes.DEFAULT_NOT_IN_ENUM, f"the default {default!r} of argument '{arg_name}' is not one of its enum values ({choices})",
-                          "make the default one of the enum values, or add it to `enum`", ("arguments", arg_name, "default"))
+            yield Finding(codes.DEFAULT_NOT_IN_ENUM,
+                          f"the default {default!r} of argument '{arg_name}' is not one of its enum values ({choices})",
+                          "make the default one of the enum values, or add it to `enum`",
+                          ("arguments", arg_name, "default"))
         kinds = ARGUMENT_TYPES.get(spec.get("type", DEFAULT_ARGUMENT_TYPE))
         wrong_bool = isinstance(default, bool) and spec.get("type") in ("integer", "number")
         if kinds and (not isinstance(default, kinds) or wrong_bool):
             article = "an" if str(spec.get("type", DEFAULT_ARGUMENT_TYPE))[:1] in "aeiou" else "a"
-            yield Finding(codes.DEFAULT_WRONG_TYPE, f"the default {default!r} of argument '{arg_name}' is not {article} {spec.get('type', 'string')}",
-                          "change the default or the argument's `type`", ("arguments", arg_name, "default"))
+            expected = f"{article} {spec.get('type', 'string')}"
+            yield Finding(
+                codes.DEFAULT_WRONG_TYPE,
+                f"the default {default!r} of argument '{arg_name}' is not {expected}",
+                "change the default or the argument's `type`",
+                ("arguments", arg_name, "default"),
+            )
 
 
 def check_argument_numbers(arg_name: str, spec: Mapping[str, Any]) -> Iterator[Finding]:
     """Plans are JSON, read by other tools too: a default or choice must be a number JSON can carry."""
     enum = spec.get("enum")
-    values = [(("default",), spec.get("default"))] + [(("enum", i), v) for i, v in enumerate(enum if isinstance(enum, list) else [])]
+    choices = enum if isinstance(enum, list) else []
+    values = [(("default",), spec.get("default"))] + [(("enum", i), v) for i, v in enumerate(choices)]
     for suffix, value in values:
         if not representable(value):
-            yield Finding(codes.NUMBER_NOT_REPRESENTABLE, f"the number {shown_number(value)} in argument '{arg_name}' cannot be represented: numbers must "
-                          "be finite and between -2**63 and 2**63 - 1", "write a smaller number, or quote it to make it a string",
-                          ("arguments", arg_name) + suffix)
+            yield Finding(codes.NUMBER_NOT_REPRESENTABLE,
+                          f"the number {shown_number(value)} in argument '{arg_name}' cannot be represented: numbers "
+                          "must be finite and between -2**63 and 2**63 - 1",
+                          "write a smaller number, or quote it to make it a string", ("arguments", arg_name) + suffix)
 
 
 def shown_number(value: Any) -> str:
@@ -95,29 +104,41 @@ def representable(value: Any) -> bool:
 def check_kind(step_id: str, step: Mapping[str, Any]) -> Iterator[Finding]:
     kinds = [key for key in KIND_KEYS if key in step]
     if not kinds:
-        yield Finding(codes.KIND_OF_WORK, f"step '{step_id}' has no kind of work: it needs exactly one of `prompt`, `run` or `call`",
+        yield Finding(codes.KIND_OF_WORK,
+                      f"step '{step_id}' has no kind of work: it needs exactly one of `prompt`, `run` or `call`",
                       "add `prompt:` for an agent, `run:` for a shell command or `call: module:function` for Python",
                       ("steps", step_id), at_key=True)
         return
     if len(kinds) > 1:
         listed = " and ".join(f"`{key}`" for key in kinds)
-        yield Finding(codes.KIND_OF_WORK, f"step '{step_id}' has several kinds of work ({listed}); a step does exactly one",
-                      "split it into one step per kind and connect them with `needs`", ("steps", step_id, kinds[1]), at_key=True)
+        yield Finding(
+            codes.KIND_OF_WORK,
+            f"step '{step_id}' has several kinds of work ({listed}); a step does exactly one",
+            "split it into one step per kind and connect them with `needs`",
+            ("steps", step_id, kinds[1]),
+            at_key=True,
+        )
         return
     kind = KIND_KEYS[kinds[0]]
     for other_kind, keys in KIND_ONLY_KEYS.items():
         for key in keys:
             if key in step and kind != other_kind:
-                yield Finding(codes.KEY_OF_OTHER_KIND, f"`{key}` applies only to {other_kind} steps, but step '{step_id}' is a {kind} step",
-                              f"remove `{key}`, or make the step a{'n' if other_kind == 'agent' else ''} {other_kind} step",
-                              ("steps", step_id, key), at_key=True)
+                yield Finding(
+                    codes.KEY_OF_OTHER_KIND,
+                    f"`{key}` applies only to {other_kind} steps, but step '{step_id}' is a {kind} step",
+                    f"remove `{key}`, or make the step a{'n' if other_kind == 'agent' else ''} {other_kind} step",
+                    ("steps", step_id, key),
+                    at_key=True,
+                )
     compensate = step.get("compensate")
     if isinstance(compensate, dict) and sum(key in compensate for key in KIND_KEYS) != 1:
-        yield Finding(codes.COMPENSATION_ACTION, f"the compensation of step '{step_id}' needs exactly one of `run`, `call` or `prompt`",
+        yield Finding(codes.COMPENSATION_ACTION,
+                      f"the compensation of step '{step_id}' needs exactly one of `run`, `call` or `prompt`",
                       "give the compensation one action", ("steps", step_id, "compensate"), at_key=True)
 
 
 MAX_DURATION = 10**10  # seconds, about 317 years: past it, sums of estimates lose meaning and overflow
+LONGEST = f"the longest duration wfc accepts ({MAX_DURATION:,} s, about 317 years)"
 INT64 = 2**63  # what JSON readers in other languages (and orjson) take
 
 
@@ -132,14 +153,18 @@ def check_finite_durations(base: Tuple[Any, ...], holder: Mapping[str, Any]) -> 
         candidates += [(("retry", key), retry[key]) for key in BACKOFF_KEYS if key in retry]
         factor = retry.get("factor")
         if isinstance(factor, float) and not math.isfinite(factor):
-            yield Finding(codes.NOT_FINITE, f"{where(base + ('retry', 'factor'))}: the backoff factor must be a finite number, "
-                          f"found {factor}", "write a factor like 2 (each retry waits twice as long as the one before)",
-                          base + ("retry", "factor"))
+            yield Finding(
+                codes.NOT_FINITE,
+                f"{where(base + ('retry', 'factor'))}: the backoff factor must be a finite number, found {factor}",
+                "write a factor like 2 (each retry waits twice as long as the one before)",
+                base + ("retry", "factor"),
+            )
     for suffix, value in candidates:
         problem = duration_problem(value)
         if problem:
             yield Finding(codes.NOT_A_DURATION, f"{where(base + suffix)}: {problem}",
-                          "write a finite duration like 90s, 5m, 1h30m or 250ms (a bare number is seconds)", base + suffix)
+                          "write a finite duration like 90s, 5m, 1h30m or 250ms (a bare number is seconds)",
+                          base + suffix)
 
 
 def duration_problem(value: Any) -> str:
@@ -148,11 +173,11 @@ def duration_problem(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return f"a number ({value}) is not a duration"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > MAX_DURATION:
-        return f"{shown_number(value)} seconds is longer than the longest duration wfc accepts ({MAX_DURATION:,} s, about 317 years)"
+        return f"{shown_number(value)} seconds is longer than {LONGEST}"
     if isinstance(value, str):
         seconds = parse_duration(value)
         if seconds is not None and not seconds <= MAX_DURATION:
-            return f"'{value}' is longer than the longest duration wfc accepts ({MAX_DURATION:,} s, about 317 years)"
+            return f"'{value}' is longer than {LONGEST}"
     return ""
 
 
@@ -161,7 +186,9 @@ def check_needs(steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
         for suffix, needed in indexed(step.get("needs")):
             path = ("steps", step_id, "needs") + suffix
             if needed == step_id:
-                yield Finding(codes.NEEDS_ITSELF, f"step '{step_id}' needs itself", "remove it from its own `needs`", path)
+                yield Finding(
+                    codes.NEEDS_ITSELF, f"step '{step_id}' needs itself", "remove it from its own `needs`", path
+                )
             elif needed not in steps:
                 hint = suggest(needed, list(steps)) or f"the steps are: {', '.join(sorted(steps))}"
                 yield Finding(codes.UNKNOWN_STEP, f"step '{step_id}' needs '{needed}', which is not a step", hint, path)
@@ -182,19 +209,31 @@ def check_context(steps: Mapping[str, Mapping[str, Any]], context: Mapping[str, 
         for field_name in ("inputs", "outputs"):
             for suffix, name in indexed(step.get(field_name)):
                 if name not in context:
-                    hint = suggest(name, list(context)) or f"declare it under `context:` (`{name}: {{description: ...}}`)"
-                    yield Finding(codes.UNDECLARED_CONTEXT, f"step '{step_id}' {'reads' if field_name == 'inputs' else 'writes'} context "
-                                  f"'{name}', which is not declared under `context`", hint, ("steps", step_id, field_name) + suffix)
+                    hint = (
+                        suggest(name, list(context)) or f"declare it under `context:` (`{name}: {{description: ...}}`)"
+                    )
+                    verb = "reads" if field_name == "inputs" else "writes"
+                    yield Finding(
+                        codes.UNDECLARED_CONTEXT,
+                        f"step '{step_id}' {verb} context '{name}', which is not declared under `context`",
+                        hint,
+                        ("steps", step_id, field_name) + suffix,
+                    )
         for suffix, name in indexed(step.get("outputs")):
             if name in producers and producers[name] != step_id:
-                yield Finding(codes.TWO_PRODUCERS, f"context '{name}' is produced by both '{producers[name]}' and '{step_id}'",
-                              "a context name has exactly one producer: rename one of the outputs", ("steps", step_id, "outputs") + suffix)
+                yield Finding(
+                    codes.TWO_PRODUCERS,
+                    f"context '{name}' is produced by both '{producers[name]}' and '{step_id}'",
+                    "a context name has exactly one producer: rename one of the outputs",
+                    ("steps", step_id, "outputs") + suffix,
+                )
             producers.setdefault(name, step_id)
     for step_id, step in steps.items():
         for suffix, name in indexed(step.get("inputs")):
             if name in context and name not in producers:
                 yield Finding(codes.NO_PRODUCER, f"step '{step_id}' reads context '{name}', but no step produces it",
-                              f"add '{name}' to the `outputs` of the step that computes it", ("steps", step_id, "inputs") + suffix)
+                              f"add '{name}' to the `outputs` of the step that computes it",
+                              ("steps", step_id, "inputs") + suffix)
 
 
 def check_resources(steps: Mapping[str, Mapping[str, Any]], declared: Any) -> Iterator[Finding]:
@@ -207,10 +246,19 @@ def check_resources(steps: Mapping[str, Mapping[str, Any]], declared: Any) -> It
             path = ("steps", step_id, "resources") + suffix
             if name not in capacities:
                 hint = suggest(name, list(capacities)) or f"declare it at the top level: `resources: {{{name}: 1}}`"
-                yield Finding(codes.UNDECLARED_RESOURCE, f"step '{step_id}' holds resource '{name}', which is not declared under `resources`", hint, path)
+                yield Finding(
+                    codes.UNDECLARED_RESOURCE,
+                    f"step '{step_id}' holds resource '{name}', which is not declared under `resources`",
+                    hint,
+                    path,
+                )
             elif isinstance(units, int) and isinstance(capacities[name], int) and units > capacities[name]:
-                yield Finding(codes.OVER_CAPACITY, f"step '{step_id}' asks for {units} units of '{name}', whose capacity is {capacities[name]}",
-                              f"ask for at most {capacities[name]} or raise the capacity", path)
+                yield Finding(
+                    codes.OVER_CAPACITY,
+                    f"step '{step_id}' asks for {units} units of '{name}', whose capacity is {capacities[name]}",
+                    f"ask for at most {capacities[name]} or raise the capacity",
+                    path,
+                )
 
 
 def dependency_map(steps: Mapping[str, Mapping[str, Any]]) -> Dict[str, List[str]]:
@@ -272,7 +320,8 @@ def check_templates(data: Mapping[str, Any], steps: Mapping[str, Mapping[str, An
         compensate = mapping(step.get("compensate"))
         for key in ("prompt", "run"):
             for suffix, text in indexed(compensate.get(key)):
-                yield from _template_findings(_templates_in(text, arguments, inputs), ("steps", step_id, "compensate", key) + suffix)
+                found = _templates_in(text, arguments, inputs)
+                yield from _template_findings(found, ("steps", step_id, "compensate", key) + suffix)
         if isinstance(step.get("when"), str):
             yield from _template_findings(check_expression(step["when"], arguments), ("steps", step_id, "when"))
 

@@ -93,7 +93,9 @@ def _missing(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
             description = error.schema.get("properties", {}).get(key, {}).get("description", "")
             first = description.split(".")[0]
             hint = f"add `{key}:`" + (f" ({first[:1].lower()}{first[1:]})" if description else "")
-            yield Finding(codes.MISSING_KEY, f"{where(path)} is missing the required key '{key}'", hint, path, at_key=bool(path))
+            yield Finding(
+                codes.MISSING_KEY, f"{where(path)} is missing the required key '{key}'", hint, path, at_key=bool(path)
+            )
 
 
 def _wrong_type(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
@@ -124,7 +126,9 @@ def _alternatives(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding
         yield from _explain(best)
         return
     declared = [branch.get("type") for branch in error.value if isinstance(branch, dict)]
-    shapes = list(dict.fromkeys(t for value in declared if value for t in (value if isinstance(value, list) else [value])))
+    shapes = list(
+        dict.fromkeys(t for value in declared if value for t in (value if isinstance(value, list) else [value]))
+    )
     if shapes and not any(_matches_type(error.instance, t) for t in shapes):
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in shapes)
         yield Finding(codes.WRONG_TYPE, f"{where(path)} must be {wanted}, found {describe(error.instance)}",
@@ -166,12 +170,21 @@ def _pattern(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
         return
     if "propertyNames" in error.schema_path:
         container = path
-        yield Finding(codes.PATTERN_MISMATCH, f"'{error.instance}' is not a valid name in {where(container)}",
-                      f"names must match {error.value}: start with a lowercase letter, then lowercase letters, digits, '-' or '_'",
-                      container + (error.instance,), at_key=True)
+        yield Finding(
+            codes.PATTERN_MISMATCH,
+            f"'{error.instance}' is not a valid name in {where(container)}",
+            f"names must match {error.value}: start with a lowercase letter, "
+            "then lowercase letters, digits, '-' or '_'",
+            container + (error.instance,),
+            at_key=True,
+        )
         return
-    yield Finding(codes.PATTERN_MISMATCH, f"{where(path)} must match the pattern {error.value}, found {describe(error.instance)}",
-                  _pattern_hint(path), path)
+    yield Finding(
+        codes.PATTERN_MISMATCH,
+        f"{where(path)} must match the pattern {error.value}, found {describe(error.instance)}",
+        _pattern_hint(path),
+        path,
+    )
 
 
 def _pattern_hint(path: Tuple[Any, ...]) -> str:
@@ -186,10 +199,17 @@ def _not_allowed(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]
     allowed = error.value if error.validator == "enum" else [error.value]
     listed = ", ".join(repr(a) for a in allowed)
     if len(allowed) == 1:
-        yield Finding(codes.NOT_ALLOWED_VALUE, f"{where(path)} must be {listed}, found {describe(error.instance)}", f"write {listed}", path)
+        yield Finding(
+            codes.NOT_ALLOWED_VALUE,
+            f"{where(path)} must be {listed}, found {describe(error.instance)}",
+            f"write {listed}",
+            path,
+        )
         return
     hint = suggest(str(error.instance), [str(a) for a in allowed]) or f"use one of: {listed}"
-    yield Finding(codes.NOT_ALLOWED_VALUE, f"{where(path)} must be one of {listed}, found {describe(error.instance)}", hint, path)
+    yield Finding(
+        codes.NOT_ALLOWED_VALUE, f"{where(path)} must be one of {listed}, found {describe(error.instance)}", hint, path
+    )
 
 
 def _generic(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
@@ -206,7 +226,9 @@ def _generic(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
     what = messages.get(error.validator, error.message)
     if error.validator == "minimum" and isinstance(error.instance, float) and error.instance != error.instance:
         what = "must be a number"
-    yield Finding(codes.OUT_OF_RANGE, f"{where(path)} {what}, found {describe(error.instance)}", "change the value", path)
+    yield Finding(
+        codes.OUT_OF_RANGE, f"{where(path)} {what}, found {describe(error.instance)}", "change the value", path
+    )
 
 
 _HANDLERS = {

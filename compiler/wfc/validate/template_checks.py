@@ -28,9 +28,13 @@ def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str]) -
     try:
         tree = parse(text)
     except TemplateSyntaxError as error:
-        return [TemplateProblem(codes.TEMPLATE_SYNTAX, f"the template does not parse: {error.message} (template line {error.lineno})",
-                                "fix the Jinja syntax; write {{ '{{' }} for literal braces, or wrap text in "
-                                "{% raw %}...{% endraw %}")]
+        return [
+            TemplateProblem(
+                codes.TEMPLATE_SYNTAX,
+                f"the template does not parse: {error.message} (template line {error.lineno})",
+                "fix the Jinja syntax; write {{ '{{' }} for literal braces, or wrap text in {% raw %}...{% endraw %}",
+            )
+        ]
     return _problems(references(tree), arguments, inputs)
 
 
