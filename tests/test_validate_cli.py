@@ -204,3 +204,17 @@ def test_no_color_turns_colour_off_even_on_a_terminal(project: Path) -> None:
     shown = on_a_terminal(project, environment(TERM="xterm-256color", NO_COLOR="1"))
     assert "error[WFC041]: step 'report' needs 'analyse'" in shown
     assert ANSI not in shown
+
+
+def test_a_duration_in_another_scripts_digits_is_refused_with_the_ascii_spelling(project: Path) -> None:
+    """Python's \\d reads "\u0665" (Arabic-Indic five) as a digit; editors, Ajv and check-jsonschema do not."""
+    write(project, "digits.yaml", VALID.replace("estimate: 1m", 'estimate: "\u0665m"'))
+    done = wfc(project)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "workflows/digits.yaml:8:15: error[WFC020]: `estimate` of step 'analyze': the string '\u0665m' is not a "
+        "duration",
+        '   8 |     estimate: "\u0665m"',
+        "     |               ^",
+        "  hint: write the digits as ASCII 0-9 (5m); other scripts' digits are not read as numbers",
+    ]

@@ -29,6 +29,7 @@ COMMANDS: Dict[str, Tuple[str, str, str]] = {
     "run": ("wfc.cli.running", "run", "Run a workflow: steps start as soon as what they need is done."),
     "report": ("wfc.cli.reporting", "report", "Performance-estimate report, with measured runs when there are any."),
     "import": ("wfc.cli.importing", "import_", "Turn a Claude Code slash command into a workflow that runs as it ran."),
+    "diff": ("wfc.cli.reviewing", "diff", "What a change does to each plan: steps, critical path, makespan, speedup."),
     "init": ("wfc.cli.scaffold", "init", "Start a project: a first workflow, its schema, pre-commit and .gitignore."),
 }
 # Commands that work on a directory the user names, not on the project found from here.
