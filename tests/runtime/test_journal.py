@@ -16,8 +16,9 @@ def test_run_started_records_the_sha256_of_the_workflow_source(ws: Workspace) ->
     expected = hashlib.sha256(FLOW.encode("utf-8")).hexdigest()
     (header,) = [event for event in ws.events(result) if event["event"] == "run_started"]
     assert header["source_sha256"] == expected
-    assert sorted(header) == ["args", "estimate", "event", "resumed", "run_id", "source_sha256", "steps", "t",
-                              "workflow"]
+    assert sorted(header) == ["args", "estimate", "event", "resumed", "run_id", "source_sha256", "step_estimates",
+                              "steps", "t", "workflow"]
+    assert header["step_estimates"] == [["a", 60.0]]  # plan order, each step's estimate in seconds
     (measured,) = JournalDirectory(ws.state / "runs").runs()
     assert (measured.run_id, measured.source_sha256) == (result.run_id, expected)
 

@@ -133,7 +133,8 @@ def test_events_jsonl_streams_exactly_the_journal(ws: Workspace) -> None:
         ("run_started", None), ("step_started", "a"), ("step_finished", "a"), ("step_started", "b"),
         ("step_failed", "b"), ("step_skipped", "c"), ("run_finished", None)]
     assert [sorted(event) for event in stream] == [
-        ["args", "estimate", "event", "resumed", "run_id", "source_sha256", "steps", "t", "workflow"],
+        ["args", "estimate", "event", "resumed", "run_id", "source_sha256", "step_estimates", "steps", "t",
+         "workflow"],
         ["attempt", "event", "step", "t"],
         ["attempt", "duration", "event", "step", "t"],
         ["attempt", "event", "step", "t"],

@@ -27,6 +27,7 @@ COMMANDS: Dict[str, Tuple[str, str, str]] = {
     "graph": ("wfc.cli.authoring", "graph", "Export a workflow's DAG as mermaid or Graphviz dot."),
     "schema": ("wfc.cli.authoring", "schema", "Print the workflow JSON schema (or the plan schema)."),
     "run": ("wfc.cli.running", "run", "Run a workflow: steps start as soon as what they need is done."),
+    "runs": ("wfc.cli.inspecting", "runs", "List runs, show one run's steps, read a step's output, prune old runs."),
     "report": ("wfc.cli.reporting", "report", "Performance-estimate report, with measured runs when there are any."),
     "import": ("wfc.cli.importing", "import_", "Turn a Claude Code slash command into a workflow that runs as it ran."),
     "diff": ("wfc.cli.reviewing", "diff", "What a change does to each plan: steps, critical path, makespan, speedup."),

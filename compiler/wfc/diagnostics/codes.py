@@ -97,6 +97,7 @@ TEMPLATE_UNDEFINED = _register("WFC051", "a template names something undefined")
 DEFAULT_NOT_IN_ENUM = _register("WFC052", "an argument default outside its enum")
 DEFAULT_WRONG_TYPE = _register("WFC053", "an argument default of the wrong type")
 NUMBER_NOT_REPRESENTABLE = _register("WFC054", "an argument number that JSON cannot carry")
+UNKNOWN_FILTER = _register("WFC055", "a template uses a filter or test Jinja does not have")
 
 # -- warnings from the analysis
 

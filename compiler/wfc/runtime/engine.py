@@ -19,12 +19,13 @@ from wfc.runtime import progress as progress_module
 from wfc.runtime.backend import Backend, ThreadBackend, open_backend
 from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
 from wfc.runtime.options import argument_values
-from wfc.runtime.executors import Executors, Invocation, ProcessRegistry
+from wfc.runtime.executors import Executors, Invocation, ProcessRegistry, StepResult
 from wfc.runtime.journal import Journal, PastRun, latest_run_id, load_past_run, new_run_id
 from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, RunOptions,
                                  RunResult, StepOutcome, split_outputs)
 from wfc.runtime.saga import compensate
 from wfc.runtime.scheduler import Node, Scheduler
+from wfc.runtime.step_logs import StepLogs
 from wfc.format.templating import TemplateFailed, evaluate_when
 
 JOURNALED = {FINISHED: "step_finished", FAILED: "step_failed", SKIPPED: "step_skipped",
@@ -45,6 +46,7 @@ class PlanRun:
         self.completed: List[str] = list(past.completed)
         self.hits = self.misses = 0
         self.warnings: List[str] = []
+        self.logs: Optional[StepLogs] = None  # where attempts' output is kept; None keeps nothing
         # steps with nothing to decide before running them: `immediate` answers these in one lookup
         self.plain = frozenset(step_id for step_id, step in self.steps.items()
                                if step_id not in past.done and step.when is None and not self.cacheable(step_id))
@@ -96,6 +98,7 @@ class PlanRun:
                 if cancelled.wait(delay):
                     break
             result = run_attempt(Invocation(step, self.args, inputs, step.timeout, attempt))
+            self.keep(step_id, attempt, result)
             if result.cancelled or (cancelled.is_set() and not result.ok):
                 break
             values, last_error = split_outputs(step, result.value) if result.ok else ({}, result.error)
@@ -109,6 +112,14 @@ class PlanRun:
             return StepOutcome(CANCELLED, error="cancelled", attempts=attempt)
         return StepOutcome(FAILED, error=last_error, attempts=attempt, duration=self.journal.now() - began,
                            continue_on_error=step.continue_on_error)
+
+    def keep(self, step_id: str, attempt: int, result: StepResult) -> None:
+        if self.logs is None or result.captured is None:
+            return
+        try:
+            self.logs.keep(step_id, attempt, result.ok, result.captured)
+        except OSError as error:  # a full disk loses the log, not the run
+            self.warn(f"cannot keep the output of step `{step_id}`: {error.strerror or error}", step_id)
 
     def crashed(self, step_id: str, message: str) -> StepOutcome:
         return StepOutcome(FAILED, error=message)
@@ -204,11 +215,14 @@ def _execute(plan: Plan, options: RunOptions, run_id: str, run_dir: Path, past: 
     store = None if options.no_cache else ContextStore(
         options.state_dir / "cache", {entry.name: entry.ttl for entry in workflow.context})
     hooks = PlanRun(plan, options, journal, past, backend, store, {})
+    hooks.logs = StepLogs(run_dir) if options.journal else None
     if store is not None and any(hooks.cacheable(step_id) for step_id in plan.order):
         hooks.keys = plan_keys(plan, options.args)  # hashing files and keys only pays when used
+    estimates = {planned.id: planned.estimate for planned in plan.steps}  # `wfc runs show` compares with these
     journal.event("run_started", run_id=run_id, workflow=workflow.name, source_sha256=workflow.source_sha256,
                   args=dict(options.args),
-                  resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan)
+                  resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan,
+                  step_estimates=[[step_id, estimates[step_id]] for step_id in plan.order])
     for message in started:
         hooks.warnings.append(message)
         journal.event("warning", message=message)

@@ -15,12 +15,14 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+import traceback
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from wfc.model import Action, Step
 from wfc.format.templating import TemplateFailed, render, render_command
+from wfc.runtime.step_logs import Captured, result_text
 
 STDERR_TAIL = 2000
 
@@ -28,7 +30,7 @@ STDERR_TAIL = 2000
 @dataclass(frozen=True)
 class StepResult:
     """One attempt's outcome. `value` is the step's output value; `meta` holds extras worth
-    journaling (an agent's cost and duration)."""
+    journaling (an agent's cost and duration); `captured` what it printed, None when nothing ran."""
 
     ok: bool
     value: Any = None
@@ -37,6 +39,7 @@ class StepResult:
     cancelled: bool = False
     meta: Mapping[str, Any] = field(default_factory=dict)
     permanent: bool = False  # retrying cannot succeed (the program does not exist)
+    captured: Optional[Captured] = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ class ShellExecutor:
             rendered if shell else list(rendered), shell=shell, registry=self.registry,
             timeout=work.timeout, env=env, cwd=cwd)
         failure = _process_result("command", code, out, err, timed_out, work.timeout, self.registry)
-        return failure or StepResult(True, value=out.rstrip("\n"))
+        return replace(failure or StepResult(True, value=out.rstrip("\n")), captured=Captured(out, err))
 
 
 @lru_cache(maxsize=256)
@@ -215,9 +218,11 @@ class PythonExecutor:
 
 def _invoke(function: Callable[..., Any], spec: str, work: Invocation) -> StepResult:
     try:
-        return StepResult(True, value=function(inputs=dict(work.inputs), args=dict(work.args)))
+        value = function(inputs=dict(work.inputs), args=dict(work.args))
     except Exception as error:  # the user's code: any exception is the step failing
-        return StepResult(False, error=f"{spec} raised {type(error).__name__}: {error}")
+        return StepResult(False, error=f"{spec} raised {type(error).__name__}: {error}",
+                          captured=Captured(stderr=traceback.format_exc()))
+    return StepResult(True, value=value, captured=Captured(result=result_text(value)))
 
 
 def claude_argv(step: Step, prompt: str) -> List[str]:
@@ -261,7 +266,9 @@ class AgentExecutor:
         code, out, err, timed_out = run_process(argv, shell=False, registry=self.registry,
                                                 timeout=work.timeout, stdin=stdin, env=env)
         failure = _process_result("agent", code, out, err, timed_out, work.timeout, self.registry)
-        return failure or parse_agent_output(out, time.monotonic() - started)
+        result = failure or parse_agent_output(out, time.monotonic() - started)
+        said = result.value if result.ok else _agent_result(out)
+        return replace(result, captured=Captured(out, err, None if said is None else result_text(said)))
 
 
 def parse_agent_output(out: str, elapsed: float) -> StepResult:
@@ -278,6 +285,15 @@ def parse_agent_output(out: str, elapsed: float) -> StepResult:
     if data.get("is_error"):
         return StepResult(False, error=f"agent reported an error: {tail(str(data['result']), 500)}", meta=meta)
     return StepResult(True, value=data["result"], meta=meta)
+
+
+def _agent_result(out: str) -> Any:
+    """What a failed agent said (`result` of an `is_error` answer), for its logs."""
+    try:
+        data = json.loads(out)
+    except ValueError:
+        return None
+    return data.get("result") if isinstance(data, dict) else None
 
 
 class Executors:

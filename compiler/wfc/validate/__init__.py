@@ -13,7 +13,7 @@ from typing import Iterable, List, Optional, Tuple, Union
 from wfc.diagnostics import Diagnostic, codes, sorted_diagnostics
 from wfc.diagnostics.errors import fail
 from wfc.diagnostics.wording import describe
-from wfc.load.document import Document
+from wfc.load.document import Document, Position
 from wfc.model import Workflow
 from wfc.validate.finding import Finding
 from wfc.validate.sources import display_path, workflow_files
@@ -85,8 +85,37 @@ def load_workflow(path: Union[str, Path]) -> Workflow:
 
 def to_diagnostic(document: Document, finding: Finding) -> Diagnostic:
     position = document.position_of(finding.path, key=finding.at_key)
+    if finding.near:
+        position = _inside_value(document, position, finding)
     return finding.code.at(finding.message, document.file, position.line, position.column, finding.hint,
                            finding.path, document.line_text(position.line))
+
+
+def _inside_value(document: Document, start: Position, finding: Finding) -> Position:
+    """The spot `finding.near` names inside the value that starts at `start` (a filter's name in a
+    template), searched over as many lines as the value has; `start` itself when it is not there."""
+    import re
+
+    value = _value_at(document.data, finding.path)
+    span = value.count("\n") + 2 if isinstance(value, str) else 1  # a block scalar starts a line early
+    pattern = re.compile(finding.near)
+    for number in range(start.line, start.line + span):
+        text = document.line_text(number)
+        match = pattern.search(text, start.column - 1 if number == start.line else 0)
+        if match:
+            return Position(number, match.start("at") + 1)
+    return start
+
+
+def _value_at(data: object, path: Tuple[object, ...]) -> object:
+    for part in path:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _not_a_mapping(document: Document) -> Diagnostic:

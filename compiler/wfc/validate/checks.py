@@ -333,4 +333,4 @@ def _templates_in(text: str, arguments: Sequence[str], inputs: Sequence[str]) ->
 
 def _template_findings(problems: List[TemplateProblem], path: Tuple[Any, ...]) -> Iterator[Finding]:
     for problem in problems:
-        yield Finding(problem.code, problem.message, problem.hint, path)
+        yield Finding(problem.code, problem.message, problem.hint, path, near=problem.near)

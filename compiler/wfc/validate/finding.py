@@ -16,6 +16,7 @@ class Finding:
     hint: str
     path: Tuple[Any, ...]
     at_key: bool = False  # point at the key rather than its value
+    near: str = ""  # a regular expression (group `at`) for the spot inside the value, where it can be found
 
     @property
     def warning(self) -> bool:

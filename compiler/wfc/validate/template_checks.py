@@ -5,13 +5,14 @@ so a template that passes here renders there.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import List, Sequence
+from typing import Iterator, List, Optional, Sequence, Tuple
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, nodes
 
 from wfc.diagnostics.wording import closest
-from wfc.format.templating import References, parse, parse_expression, references
+from wfc.format.templating import References, parse, parse_expression, references, sandbox
 from wfc.diagnostics import codes
 from wfc.diagnostics.codes import Code
 
@@ -21,6 +22,12 @@ class TemplateProblem:
     code: Code
     message: str
     hint: str
+    near: str = ""  # a regular expression whose group `at` is where in the text the problem is
+
+
+# Filters that take the name of another filter or test as their first (or second) argument.
+_NAMED_BY_ARGUMENT = {"map": ("filter", 0), "select": ("test", 0), "reject": ("test", 0),
+                      "selectattr": ("test", 1), "rejectattr": ("test", 1)}
 
 
 def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
@@ -28,14 +35,69 @@ def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str]) -
     try:
         tree = parse(text)
     except TemplateSyntaxError as error:
-        return [
-            TemplateProblem(
-                codes.TEMPLATE_SYNTAX,
-                f"the template does not parse: {error.message} (template line {error.lineno})",
-                "fix the Jinja syntax; write {{ '{{' }} for literal braces, or wrap text in {% raw %}...{% endraw %}",
-            )
-        ]
-    return _problems(references(tree), arguments, inputs)
+        return [_syntax(error)]
+    return _checked(tree, arguments, inputs)
+
+
+def _syntax(error: TemplateSyntaxError) -> TemplateProblem:
+    return TemplateProblem(codes.TEMPLATE_SYNTAX,
+                           f"the template does not parse: {error.message} (template line {error.lineno})",
+                           "fix the Jinja syntax; write {{ '{{' }} for literal braces, or wrap text in "
+                           "{% raw %}...{% endraw %}")
+
+
+def _checked(tree: nodes.Template, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
+    """Unknown filters and tests first: Jinja's own reading of the names fails on them."""
+    unknown = list(unknown_filters_and_tests(tree))
+    if unknown:
+        return unknown
+    try:
+        found = references(tree)
+    except TemplateSyntaxError as error:  # what only compiling finds (Jinja's assertion errors)
+        return [_syntax(error)]
+    return _problems(found, arguments, inputs)
+
+
+def unknown_filters_and_tests(tree: nodes.Template) -> Iterator[TemplateProblem]:
+    """Every filter and test the template names, `map('upper')`-style names included, that the
+    sandbox does not have: at run time each would fail the step."""
+    for kind, name, near in _named(tree):
+        known = sandbox().filters if kind == "filter" else sandbox().tests
+        if name in known:
+            continue
+        close = closest(name, sorted(known))
+        usage = "`| NAME`" if kind == "filter" else "`is NAME`"
+        hint = f"did you mean '{close}'?" if close else f"see the Jinja {kind}s wfc templates can use ({usage})"
+        yield TemplateProblem(codes.UNKNOWN_FILTER, f"the template uses the {kind} '{name}', which Jinja does not have",
+                              hint, near)
+
+
+def _named(tree: nodes.Template) -> Iterator[Tuple[str, str, str]]:
+    """(filter or test, its name, where it is written) for every one the template names, once each."""
+    seen = set()
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        assert isinstance(node, (nodes.Filter, nodes.Test))  # what find_all was asked for
+        kind = "filter" if isinstance(node, nodes.Filter) else "test"
+        written = r"(?:\||\bfilter\s)\s*(?P<at>{})\b" if kind == "filter" else r"\bis\s+(?:not\s+)?(?P<at>{})\b"
+        found = [(kind, node.name, written.format(re.escape(node.name)))]
+        argument = _name_argument(node)
+        if argument is not None:
+            found.append((argument[0], argument[1], r"['\"](?P<at>{})['\"]".format(re.escape(argument[1]))))
+        for entry in found:
+            if entry[:2] not in seen:
+                seen.add(entry[:2])
+                yield entry
+
+
+def _name_argument(node: nodes.Filter | nodes.Test) -> Optional[Tuple[str, str]]:
+    """`map('upper')`: the filter or test a higher-order filter is given by name."""
+    if not isinstance(node, nodes.Filter) or node.name not in _NAMED_BY_ARGUMENT:
+        return None
+    kind, index = _NAMED_BY_ARGUMENT[node.name]
+    if len(node.args) <= index or any(pair.key == "attribute" for pair in node.kwargs):
+        return None
+    argument = node.args[index]
+    return (kind, argument.value) if isinstance(argument, nodes.Const) and isinstance(argument.value, str) else None
 
 
 def check_expression(expression: str, arguments: Sequence[str]) -> List[TemplateProblem]:
@@ -45,7 +107,7 @@ def check_expression(expression: str, arguments: Sequence[str]) -> List[Template
     except TemplateSyntaxError as error:
         return [TemplateProblem(codes.TEMPLATE_SYNTAX, f"the condition does not parse: {error.message}",
                                 "write a Jinja expression such as `args.deploy` or `args.env == 'prod'`")]
-    return _problems(references(tree), arguments, ())
+    return _checked(tree, arguments, ())
 
 
 def _problems(found: References, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
