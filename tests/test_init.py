@@ -202,3 +202,11 @@ def test_the_configuration_init_writes_runs_under_the_real_pre_commit(tmp_path: 
     assert bad.returncode == 1
     assert "workflows/review.yaml:46:15: error[WFC020]: `estimate` of step 'report': the string '3x' is not a " \
         "duration" in bad.stdout
+
+
+def test_a_file_where_init_needs_a_directory_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "workflows").write_text("not a directory\n", encoding="utf-8")
+    done = wfc(tmp_path, "init")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == ("error: wfc init cannot write workflows/review.yaml: File exists (a file in the way, or "
+                           "a read-only directory?)\n")

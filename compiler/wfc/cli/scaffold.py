@@ -138,13 +138,21 @@ def init(directory: Path, name: str) -> None:
              "(move those aside, or run wfc init in an empty directory)")
     for planned in files:
         if read_bytes(planned.path) != planned.data:
-            planned.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(planned.path, planned.data)
+            _write(planned.path, planned.data)
             click.echo(f"wrote {planned.path.as_posix()}")
     ignore = directory / ".gitignore"
     before = read_bytes(ignore) or b""
     after = gitignore_bytes(before)
     if after != before:
-        atomic_write(ignore, after)
+        _write(ignore, after)
         click.echo(f"{'updated' if before else 'wrote'} {ignore.as_posix()}")
     click.echo(f"next: wfc validate && wfc compile workflows/ && wfc run {name} --dry-run", err=True)
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, data)
+    except OSError as error:
+        fail(f"wfc init cannot write {path.as_posix()}: {error.strerror or error} (a file in the way, or a "
+             "read-only directory?)")
