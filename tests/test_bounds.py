@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factories import make_step, make_workflow
-from wfc.analysis import analyze, bounds, critical, estimates, schedule
+from wfc.analysis import analyze, bounds, critical, estimates, schedule, search
 from wfc.analysis.bounds import Limit
 from wfc.analysis.graph import build_graph
 from wfc.model import Workflow
@@ -240,6 +240,28 @@ def test_the_search_shortens_a_schedule_and_the_plan_keeps_its_priorities() -> N
     assert {slot.step: slot.start for slot in plan.schedule} == replay
     assert plan.planned("s0").slack == 0.0 and plan.critical_path == ("s0", "s3", "s4", "s5")  # unchanged
     assert plan.levels[0] == tuple(sorted(("s0", "s1", "s2"), key=lambda step: -priorities[step]))
+
+
+JUSTIFIED = make_workflow([
+    make_step("s0", estimate=3, resources={"lock": 1}), make_step("s1", estimate=3),
+    make_step("s2", estimate=2, needs=["s1"], resources={"lock": 1}), make_step("s3", estimate=5),
+    make_step("s4", estimate=1, resources={"lock": 1}),
+], max_parallel=2, resources={"lock": 1})
+
+
+def test_the_forward_backward_pass_reaches_an_optimum_the_list_schedule_misses() -> None:
+    # Longest path first runs s3 and s1, then s0 takes the lock and s2 waits for it: 9 s. Packed
+    # against the end, the reversed schedule puts s0 first on the lock, which frees it for s2 as
+    # soon as s1 is done: 8 s, the optimum (a brute force over every active schedule agrees).
+    problem = _problem(JUSTIFIED)
+    starts = schedule.start_times(problem)
+    assert schedule.span(starts, problem.durations) == 9.0
+    _, length, justified, _ = search.justify(problem, problem.priorities, 9.0, starts, bound=0.0)
+    assert (length, brute_force_optimum(JUSTIFIED)) == (8.0, 8.0)
+    assert justified == {"s0": 0.0, "s1": 0.0, "s2": 3.0, "s3": 3.0, "s4": 5.0}
+    plan = analyze(JUSTIFIED)
+    assert plan.estimate.makespan == 8.0 and [(slot.step, slot.start) for slot in plan.schedule] == [
+        ("s0", 0.0), ("s1", 0.0), ("s2", 3.0), ("s3", 3.0), ("s4", 5.0)]
 
 
 def _problem(workflow: Workflow) -> schedule.Problem:

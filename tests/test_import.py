@@ -110,7 +110,8 @@ def test_golden_bytes_of_the_smallest_command() -> None:
         + step.format(id="impact-assessor", title="Assess who was affected", group=phase2, agent="impact-assessor",
                       needs="    needs: [root-cause-analysis]\n", estimate="15m",
                       text="**impact-assessor**: Assess who was affected")
-        + "docs:\n  purpose: \"Legacy time: 50 min, the sum of the phase times in tests/legacy/incident-review.md.\"\n")
+        + "docs:\n  legacy:\n    minutes: 50\n"
+        + "    source: \"the sum of the phase times in tests/legacy/incident-review.md\"\n")
 
 
 def test_repeated_agents_are_named_by_what_they_do() -> None:
@@ -222,7 +223,7 @@ def test_prints_to_stdout_without_output_option(run: Callable[[List[str]], Ran])
     result = run([str(LEGACY / "incident-review.md")])
     assert result.exit_code == 0 and result.stderr == ""
     assert "\nname:" not in result.stdout
-    assert result.stdout.endswith("sum of the phase times in tests/legacy/incident-review.md.\"\n")
+    assert result.stdout.endswith("sum of the phase times in tests/legacy/incident-review.md\"\n")
 
 
 def test_writes_the_file_named_after_its_stem_and_reports_what_it_dropped(tmp_path: Path,

@@ -255,8 +255,8 @@ def test_review_all_states_its_own_time() -> None:
     result = imported("review-all")
     assert (result.command.frame.stated_text, result.command.frame.stated_line) == ("41 minutes", 7)
     data = YAML(typ="safe", pure=True).load(result.text)
-    assert data["docs"]["purpose"] == ("Legacy time: 41 min, as tests/legacy/originals/commands/review-all.md "
-                                       "states at line 7.")
+    assert data["docs"]["legacy"] == {"minutes": 41,
+                                      "source": "as tests/legacy/originals/commands/review-all.md states at line 7"}
 
 
 def test_unknown_agents_are_reported_once_with_where_to_define_them() -> None:

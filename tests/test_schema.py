@@ -35,6 +35,7 @@ CLOSED_OBJECTS = {
     "#/$defs/defaults",
     "#/$defs/onFailure",
     "#/$defs/docs",
+    "#/$defs/docs/properties/legacy",
     "#/$defs/action",
     "#/$defs/step",
 }
@@ -102,6 +103,7 @@ docs:
   usage: [/full, /full src]
   success_criteria: [It validates]
   outputs: [nothing]
+  legacy: {minutes: 60, source: the old command's own budget}
 progress: tasks
 """
 
@@ -182,7 +184,7 @@ def test_every_property_and_definition_has_title_and_description() -> None:
     missing += [f"#/$defs/{name}" for name, sub in SCHEMA["$defs"].items()
                 if not (sub.get("title") and sub.get("description")) and name not in HELPERS]
     assert missing == []
-    assert sum(1 for _ in _properties()) == 70  # 13 top-level, 26 per step, 31 in nested objects
+    assert sum(1 for _ in _properties()) == 73  # 13 top-level, 26 per step, 34 in nested objects
 
 
 def test_every_object_with_properties_is_closed_against_typos() -> None:
@@ -222,7 +224,7 @@ def test_every_example_and_default_is_valid_where_it_is_given() -> None:
             if any(True for _ in VALIDATOR.evolve(schema=schema).iter_errors(value)):
                 invalid.append((pointer, value))
     assert invalid == []
-    assert checked == 67
+    assert checked == 69
 
 
 def test_duration_pattern_is_the_compilers() -> None:

@@ -51,13 +51,14 @@ def hostile_workflow() -> Workflow:
         steps.append(make_step(step_id, estimate=30 * (index % 4 + 1), needs=needs,
                                title=HOSTILE_TITLES[step_id]))
     return make_workflow(steps, name="hostile", title='Hostile <b>"names"</b> | pipes & `ticks`',
-                         docs=Docs(purpose="Legacy time: 12.5 min, and some more text."))
+                         docs=Docs(purpose="Some text.", legacy_minutes=12.5,
+                                   legacy_source="a <b>claim</b> | elsewhere"))
 
 
 def model_plans() -> List[Plan]:
     """The seed's /review-all (with its legacy figure) and a capped variant, and the hostile one."""
     seed = review_all()
-    seed = replace(seed, docs=Docs(purpose="Legacy time: 60 min."))
+    seed = replace(seed, docs=Docs(legacy_minutes=60.0, legacy_source="the seed document's claim"))
     capped = make_workflow(review_all().steps, name="review-capped", max_parallel=3)
     return [analyze(seed), analyze(capped), analyze(hostile_workflow())]
 

@@ -14,7 +14,7 @@ from wfc.analysis import analyze
 from wfc.model import Docs
 from wfc.analysis.plan import Plan
 from wfc.report import build_report
-from wfc.report.data import error_pct, legacy_minutes, suggested_estimate
+from wfc.report.data import error_pct, suggested_estimate
 from wfc.report.runs import measure
 from wfc.validate import load_workflow, workflow_files
 
@@ -60,15 +60,12 @@ def test_summary_sorted_by_time_saved_then_name() -> None:
     assert [w.estimate.time_saved_pct for w in data.workflows] == [50.0, 50.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize("purpose, outputs, expected", [
-    ("Replaces the legacy command. Legacy time: 210 min, compiled makespan: TBD min.", (), 210.0),
-    ("", ("report.md", "legacy time:  7.5 MIN"), 7.5),
-    ("Legacy time: TBD min", (), None),
-    ("", (), None),
-])
-def test_legacy_time_from_docs(purpose: str, outputs: tuple, expected: object) -> None:
-    workflow = make_workflow([make_step("a")], docs=Docs(purpose=purpose, outputs=outputs))
-    assert legacy_minutes(workflow) == expected
+def test_legacy_figure_and_source_from_docs_legacy() -> None:
+    stated = make_workflow([make_step("a")], docs=Docs(legacy_minutes=210.0, legacy_source="its phase budgets"))
+    unstated = make_workflow([make_step("a")], docs=Docs(purpose="Legacy time: 210 min (prose is not a figure)"))
+    first, second = (build_report([analyze(w)]).workflows[0] for w in (stated, unstated))
+    assert (first.legacy_minutes, first.legacy_source) == (210.0, "its phase budgets")
+    assert (second.legacy_minutes, second.legacy_source) == (None, "")
 
 
 def test_error_and_suggestion() -> None:

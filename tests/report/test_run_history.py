@@ -91,3 +91,14 @@ def test_a_step_left_running_by_a_finished_session_was_interrupted(tmp_path: Pat
     (run,) = read_runs(state(tmp_path, {"20261201T080000": events}))
     assert [(step.step, step.status) for step in run.steps] == [("fetch", "finished"), ("review", "interrupted")]
     assert (run.status, run.duration, run.started) == ("cancelled", 51.0, "2026-12-01 08:00:00")
+
+
+def test_runs_of_one_workflow_and_the_newest_few(tmp_path: Path) -> None:
+    other = [{**event, "workflow": "deploy"} if event["event"] == "run_started" else event for event in RESUMED]
+    folder = str(state(tmp_path, {"20261201T080000": KILLED, "20261201T090000": other, "20261201T100000": RESUMED}))
+    listed = CliRunner().invoke(cli, ["runs", "--state-dir", folder, "--workflow", "review", "--limit", "1"])
+    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [["run", "workflow"],
+                                                                         ["20261201T100000", "review"]]
+    wrong = CliRunner().invoke(cli, ["runs", "--state-dir", folder, "--workflow", "reveiw"])
+    assert (wrong.exit_code, wrong.stderr) == (
+        2, f"error: no run of workflow reveiw under {folder}/runs: did you mean review?\n")

@@ -16,8 +16,8 @@ def test_run_started_records_the_sha256_of_the_workflow_source(ws: Workspace) ->
     expected = hashlib.sha256(FLOW.encode("utf-8")).hexdigest()
     (header,) = [event for event in ws.events(result) if event["event"] == "run_started"]
     assert header["source_sha256"] == expected
-    assert sorted(header) == ["args", "estimate", "event", "resumed", "run_id", "source_sha256", "step_estimates",
-                              "steps", "t", "workflow"]
+    assert sorted(header) == ["args", "estimate", "event", "pid", "resumed", "run_id", "source_sha256",
+                              "step_estimates", "steps", "t", "token", "workflow"]
     assert header["step_estimates"] == [["a", 60.0]]  # plan order, each step's estimate in seconds
     (measured,) = JournalDirectory(ws.state / "runs").runs()
     assert (measured.run_id, measured.source_sha256) == (result.run_id, expected)
@@ -37,7 +37,8 @@ def test_every_session_of_a_resumed_run_records_its_source(ws: Workspace) -> Non
 def test_a_finished_event_is_written_before_any_dependent_starts(ws: Workspace) -> None:
     # each step reads the journal from its own process: its dependency's step_finished must be there
     (ws.root / "check.sh").write_text(
-        'grep -c "\\"event\\": \\"step_finished\\", \\"step\\": \\"$1\\"" .wfc/runs/*/journal.jsonl > marks/$2\n')
+        'grep "\\"event\\": \\"step_finished\\"" .wfc/runs/*/journal.jsonl'
+        ' | grep -c "\\"step\\": \\"$1\\"" > marks/$2\n')
     steps = "\n".join(
         f"  s{i}: {{title: S{i}, run: 'sh check.sh s{i - 1} s{i}', needs: [s{i - 1}]}}" for i in range(1, 6)
     )

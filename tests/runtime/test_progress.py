@@ -130,19 +130,22 @@ def test_events_jsonl_streams_exactly_the_journal(ws: Workspace) -> None:
     (run_dir,) = (ws.state / "runs").iterdir()
     assert stream == read_events(run_dir / "journal.jsonl")
     assert [(event["event"], event.get("step")) for event in stream] == [
-        ("run_started", None), ("step_started", "a"), ("step_finished", "a"), ("step_started", "b"),
-        ("step_failed", "b"), ("step_skipped", "c"), ("run_finished", None)]
+        ("run_started", None), ("step_started", "a"), ("step_process", "a"), ("step_finished", "a"),
+        ("step_started", "b"), ("step_process", "b"), ("step_failed", "b"), ("step_skipped", "c"),
+        ("run_finished", None)]
     assert [sorted(event) for event in stream] == [
-        ["args", "estimate", "event", "resumed", "run_id", "source_sha256", "step_estimates", "steps", "t",
-         "workflow"],
+        ["args", "estimate", "event", "pid", "resumed", "run_id", "source_sha256", "step_estimates", "steps", "t",
+         "token", "workflow"],
         ["attempt", "event", "step", "t"],
-        ["attempt", "duration", "event", "step", "t"],
+        ["event", "pid", "step", "t"],
+        ["attempt", "definition", "duration", "event", "fingerprint", "step", "t"],
         ["attempt", "event", "step", "t"],
+        ["event", "pid", "step", "t"],
         ["attempt", "continue_on_error", "duration", "error", "event", "step", "t"],
-        ["event", "step", "t"],
+        ["definition", "event", "fingerprint", "step", "t"],
         ["cache_hits", "cache_misses", "event", "not_run", "status", "t"]]
     assert stream[0]["args"] == {"ship": False} and stream[0]["run_id"] == run_dir.name
-    assert stream[4]["error"] == "command exited with status 3: boom"
+    assert stream[6]["error"] == "command exited with status 3: boom"
     assert stream[-1]["status"] == "succeeded" and stream[-1]["not_run"] == []
     times = [event["t"] for event in stream]
     assert times == sorted(times)

@@ -22,6 +22,8 @@ RELEASE = """
     title: Release
     description: d
     max_parallel: 1
+    arguments:
+      channel: {description: c, default: beta}
     context:
       notes: {description: n}
       version: {description: v}
@@ -35,19 +37,20 @@ RELEASE = """
         needs: [build]
         retry: {attempts: 2, backoff: 0s}
         estimate: 4s
-      ship: {title: Ship, run: 'echo shipped', needs: [test, notes, version], estimate: 1s}
+      ship: {title: Ship, run: 'echo shipped to {{ args.channel }}', needs: [test, notes, version], estimate: 1s}
 """
 IDS = ["20261202T090000", "20261202T091500", "20261202T093000"]
 
 
 def settle(state: Path) -> None:
     """Each session's events 0.25 s apart, each ended step's duration measured on that clock, the
-    runs renamed to IDS in the order they ran."""
+    runs renamed to IDS in the order they ran. A step's process ids are journaled the moment it
+    starts, so they share its start's reading."""
     for new_id, folder in zip(IDS, sorted((state / "runs").iterdir())):
         lines: List[str] = []
         index, began = 0, {}
         for event in read_events(folder / "journal.jsonl"):
-            index = 0 if event["event"] == "run_started" else index + 1
+            index = 0 if event["event"] == "run_started" else index + (event["event"] != "step_process")
             event["t"] = index * 0.25
             if event["event"] == "step_started":
                 began[event["step"]] = event["t"]
@@ -98,6 +101,7 @@ def test_runs_show_a_resumed_run(runs: Workspace) -> None:
     assert done.stdout == (
         "run 20261202T091500 of release: succeeded, 5 of 5 steps done, 2 sessions, started 2026-12-02 09:15:00 UTC, "
         "took 4s, cost -, tokens -\n"
+        'arguments: channel="beta"\n'
         "\n"
         "step     status    attempts  session   start  duration  estimate  vs estimate  cost  tokens  cache\n"
         "build    finished         1        1  +250ms     250ms        2s      -87.5 %     -       -  -\n"
@@ -113,6 +117,7 @@ def test_runs_show_a_failed_run_and_its_errors(runs: Workspace) -> None:
     assert done.stdout == (
         "run 20261202T093000 of release: failed, 2 of 5 steps done, 1 session, started 2026-12-02 09:30:00 UTC, "
         "took 2s, cost $0.0125, tokens -\n"
+        'arguments: channel="beta"\n'
         "\n"
         "step     status    attempts   start  duration  estimate  vs estimate     cost  tokens  cache\n"
         "build    finished         1  +250ms     250ms        2s      -87.5 %        -       -  -\n"

@@ -31,7 +31,7 @@ def test_compensations_run_in_reverse_completion_order_past_a_failing_one(ws: Wo
     outcomes = [(e["event"], e["step"], e.get("error")) for e in ws.events(result)
                 if e["event"] in ("step_compensated", "compensation_failed")]
     assert outcomes == [("step_compensated", "tag", None),
-                        ("compensation_failed", "fill", "command exited with status 9: (no stderr)"),
+                        ("compensation_failed", "fill", "command exited with status 9: (no output)"),
                         ("step_compensated", "create", None)]
 
 

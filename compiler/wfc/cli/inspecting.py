@@ -43,13 +43,16 @@ class RunsGroup(click.Group):
 
 @click.group(cls=RunsGroup, invoke_without_command=True)
 @_common
+@click.option("--workflow", default=None, metavar="NAME", help="Only the runs of this workflow.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="Only the newest N runs.")
 @click.pass_context
-def runs(ctx: click.Context, state_dir: Path, output_format: str) -> None:
+def runs(ctx: click.Context, state_dir: Path, output_format: str, workflow: Optional[str],
+         limit: Optional[int]) -> None:
     """List the runs under the state directory, newest first: id, workflow, status, steps done,
     sessions (a resumed run has several), start (UTC), duration and cost."""
     if ctx.invoked_subcommand is not None:
         return
-    found = _runs(state_dir)
+    found = _of_workflow(_runs(state_dir), workflow, runs_dir(state_dir).as_posix())[:limit]
     if output_format == "json":
         click.echo(run_views.dumps({"runs": [run_views.run_json(run, False) for run in found]}), nl=False)
     else:
@@ -131,6 +134,17 @@ def _runs(state_dir: Path) -> List[RunRecord]:
     except OSError as error:
         fail(f"cannot read the runs under {runs_dir(state_dir).as_posix()}: {error.strerror or error}"
              f"{f' ({error.filename})' if error.filename else ''}")
+
+
+def _of_workflow(found: List[RunRecord], workflow: Optional[str], where: str) -> List[RunRecord]:
+    if workflow is None:
+        return found
+    names = sorted({run.workflow for run in found})
+    if workflow not in names:
+        close = closest(workflow, names)
+        hint = f"did you mean {close}?" if close else f"runs exist of: {', '.join(names) or 'no workflow yet'}"
+        fail(f"no run of workflow {workflow} under {where}: {hint}", usage=True)
+    return [run for run in found if run.workflow == workflow]
 
 
 def find_run(state_dir: Path, name: str) -> RunRecord:

@@ -249,22 +249,24 @@ def _templated(text: str, command: LegacyCommand, inline: bool = False) -> str:
 
 def _docs(command: LegacyCommand, built: _Built) -> Dict[str, Any]:
     docs: Dict[str, Any] = {}
-    purpose = "\n\n".join(p for p in (command.docs.purpose, legacy_time(command)) if p)
-    docs["purpose"] = purpose
+    if command.docs.purpose:
+        docs["purpose"] = command.docs.purpose
     for key, values in (("usage", command.docs.usage), ("success_criteria", command.docs.success_criteria),
                         ("outputs", tuple(command.docs.outputs) + tuple(built.results))):
         if values:
             docs[key] = list(values)
+    docs["legacy"] = legacy_time(command)
     return docs
 
 
-def legacy_time(command: LegacyCommand) -> str:
-    """The sentence `wfc report` reads the legacy figure from ("Legacy time: N min"), with its source."""
+def legacy_time(command: LegacyCommand) -> Dict[str, Any]:
+    """The `docs.legacy` figure `wfc report` compares with, and where it comes from."""
     total = command.total_seconds
     frame = command.frame
     if not total:
-        return f"Legacy time: none given (the text of {frame.source} states no time)."
-    minutes = f"{total / 60.0:g}"
+        return {"source": f"none given (the text of {frame.source} states no time)"}
+    minutes = round(total / 60.0, 3)
+    minutes_value: Any = int(minutes) if minutes == int(minutes) else minutes
     if command.shape == SINGLE:
-        return f"Legacy time: {minutes} min, as {frame.source} states at line {frame.stated_line}."
-    return f"Legacy time: {minutes} min, the sum of the phase times in {frame.source}."
+        return {"minutes": minutes_value, "source": f"as {frame.source} states at line {frame.stated_line}"}
+    return {"minutes": minutes_value, "source": f"the sum of the phase times in {frame.source}"}

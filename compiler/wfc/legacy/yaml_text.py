@@ -29,8 +29,8 @@ def scalar(value: Any) -> str:
     valid YAML) with every character YAML would not take escaped."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
     if value is None:
         return "null"
     text = str(value)

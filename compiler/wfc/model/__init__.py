@@ -122,6 +122,8 @@ class Docs:
     usage: Tuple[str, ...] = ()
     success_criteria: Tuple[str, ...] = ()
     outputs: Tuple[str, ...] = ()
+    legacy_minutes: Optional[float] = None  # how long the replaced command took, by `legacy_source`
+    legacy_source: str = ""
 
 
 @dataclass(frozen=True)

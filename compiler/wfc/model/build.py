@@ -135,8 +135,11 @@ def build_action(raw: Mapping[str, Any]) -> Action:
 
 
 def build_docs(raw: Mapping[str, Any]) -> Docs:
+    legacy = raw.get("legacy") or {}
+    minutes = legacy.get("minutes")
     return Docs(raw.get("purpose", ""), tuple(raw.get("usage", ())), tuple(raw.get("success_criteria", ())),
-                tuple(raw.get("outputs", ())))
+                tuple(raw.get("outputs", ())), None if minutes is None else float(minutes),
+                legacy.get("source", ""))
 
 
 def kind_of(raw: Mapping[str, Any]) -> str:

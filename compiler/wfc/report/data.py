@@ -5,18 +5,15 @@ across formats and equal the plan's: the plan's `Estimate` is carried as is, nev
 """
 from __future__ import annotations
 
-import re
 import statistics
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from wfc.format.durations import format_duration
-from wfc.model import Workflow
 from wfc.analysis.plan import Estimate, Plan
 from wfc.report.runs import USAGE_FIELDS, MeasuredRun, StepUsage
 
 FURTHEST_OFF = 5  # how many steps the "furthest off" list names
-_LEGACY = re.compile(r"Legacy time:\s*(\d+(?:\.\d+)?)\s*min", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,8 @@ class WorkflowReport:
     source: str
     source_sha256: str
     estimate: Estimate
-    legacy_minutes: Optional[float]
+    legacy_minutes: Optional[float]  # the figure `docs.legacy` states, where it states one
+    legacy_source: str  # where that figure comes from, or why there is none
     critical_path: Tuple[str, ...]
     zero_slack: Tuple[str, ...]  # steps whose estimates move the total, in plan order
     widest_level: Tuple[str, ...]
@@ -85,15 +83,6 @@ class WorkflowReport:
 @dataclass(frozen=True)
 class ReportData:
     workflows: Tuple[WorkflowReport, ...]  # summary order: time saved (%) descending, then name
-
-
-def legacy_minutes(workflow: Workflow) -> Optional[float]:
-    """The hand-written figure the workflow replaces ("Legacy time: N min" in docs), if stated."""
-    for text in (workflow.docs.purpose, *workflow.docs.outputs):
-        match = _LEGACY.search(text)
-        if match:
-            return float(match.group(1))
-    return None
 
 
 def error_pct(estimated: float, actual: float) -> float:
@@ -158,7 +147,8 @@ def workflow_report(plan: Plan, runs: Sequence[MeasuredRun] = ()) -> WorkflowRep
     return WorkflowReport(
         name=workflow.name, title=workflow.title, source=workflow.source,
         source_sha256=workflow.source_sha256, estimate=plan.estimate,
-        legacy_minutes=legacy_minutes(workflow), critical_path=plan.critical_path,
+        legacy_minutes=workflow.docs.legacy_minutes, legacy_source=workflow.docs.legacy_source,
+        critical_path=plan.critical_path,
         zero_slack=tuple(step.id for step in plan.steps if step.slack == 0),
         widest_level=widest, levels=plan.levels, steps=step_figures(plan),
         accuracy=accuracy(plan, runs), plan=plan,

@@ -69,6 +69,7 @@ class RunRecord:
     duration: float  # every session's, added up
     steps: Tuple[StepRecord, ...]
     usage: Usage = field(default_factory=Usage)
+    args: Mapping[str, Any] = field(default_factory=dict)  # the last session's (a resume may change them)
 
     @property
     def done(self) -> int:
@@ -102,8 +103,10 @@ def read_run(folder: Path, run_id: str) -> Optional[RunRecord]:
     for event in events:  # compensations spend too, but belong to no step's figures
         if event.get("event") == ATTEMPT and event.get("compensation") is True:
             usage = usage.plus(_usage(event))
+    args = sessions[-1][0].get("args")
     return RunRecord(run_id, str(first.get("workflow", "?")), _status(sessions[-1]), len(sessions),
-                     started_at(run_id), sum(_session_length(events) for events in sessions), steps, usage)
+                     started_at(run_id), sum(_session_length(events) for events in sessions), steps, usage,
+                     args if isinstance(args, dict) else {})
 
 
 def _sessions(events: List[Dict[str, Any]]) -> List[List[Dict[str, Any]]]:

@@ -21,6 +21,7 @@ def _workflow(report: WorkflowReport) -> Dict[str, Any]:
         "estimate": asdict(report.estimate),
         "time_saved": report.time_saved,
         "legacy_minutes": report.legacy_minutes,
+        "legacy_source": report.legacy_source,
         "critical_path": list(report.critical_path),
         "zero_slack": list(report.zero_slack),
         "widest_level": list(report.widest_level),

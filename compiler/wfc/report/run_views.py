@@ -67,7 +67,8 @@ def run_text(run: RunRecord) -> str:
         headers.insert(3, "session")
     rows = [_step_row(step, run.sessions > 1) for step in run.steps]
     errors = [f"  {step.step}: {_first_line(step.error)}" for step in run.steps if step.error]
-    lines = [head, "", *table(headers, rows)]
+    given = ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in sorted(run.args.items()))
+    lines = [head, *([f"arguments: {given}"] if given else []), "", *table(headers, rows)]
     return "\n".join(lines + (["", "errors:", *errors] if errors else [])) + "\n"
 
 
@@ -129,7 +130,8 @@ def _usage_json(usage: Usage) -> Dict[str, Optional[float]]:
 def run_json(run: RunRecord, with_steps: bool) -> Dict[str, Any]:
     data: Dict[str, Any] = {"run_id": run.run_id, "workflow": run.workflow, "status": run.status,
                             "sessions": run.sessions, "started": run.started, "duration": run.duration,
-                            "steps_done": run.done, "steps_total": len(run.steps), **_usage_json(run.usage)}
+                            "steps_done": run.done, "steps_total": len(run.steps), **_usage_json(run.usage),
+                            "args": dict(run.args)}
     if with_steps:
         data["steps"] = [_step_json(step) for step in run.steps]
     return data

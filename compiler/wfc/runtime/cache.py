@@ -3,14 +3,16 @@
 The plan's cache key covers a step's definition and everything upstream of it. The runtime adds
 what only a run knows: the values of the arguments the step's templates read, and the contents of
 its `files` globs, chained downstream the same way, so changing one argument or one file misses
-exactly the steps it reaches. A cache problem is never fatal: an expired, corrupt or unreadable
-entry is a miss with a warning.
+exactly the steps it reaches. A cache problem is never fatal: an expired, corrupt (torn, not
+UTF-8, not JSON, another entry's, or a value that no longer matches its checksum) or unreadable
+entry is a miss with a warning, and a timestamp that is not a finite number counts as expired.
 """
 from __future__ import annotations
 
 import glob
 import hashlib
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -22,7 +24,40 @@ from wfc.emit import atomic_write
 from wfc.runtime.journal import encode
 from wfc.format.templating import arguments_read
 
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2  # 2: entries carry the SHA-256 of their value
+
+
+class Stale(Exception):
+    """An entry of another entry format."""
+
+
+def checksum(value: Any) -> str:
+    """SHA-256 of the value's canonical JSON: a value changed on disk no longer matches it."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, allow_nan=False).encode("utf-8")).hexdigest()
+
+
+def _decode(data: bytes, name: str, key: str) -> Tuple[float, Any]:
+    """(stored at, value) of an entry; raises for anything but this name's and key's intact entry."""
+    entry = json.loads(data.decode("utf-8"))
+    if not isinstance(entry, dict):
+        raise TypeError("not a JSON object")
+    if entry.get("format") != ENTRY_FORMAT:
+        raise Stale()
+    if entry["key"] != key or entry["name"] != name:
+        raise ValueError(f"an entry for `{entry['name']}` under another key")
+    if entry["sha256"] != checksum(entry["value"]):
+        raise ValueError("its value does not match its checksum")
+    return float(entry["stored_at"]), entry["value"]
+
+
+def _why(error: BaseException) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return f"byte {error.object[error.start]:#04x} at offset {error.start} is not UTF-8"
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, KeyError):
+        return f"no `{error.args[0]}` field"
+    return str(error)
 
 
 def step_arguments(step: Step, all_args: Tuple[str, ...]) -> Tuple[str, ...]:
@@ -45,9 +80,12 @@ def files_digest(patterns: Tuple[str, ...], root: Path) -> str:
     for path in paths:
         if not os.path.isfile(path):
             continue
-        digest.update(os.path.relpath(path, root).encode() + b"\0")
-        with open(path, "rb") as handle:
-            digest.update(hashlib.sha256(handle.read()).digest())
+        digest.update(os.path.relpath(path, root).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+        except OSError as error:  # an unreadable file is part of the state too: the key says so
+            digest.update(f"unreadable: {error.strerror}".encode())
     return digest.hexdigest()
 
 
@@ -101,31 +139,31 @@ class ContextStore:
     def _read(self, name: str, key: str) -> Any:
         path = self.path(name, key)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except FileNotFoundError:
             return Lookup(None, "absent")
         except OSError as error:
             return Lookup(None, "unreadable", f"cache entry {path} is unreadable ({error.strerror}); running the step")
         try:
-            entry = json.loads(text)
-            stored_at, value = float(entry["stored_at"]), entry["value"]
-            if entry["key"] != key or entry["name"] != name:
-                raise ValueError("foreign entry")
-        except (ValueError, KeyError, TypeError) as error:
-            return Lookup(None, "corrupt", f"cache entry {path} is corrupt ({error}); running the step")
+            stored_at, value = _decode(data, name, key)
+        except Stale:
+            return Lookup(None, "format")  # written by another version of wfc: a plain miss
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
+            return Lookup(None, "corrupt", f"cache entry {path} is corrupt ({_why(error)}); running the step")
         age = self.clock() - stored_at
         ttl = self.ttls.get(name, 0.0)
-        if age > ttl or age < -60:
-            return Lookup(
-                None, "expired", f"cache entry for `{name}` expired ({age:.0f}s old, ttl {ttl:g}s); running the step"
-            )
+        if not math.isfinite(age) or age > ttl or age < -60:  # NaN compares false: it would never expire
+            shown = f"{age:.0f}s old" if math.isfinite(age) else f"stored at {stored_at}"
+            return Lookup(None, "expired",
+                          f"cache entry for `{name}` expired ({shown}, ttl {ttl:g}s); running the step")
         return value
 
     def store(self, values: Mapping[str, Any], key: str) -> Optional[str]:
         """Write each output atomically; a full disk is a warning, not a failed step."""
         for name, value in values.items():
-            entry = {"format": ENTRY_FORMAT, "key": key, "name": name, "stored_at": self.clock(), "value": value}
             try:
+                entry = {"format": ENTRY_FORMAT, "key": key, "name": name, "stored_at": self.clock(),
+                         "sha256": checksum(value), "value": value}
                 atomic_write(self.path(name, key), json.dumps(entry, sort_keys=True), durable=False)
             except OSError as error:
                 return f"could not cache `{name}` at {self.path(name, key)} ({error.strerror or error})"

@@ -7,9 +7,10 @@ argument values and therefore the same cache keys.
 """
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Union
 
 import click
 
@@ -18,7 +19,13 @@ from wfc.model import Argument
 from wfc.runtime.options import argument_values, coerce, option_flag, run_options
 from wfc.analysis.plan import Plan
 
-class ArgumentType(click.ParamType):
+if TYPE_CHECKING:  # click 8.2+ makes ParamType generic; older clicks cannot subscript it at run time
+    ParamBase = click.ParamType[Any, Any]
+else:
+    ParamBase = click.ParamType
+
+
+class ArgumentType(ParamBase):
     """Delegates to `coerce`, so the module and `wfc run` accept exactly the same values."""
 
     def __init__(self, argument: Argument) -> None:
@@ -64,14 +71,17 @@ def execute(plan: Plan, args: Mapping[str, Any], options: Mapping[str, Any]) -> 
 
 
 def print_summary(result: Any) -> None:
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
+    for note in result.notes:
+        err.write(f"{note}\n")
     for step_id, outcome in sorted(result.outcomes.items()):
         if outcome.status == "failed":
             err.write(f"step {step_id} failed after {outcome.attempts} attempt(s): {outcome.error}\n")
     for warning in result.warnings:
         err.write(f"warning: {warning}\n")
     blocked = f", not run: {', '.join(result.not_run)}" if result.not_run else ""
-    err.write(f"run {result.run_id} {result.status} in {result.elapsed:.2f}s (cache: {result.cache_hits} hits, "
+    status = f"{result.status} ({signal.Signals(result.signal).name})" if result.signal else result.status
+    err.write(f"run {result.run_id} {status} in {result.elapsed:.2f}s (cache: {result.cache_hits} hits, "
               f"{result.cache_misses} misses{blocked})\n")
 
 

@@ -7,20 +7,23 @@ a worker.
 """
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from wfc.format.figures import ratio
-from wfc.diagnostics.errors import UsageError
 from wfc.analysis.plan import Plan
+from wfc.diagnostics.errors import UsageError
 from wfc.runtime import progress as progress_module
 from wfc.runtime.backend import Backend, ThreadBackend, open_backend
 from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
 from wfc.runtime.options import argument_values
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry, StepResult
-from wfc.runtime.journal import Journal, PastRun, latest_run_id, load_past_run, new_run_id
+from wfc.runtime.journal import Journal, PastRun
+from wfc.runtime.lifetime import new_token
+from wfc.runtime.preview import schedule_text
+from wfc.runtime.resume import KEY_CHARS, RunLock, Session, open_session
 from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, RunOptions,
                                  RunResult, StepOutcome, split_outputs)
 from wfc.runtime.saga import compensate
@@ -28,6 +31,7 @@ from wfc.runtime.scheduler import Node, Scheduler
 from wfc.runtime.step_logs import StepLogs
 from wfc.format.templating import TemplateFailed, evaluate_when
 
+SKIPPED_VALUE = ""  # what readers of a step skipped by `when` get (docs/running.md): renders as nothing
 JOURNALED = {FINISHED: "step_finished", FAILED: "step_failed", SKIPPED: "step_skipped",
              CACHE_HIT: "step_cache_hit", RESUMED: "step_resumed", CANCELLED: "step_cancelled"}
 
@@ -40,6 +44,7 @@ class PlanRun:
         self.plan, self.options, self.journal, self.past = plan, options, journal, past
         self.steps = plan.workflow.steps_by_id()
         self.backend, self.store, self.keys = backend, store, keys
+        self.definitions = {planned.id: planned.cache_key[:KEY_CHARS] for planned in plan.steps}  # resume checks
         self.args = dict(options.args)
         self.context: Dict[str, Any] = {}
         self.outcomes: Dict[str, StepOutcome] = {}
@@ -59,12 +64,14 @@ class PlanRun:
         if step_id in self.plain:
             return None
         if step_id in self.past.done:
+            if self.past.done[step_id] == "step_skipped":
+                return StepOutcome(RESUMED, {name: SKIPPED_VALUE for name in self.steps[step_id].outputs})
             return StepOutcome(RESUMED, self.past.outputs.get(step_id, {}))
         step = self.steps[step_id]
         if step.when is not None:
             try:
                 if not evaluate_when(step.when, self.args):
-                    return StepOutcome(SKIPPED, {name: None for name in step.outputs})
+                    return StepOutcome(SKIPPED, {name: SKIPPED_VALUE for name in step.outputs})
             except TemplateFailed as error:
                 return StepOutcome(FAILED, error=str(error), continue_on_error=step.continue_on_error)
         if not self.cacheable(step_id):
@@ -138,6 +145,8 @@ class PlanRun:
             if problem:
                 self.warn(problem, step_id)
         fields: Dict[str, Any] = {"step": step_id}
+        if outcome.status in (FINISHED, CACHE_HIT, SKIPPED) and step_id in self.keys:
+            fields.update(fingerprint=self.keys[step_id][:KEY_CHARS], definition=self.definitions[step_id])
         if outcome.status in (FINISHED, CACHE_HIT) and outcome.values:
             fields["outputs"] = outcome.values  # resume reads them back from here
         if outcome.status in (FINISHED, FAILED, CANCELLED):
@@ -163,109 +172,143 @@ def plan_keys(plan: Plan, args: Mapping[str, Any]) -> Dict[str, str]:
     return runtime_keys(plan.workflow, plan.order, static, dependencies, args, Path.cwd())
 
 
-def resolve_run(options: RunOptions) -> tuple:
-    """(run id, run directory, what earlier sessions of it finished)."""
-    runs_dir = options.state_dir / "runs"
-    if options.resume is None:
-        run_id = new_run_id(runs_dir)
-        return run_id, runs_dir / run_id, PastRun(run_id, {}, {})
-    run_id = options.resume or latest_run_id(runs_dir)
-    if not run_id or not (runs_dir / run_id / "journal.jsonl").exists():
-        known = ", ".join(list_runs(runs_dir)[-5:]) or "none"
-        raise UsageError(f"no run {run_id or ''} to resume under {runs_dir} (runs: {known})".replace("run  ", "run "))
-    past = load_past_run(runs_dir / run_id)
-    return run_id, runs_dir / run_id, past
-
-
-def list_runs(runs_dir: Path) -> List[str]:
-    from wfc.runtime.journal import run_ids
-
-    return list(run_ids(runs_dir))
-
-
 def run_plan(plan: Plan, options: RunOptions) -> RunResult:
     """Run (or resume) a plan. Returns the result; raises UsageError only for a bad request."""
     from dataclasses import replace
 
     options = replace(options, args=argument_values(plan.workflow, options.args))
-    run_id, run_dir, past = resolve_run(options)
-    if options.resume is not None and past.args and dict(past.args) != dict(options.args):
-        raise UsageError(f"run {run_id} was started with arguments {dict(past.args)!r}, not "
-                         f"{dict(options.args)!r}: resume it with the same arguments")
-    executors = Executors(ProcessRegistry(), options.agent_command)
-    backend = open_backend(plan, options, executors)
+    lock = RunLock(options.state_dir, plan.workflow.name)
+    if options.journal:
+        lock.acquire()
     try:
-        started = backend.start()  # a backend that cannot run the plan fails before the run exists
-        listeners = progress_module.listeners_for(plan, options)
-        journal = Journal(run_dir if options.journal else None, tuple(listeners))
+        keys = plan_keys(plan, options.args)
+        session = open_session(plan, options, keys, {planned.id: planned.cache_key for planned in plan.steps})
+        lock.name(session.run_id)
+        executors = Executors(ProcessRegistry(new_token()), options.agent_command)
+        backend = open_backend(plan, options, executors)
         try:
-            return _execute(plan, options, run_id, run_dir, past, journal, backend, executors, started)
+            started = backend.start()  # a backend that cannot run the plan fails before the run exists
+            listeners = progress_module.listeners_for(plan, options)
+            journal = _open_journal(session, options, listeners)
+            try:
+                return _execute(plan, options, session, keys, journal, backend, executors, started)
+            finally:
+                journal.close()
+                for listener in listeners:
+                    getattr(listener, "close", lambda: None)()
         finally:
-            journal.close()
-            for listener in listeners:
-                getattr(listener, "close", lambda: None)()
+            backend.close()
     finally:
-        backend.close()
+        lock.release()
 
 
-def _execute(plan: Plan, options: RunOptions, run_id: str, run_dir: Path, past: PastRun, journal: Journal,
+def _open_journal(session: Session, options: RunOptions, listeners: List[Any]) -> Journal:
+    try:
+        return Journal(session.run_dir if options.journal else None, tuple(listeners))
+    except OSError as error:
+        for listener in listeners:
+            getattr(listener, "close", lambda: None)()
+        raise UsageError(f"cannot write the journal under {session.run_dir}: {error.strerror or error}") from None
+
+
+def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[str, str], journal: Journal,
              backend: Backend, executors: Executors, started: Tuple[str, ...]) -> RunResult:
     workflow = plan.workflow
     registry = executors.registry  # compensations run here, in the client, whatever the backend
+    registry.started = _ProcessJournal(journal)
     store = None if options.no_cache else ContextStore(
         options.state_dir / "cache", {entry.name: entry.ttl for entry in workflow.context})
-    hooks = PlanRun(plan, options, journal, past, backend, store, {})
-    hooks.logs = StepLogs(run_dir) if options.journal else None
-    if store is not None and any(hooks.cacheable(step_id) for step_id in plan.order):
-        hooks.keys = plan_keys(plan, options.args)  # hashing files and keys only pays when used
-    estimates = {planned.id: planned.estimate for planned in plan.steps}  # `wfc runs show` compares with these
-    journal.event("run_started", run_id=run_id, workflow=workflow.name, source_sha256=workflow.source_sha256,
-                  args=dict(options.args),
-                  resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan,
-                  step_estimates=[[step_id, estimates[step_id]] for step_id in plan.order])
-    for message in started:
-        hooks.warnings.append(message)
-        journal.event("warning", message=message)
+    hooks = PlanRun(plan, options, journal, session.past, backend, store, keys)
+    hooks.logs = StepLogs(session.run_dir) if options.journal else None
     scheduler = Scheduler(nodes_of(plan), hooks,
                           max_parallel=options.max_parallel or workflow.max_parallel,
                           capacities=workflow.resources, keep_going=workflow.on_failure.keep_going,
                           batch=journal)
-    with _interrupts(scheduler, registry):
-        summary = scheduler.run()
-        status = "cancelled" if summary.cancelled else "failed" if summary.failed or summary.not_run else "succeeded"
-        for step_id in summary.not_run:
-            journal.event("step_not_run", step=step_id)
-        if status != "succeeded" and workflow.on_failure.compensate:
-            registry.cancelled.clear()
-            compensate(hooks.completed, workflow, executors, journal, options.args, hooks.context)
+    clean = False
+    try:
+        with _interrupts(scheduler, registry) as interrupts:  # before run_started: a signal is never lost
+            _journal_start(plan, options, session, registry.token, journal)
+            for message in started:
+                hooks.warnings.append(message)
+                journal.event("warning", message=message)
+            summary = scheduler.run()
+            status = "cancelled" if summary.cancelled else \
+                "failed" if summary.failed or summary.not_run else "succeeded"
+            for step_id in summary.not_run:
+                journal.event("step_not_run", step=step_id)
+            if status != "succeeded" and workflow.on_failure.compensate:
+                registry.cancelled.clear()
+                compensate(hooks.completed, workflow, executors, journal, options.args, hooks.context)
+            clean = not interrupts.received
+    finally:
+        registry.close(clean)
+    received = interrupts.received if status == "cancelled" else 0
+    return _finish(hooks, session, options, status, summary.not_run, received)
+
+
+def _finish(hooks: PlanRun, session: Session, options: RunOptions, status: str, not_run: Tuple[str, ...],
+            received: int) -> RunResult:
+    journal = hooks.journal
     journal.event("run_finished", status=status, cache_hits=hooks.hits, cache_misses=hooks.misses,
-                  not_run=list(summary.not_run))
-    return RunResult(run_id, status, dict(hooks.outcomes), summary.not_run, dict(hooks.context),
-                     hooks.hits, hooks.misses, journal.now(), run_dir if options.journal else None,
-                     tuple(hooks.warnings))
+                  not_run=list(not_run), **({"signal": signal.Signals(received).name} if received else {}))
+    if journal.failure:
+        hooks.warnings.append(f"the journal {session.run_dir / 'journal.jsonl'} stopped being written "
+                              f"({journal.failure}): a --resume of this run runs again what it did not record")
+    return RunResult(session.run_id, status, dict(hooks.outcomes), not_run, dict(hooks.context),
+                     hooks.hits, hooks.misses, journal.now(), session.run_dir if options.journal else None,
+                     tuple(hooks.warnings), received, session.notes)
+
+
+def _journal_start(plan: Plan, options: RunOptions, session: Session, token: str, journal: Journal) -> None:
+    workflow = plan.workflow
+    estimates = {planned.id: planned.estimate for planned in plan.steps}  # `wfc runs show` compares with these
+    journal.event("run_started", run_id=session.run_id, workflow=workflow.name, source_sha256=workflow.source_sha256,
+                  args=dict(options.args), pid=os.getpid(), token=token,
+                  resumed=options.resume is not None, steps=len(plan.steps), estimate=plan.estimate.makespan,
+                  step_estimates=[[step_id, estimates[step_id]] for step_id in plan.order])
+    for note in session.notes:
+        journal.event("resume_note", message=note)
+
+
+class _ProcessJournal:
+    """Journals each step process as it starts: a trail for a person looking for leftovers
+    (resume finds them by the run's token)."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def __call__(self, step: str, pid: int) -> None:
+        self.journal.event("step_process", step=step, pid=pid)
+
+
+STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class _interrupts:
-    """Ctrl-C during a run cancels it cleanly instead of raising KeyboardInterrupt mid-bookkeeping;
-    a second Ctrl-C during compensation kills the compensations' processes too."""
+    """Ctrl-C, SIGTERM and SIGHUP during a run cancel it cleanly instead of killing wfc
+    mid-bookkeeping (the first one received decides the exit status, 128 + its number); a second
+    one during compensation kills the compensations' processes too."""
 
     def __init__(self, scheduler: Scheduler, registry: ProcessRegistry) -> None:
         self.scheduler, self.registry = scheduler, registry
-        self.previous: Any = None
+        self.previous: Dict[int, Any] = {}
+        self.received = 0
 
     def _handle(self, signum: int, frame: Any) -> None:
+        self.received = self.received or signum
         self.scheduler.interrupt()
         if self.scheduler.cancelled:
             self.registry.cancel_all()
 
     def __enter__(self) -> "_interrupts":
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
+            for number in STOPPING_SIGNALS:
+                self.previous[number] = signal.signal(number, self._handle)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for number, previous in self.previous.items():
+            signal.signal(number, previous)
 
 
 class Rehearsal(PlanRun):
@@ -287,27 +330,12 @@ class Rehearsal(PlanRun):
         return StepOutcome(FINISHED, {name: None for name in step.outputs}, attempts=1)
 
 
-def schedule_text(plan: Plan) -> str:
-    from wfc.format.durations import format_duration
-
-    width = max([len("step")] + [len(slot.step) for slot in plan.schedule])  # short ids: columns still line up
-    lines = [f"{'step':<{width}}  {'start':>8}  {'finish':>8}"]
-    lines += [f"{slot.step:<{width}}  {format_duration(slot.start):>8}  {format_duration(slot.finish):>8}"
-              for slot in plan.schedule]
-    figures = plan.estimate
-    lines.append(
-        f"makespan {format_duration(figures.makespan)} (critical path {format_duration(figures.critical_path)}, "
-        f"sequential {format_duration(figures.sequential)}, speedup {ratio(figures.speedup)})"
-    )
-    return "\n".join(lines) + "\n"
-
-
 def dry_run(plan: Plan, options: RunOptions) -> RunResult:
     """The schedule the estimates predict; with a time scale, replayed live through the scheduler."""
     import sys
 
     if options.events != "jsonl":
-        sys.stdout.write(schedule_text(plan))
+        sys.stdout.write(schedule_text(plan, options.args))
         sys.stdout.flush()
     listeners = progress_module.listeners_for(plan, options) if options.time_scale > 0 else []
     journal = Journal(None, tuple(listeners))

@@ -13,15 +13,18 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
 import traceback
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple, TypeVar, Union
 
 from wfc.model import Action, Step
-from wfc.format.templating import TemplateFailed, render, render_command
+from wfc.format.templating import TemplateFailed, is_template, render, render_command
+from wfc.runtime.deadline import Interrupted, bounded
+from wfc.runtime.lifetime import STEP_VARIABLE, TOKEN_VARIABLE, Guard, carriers, die_with_parent
 from wfc.runtime.step_logs import Captured, result_text
 
 STDERR_TAIL = 2000
@@ -58,33 +61,61 @@ class Executor(Protocol):
         ...
 
 
+StartListener = Callable[[str, int], None]
+
+
 class ProcessRegistry:
-    """Live subprocesses, so that Ctrl-C can kill every running step's process group at once."""
+    """Live subprocesses, so that Ctrl-C can kill every running step's process group at once,
+    and so that none outlives the run (see `lifetime`): each is told to the run's guard and
+    carries the run's token. `started(step, pid)` hears of each process (the journal)."""
 
-    def __init__(self) -> None:
+    def __init__(self, token: str = "", started: Optional[StartListener] = None) -> None:
         self._lock = threading.RLock()  # re-entered when Ctrl-C's handler interrupts add/remove
-        self._live: Dict[int, subprocess.Popen] = {}
+        self._live: Dict[int, "subprocess.Popen[str]"] = {}
         self.cancelled = threading.Event()
+        self.token = token
+        self.started = started
+        self.guard = Guard(token)
+        self.parent = os.getpid()
 
-    def add(self, process: subprocess.Popen) -> None:
+    def environment(self, step: str) -> Dict[str, str]:
+        return {TOKEN_VARIABLE: self.token, STEP_VARIABLE: step} if self.token else {STEP_VARIABLE: step}
+
+    def add(self, process: "subprocess.Popen[str]", step: str = "") -> None:
+        self.guard.tell("+", process.pid)
         with self._lock:
             self._live[process.pid] = process
+        if self.started is not None:
+            self.started(step, process.pid)
         if self.cancelled.is_set():
             kill_group(process)
 
-    def remove(self, process: subprocess.Popen) -> None:
+    def remove(self, process: "subprocess.Popen[str]") -> None:
         with self._lock:
             self._live.pop(process.pid, None)
+        self.guard.tell("-", process.pid)
+
+    def close(self, clean: bool = True) -> None:
+        """After the run: `clean` False (cancelled) stops whatever of its steps is still running."""
+        self.guard.close(clean)
 
     def cancel_all(self) -> None:
+        """Kill every running step's group, then whatever else carries the run's token (what a
+        step started in a session of its own would otherwise hold its output pipe open)."""
         self.cancelled.set()
         with self._lock:
             live = list(self._live.values())
         for process in live:
             kill_group(process)
+        if self.token:
+            for pid in carriers([self.token]):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
 
 
-def kill_group(process: subprocess.Popen) -> None:
+def kill_group(process: "subprocess.Popen[str]") -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -96,6 +127,7 @@ def tail(text: str, limit: int = STDERR_TAIL) -> str:
     return text if len(text) <= limit else "..." + text[-limit:]
 
 
+PIPE_GRACE = 5.0  # seconds a killed step's output pipes may stay open before wfc stops reading them
 CANNOT_START = -10_000  # no real exit status or signal number: the process never started
 AGENT_HINT = ("install Claude Code so that `claude` is on PATH, or name another agent runner with "
               "--agent-command or WFC_AGENT_COMMAND")
@@ -110,29 +142,48 @@ def run_process(
     stdin: Optional[str] = None,
     env: Optional[Mapping[str, str]] = None,
     cwd: Optional[str] = None,
+    step: str = "",
 ) -> Tuple[Optional[int], str, str, bool]:
     """(exit code or None if killed, stdout, stderr, timed out). The child leads a new session, so
-    killing its group on timeout also kills whatever it spawned."""
-    full_env = {**os.environ, **(env or {})}
+    killing its group on timeout also kills whatever it spawned; it dies with wfc (`lifetime`)."""
+    full_env = {**os.environ, **(env or {}), **registry.environment(step)}
     try:
         process = subprocess.Popen(
             argv, shell=shell, cwd=cwd, env=full_env, text=True, start_new_session=True,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent(registry.parent),
         )
     except OSError as error:
         program = argv if isinstance(argv, str) else argv[0]
         return CANNOT_START, "", f"cannot start `{program}`: {error.strerror or error}", False
-    registry.add(process)
+    registry.add(process, step)
     try:
         out, err = process.communicate(stdin, timeout=timeout)
         return process.returncode, out, err, False
     except subprocess.TimeoutExpired:
         kill_group(process)
-        out, err = process.communicate()
-        return None, out or "", err or "", True
+        out, err = _drain(process)
+        return None, out, err, True
     finally:
         registry.remove(process)
+
+
+def _drain(process: "subprocess.Popen[str]") -> Tuple[str, str]:
+    """What a killed step printed; a process that left its group may hold the pipes open, so
+    reading stops after PIPE_GRACE seconds."""
+    try:
+        out, err = process.communicate(timeout=PIPE_GRACE)
+        return out or "", err or ""
+    except subprocess.TimeoutExpired as held:
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+        process.wait()
+        return _text(held.stdout), _text(held.stderr)
+
+
+def _text(data: Any) -> str:
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else (data or "")
 
 
 def _process_result(what: str, code: Optional[int], out: str, err: str, timed_out: bool,
@@ -147,15 +198,43 @@ def _process_result(what: str, code: Optional[int], out: str, err: str, timed_ou
         hint = AGENT_HINT if what == "agent" else "check the command's name and PATH"
         return StepResult(False, error=f"{err} ({hint})", permanent=True)
     if code != 0:
-        detail = tail(err) or "(no stderr)"
-        return StepResult(False, error=f"{what} exited with status {code}: {detail}")
+        return StepResult(False, error=f"{what} exited with status {code}{output_tails(out, err)}")
     return None
+
+
+def output_tails(out: str, err: str) -> str:
+    """What a failed process printed, last lines first in mind: its stderr's tail after a colon
+    (as before), then its stdout's (a test runner reports failures there)."""
+    shown = f": {tail(err)}" if err.strip() else ""
+    if out.strip():
+        shown += f"\nits stdout ends:\n{tail(out)}"
+    return shown or ": (no output)"
 
 
 def template_data(work: Invocation) -> Dict[str, Any]:
     step = work.step
     return {"args": dict(work.args), "context": dict(work.inputs),
             "step": {"id": step.id, "title": step.title, "attempt": work.attempt}}
+
+
+Rendered = TypeVar("Rendered")
+
+
+def rendering(produce: Callable[[], Rendered], texts: List[str], role: str, work: Invocation,
+              registry: ProcessRegistry) -> Union[Rendered, StepResult]:
+    """A template rendered within the step's timeout and stoppable by a stop of the run (see
+    `deadline`), or the failed attempt that says why not."""
+    if not any(is_template(text) for text in texts):
+        return produce()  # plain text renders to itself: nothing to bound
+    try:
+        return bounded(produce, work.timeout, registry.cancelled)
+    except TemplateFailed as error:
+        return StepResult(False, error=str(error))
+    except Interrupted:
+        if registry.cancelled.is_set():
+            return StepResult(False, error=f"the {role} template was stopped while rendering", cancelled=True)
+        return StepResult(False, error=f"rendering the {role} template timed out after {work.timeout:g}s",
+                          timed_out=True)
 
 
 class ShellExecutor:
@@ -170,27 +249,35 @@ class ShellExecutor:
 
     def run_command(self, command: Any, env: Mapping[str, str], cwd: Optional[str],
                     work: Invocation) -> StepResult:
-        try:
-            rendered = render_command(command, template_data(work))
-        except TemplateFailed as error:
-            return StepResult(False, error=str(error))
+        texts = [command] if isinstance(command, str) else list(command)
+        rendered = rendering(lambda: render_command(command, template_data(work)), texts, "command", work,
+                             self.registry)
+        if isinstance(rendered, StepResult):
+            return rendered
         shell = isinstance(rendered, str)
         code, out, err, timed_out = run_process(
             rendered if shell else list(rendered), shell=shell, registry=self.registry,
-            timeout=work.timeout, env=env, cwd=cwd)
+            timeout=work.timeout, env=env, cwd=cwd, step=work.step.id)
         failure = _process_result("command", code, out, err, timed_out, work.timeout, self.registry)
         return replace(failure or StepResult(True, value=out.rstrip("\n")), captured=Captured(out, err))
 
 
 @lru_cache(maxsize=256)
 def resolve_callable(spec: str) -> Callable[..., Any]:
+    """`module:attribute`, importable from the project root (the directory wfc runs in) too, as
+    `python -m` would find it: after everything else on the path, so a project file never
+    shadows an installed module."""
+    root = os.getcwd()
+    if root not in sys.path and "" not in sys.path:
+        sys.path.append(root)
     module_name, _, attribute = spec.partition(":")
     target: Any = importlib.import_module(module_name)
     for part in attribute.split("."):
         target = getattr(target, part)
     if not callable(target):
         raise TypeError(f"{spec} is not callable")
-    return target
+    function: Callable[..., Any] = target
+    return function
 
 
 class PythonExecutor:
@@ -251,10 +338,10 @@ class AgentExecutor:
         return self.ask(work.step.prompt or "", work.step, work)
 
     def ask(self, template: str, step: Step, work: Invocation) -> StepResult:
-        try:
-            prompt = render(template, template_data(work), "prompt")
-        except TemplateFailed as error:
-            return StepResult(False, error=str(error))
+        prompt = rendering(lambda: render(template, template_data(work), "prompt"), [template], "prompt", work,
+                           self.registry)
+        if isinstance(prompt, StepResult):
+            return prompt
         env = {"WFC_STEP": step.id, "WFC_AGENT": step.agent or "", "WFC_MODEL": step.model or "",
                "WFC_TOOLS": ",".join(step.tools),
                "WFC_MAX_TURNS": "" if step.max_turns is None else str(step.max_turns)}
@@ -264,7 +351,7 @@ class AgentExecutor:
             argv, stdin = claude_argv(step, prompt), None
         started = time.monotonic()
         code, out, err, timed_out = run_process(argv, shell=False, registry=self.registry,
-                                                timeout=work.timeout, stdin=stdin, env=env)
+                                                timeout=work.timeout, stdin=stdin, env=env, step=step.id)
         failure = _process_result("agent", code, out, err, timed_out, work.timeout, self.registry)
         result = failure or parse_agent_output(out, time.monotonic() - started)
         said = result.value if result.ok else _agent_result(out)

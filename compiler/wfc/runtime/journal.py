@@ -7,9 +7,10 @@ batch that means as it happens. The scheduler wraps each bookkeeping section in 
 (`hold`/`release`) and the section's events go out in one write when it ends, which is before
 any step the section launched starts: so a step's `step_finished` is written before any of its
 dependents starts, and before the run reports success. A kill loses at most the section being
-written; a torn last line is ignored on reading, and a step whose finished event was lost simply
-runs again on resume. A finished step's outputs travel inside its `step_finished` (or
-`step_cache_hit`) event, so a step the journal calls finished always has its outputs.
+written; a torn last line is skipped on reading (and cut before a resume appends), and a step
+whose finished event was lost simply runs again on resume. A finished step's outputs travel
+inside its `step_finished` (or `step_cache_hit`) event, so a step the journal calls finished
+always has its outputs.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Journal:
     def __init__(self, run_dir: Optional[Path], listeners: Tuple[Any, ...] = ()) -> None:
         self.run_dir = run_dir
         self._fd: Optional[int] = None
+        self.failure = ""  # why the journal stopped being written (a full disk), if it did
         if run_dir is not None:  # None: events go to listeners only (dry runs)
             run_dir.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(run_dir / "journal.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -78,8 +80,13 @@ class Journal:
             return
         data = ("\n".join(self._pending) + "\n").encode("utf-8")
         self._pending.clear()
-        while data:  # a regular file takes it all at once unless the disk is full
-            data = data[os.write(self._fd, data):]
+        try:
+            while data:  # a regular file takes it all at once unless the disk is full
+                data = data[os.write(self._fd, data):]
+        except OSError as error:  # the run goes on; what the journal lost runs again on resume
+            self.failure = f"{error.strerror or error}"
+            os.close(self._fd)
+            self._fd = None
 
     def close(self) -> None:
         with self._lock:
@@ -89,21 +96,78 @@ class Journal:
                 self._fd = None
 
 
-def read_events(path: Path) -> List[Dict[str, Any]]:
-    """Every complete event; a line torn by a kill is dropped rather than failing the resume."""
+@dataclass(frozen=True)
+class Reading:
+    """A journal as read: its complete events, and a warning for each line that is not one."""
+
+    events: List[Dict[str, Any]]
+    problems: Tuple[str, ...] = ()
+
+
+def read_journal(path: Path) -> Reading:
+    """Every complete event. A line that is torn (by a kill), not UTF-8, not JSON or not an
+    object is a warning and is skipped; a journal that cannot be read at all raises OSError."""
     events: List[Dict[str, Any]] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return events
-    for line in lines:
+    problems: List[str] = []
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
         try:
-            record = json.loads(line)
-        except ValueError:
+            record = json.loads(line.decode("utf-8"))
+        except (ValueError, RecursionError) as error:
+            torn = number == len(lines)  # no newline after it: the write was cut short
+            problems.append(f"{path}:{number}: {'a torn last line' if torn else 'not a JSON event'} "
+                            f"({_reason(error)}); skipped")
             continue
         if isinstance(record, dict):
             events.append(record)
-    return events
+        else:
+            problems.append(f"{path}:{number}: not a JSON object; skipped")
+    return Reading(events, tuple(problems))
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return f"byte {error.object[error.start]:#04x} at column {error.start + 1} is not UTF-8"
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error).split(":")[0]
+
+
+def read_events(path: Path) -> List[Dict[str, Any]]:
+    """Every complete event of the journal at `path` (none when it is missing; OSError when it
+    cannot be read)."""
+    try:
+        return read_journal(path).events
+    except FileNotFoundError:
+        return []
+
+
+def repair_tail(path: Path) -> int:
+    """Cut a torn last line (a write a kill cut short) so that the next event starts on a line
+    of its own; returns how many bytes were cut."""
+    try:
+        with open(path, "rb+") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if not size:
+                return 0
+            keep = size
+            while keep:
+                step = min(keep, 4096)
+                handle.seek(keep - step)
+                block = handle.read(step)
+                newline = block.rfind(b"\n")
+                if newline >= 0:
+                    keep = keep - step + newline + 1
+                    break
+                keep -= step
+            if keep != size:
+                handle.truncate(keep)
+            return size - keep
+    except FileNotFoundError:
+        return 0
 
 
 @dataclass(frozen=True)
@@ -115,25 +179,55 @@ class PastRun:
     outputs: Mapping[str, Mapping[str, Any]]
     completed: Tuple[str, ...] = ()  # steps that did work, in completion order (for compensation)
     args: Mapping[str, Any] = field(default_factory=dict)
+    tokens: Tuple[str, ...] = ()  # each session's token, carried by its step processes
+    fingerprints: Mapping[str, str] = field(default_factory=dict)  # step id -> its key when done
+    definitions: Mapping[str, str] = field(default_factory=dict)  # step id -> the plan's key of it
+    workflow: str = ""
+    problems: Tuple[str, ...] = ()
+
+
+UNDONE_EVENTS = ("compensation_started",)  # an undone (or half-undone) step is not done
+
+
+def past_run(run_id: str, events: List[Dict[str, Any]], problems: Tuple[str, ...] = ()) -> PastRun:
+    done: Dict[str, str] = {}
+    outputs: Dict[str, Mapping[str, Any]] = {}
+    fingerprints: Dict[str, str] = {}
+    definitions: Dict[str, str] = {}
+    completed: List[str] = []
+    args: Mapping[str, Any] = {}
+    tokens: List[str] = []
+    workflow = ""
+    for record in events:
+        kind, step = record.get("event"), record.get("step")
+        if kind == "run_started":
+            args, workflow = args or _mapping(record.get("args")), workflow or str(record.get("workflow") or "")
+            tokens += [record["token"]] if isinstance(record.get("token"), str) else []
+        if not isinstance(step, str):
+            continue
+        if kind in UNDONE_EVENTS:
+            done.pop(step, None)
+            completed = [other for other in completed if other != step]
+        if kind not in DONE_EVENTS:
+            continue
+        done[step] = str(kind)
+        outputs[step] = _mapping(record.get("outputs"))
+        fingerprints[step] = str(record.get("fingerprint") or "")
+        definitions[step] = str(record.get("definition") or "")
+        if kind == "step_finished":
+            completed.append(step)
+    return PastRun(run_id, done, outputs, tuple(completed), args, tuple(tokens), fingerprints, definitions,
+                   workflow, problems)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def load_past_run(run_dir: Path) -> PastRun:
-    done: Dict[str, str] = {}
-    outputs: Dict[str, Mapping[str, Any]] = {}
-    completed: List[str] = []
-    args: Mapping[str, Any] = {}
-    for record in read_events(run_dir / "journal.jsonl"):
-        kind, step = record.get("event"), record.get("step")
-        if kind == "run_started" and not args:
-            args = record.get("args") or {}
-        if kind not in DONE_EVENTS or not isinstance(step, str):
-            continue
-        saved = record.get("outputs") or {}
-        done[step] = kind
-        outputs[step] = saved if isinstance(saved, dict) else {}
-        if kind == "step_finished":
-            completed.append(step)
-    return PastRun(run_dir.name, done, outputs, tuple(completed), args)
+    """Raises OSError when the journal cannot be read (missing included)."""
+    reading = read_journal(run_dir / "journal.jsonl")
+    return past_run(run_dir.name, reading.events, reading.problems)
 
 
 def run_ids(runs_dir: Path) -> Iterator[str]:
@@ -142,13 +236,18 @@ def run_ids(runs_dir: Path) -> Iterator[str]:
 
 
 def new_run_id(runs_dir: Path) -> str:
-    """Sortable by start time, unique within the directory."""
+    """Sortable by start time, unique within the directory: the run's directory is created here,
+    and creating a directory is atomic, so two runs starting at once never share one."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    runs_dir.mkdir(parents=True, exist_ok=True)
     run_id, counter = stamp, 1
-    while (runs_dir / run_id).exists():
-        counter += 1
-        run_id = f"{stamp}-{counter:03d}"
-    return run_id
+    while True:
+        try:
+            (runs_dir / run_id).mkdir()
+            return run_id
+        except FileExistsError:
+            counter += 1
+            run_id = f"{stamp}-{counter:03d}"
 
 
 def latest_run_id(runs_dir: Path) -> Optional[str]:

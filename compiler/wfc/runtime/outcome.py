@@ -65,10 +65,15 @@ class RunResult:
     elapsed: float
     run_dir: Optional[Path]
     warnings: Tuple[str, ...] = ()
+    signal: int = 0  # what cancelled the run (SIGINT, SIGTERM, SIGHUP), 0 for none
+    notes: Tuple[str, ...] = ()  # what resuming did: leftovers stopped, changed steps run again
 
     @property
     def exit_code(self) -> int:
-        return {"succeeded": 0, "cancelled": 130}.get(self.status, 1)
+        """0, 1 for a failure, 128 + the signal's number when one cancelled it (130 for Ctrl-C)."""
+        if self.status == "cancelled":
+            return 128 + (self.signal or 2)
+        return 0 if self.status == "succeeded" else 1
 
 
 def split_outputs(step: Step, value: Any) -> Tuple[Dict[str, Any], str]:

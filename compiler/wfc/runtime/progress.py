@@ -116,6 +116,7 @@ class LiveProgress(PlainProgress):
         self.began = time.monotonic()
         self.since: Dict[str, float] = {}
         self.cost = 0.0
+        self.per_attempt = False
         self.console = Console(file=stream, highlight=False, soft_wrap=False)
         self.live: Optional[Any] = Live(self, console=self.console, refresh_per_second=self.REFRESH,
                                         transient=True, redirect_stdout=False, redirect_stderr=False)
@@ -141,7 +142,14 @@ class LiveProgress(PlainProgress):
         elif step in self.since and step not in self.running:
             del self.since[step]
         cost = record.get("cost_usd")
-        if kind == "step_finished" and isinstance(cost, (int, float)) and not isinstance(cost, bool):
+        if not isinstance(cost, (int, float)) or isinstance(cost, bool):
+            return
+        # each agent attempt's spending as it ends, where the runtime journals it; else each step's
+        # total as it ends, failed ones too (a failed attempt was paid for)
+        if kind == "agent_attempt":
+            self.cost = cost + (self.cost if self.per_attempt else 0.0)
+            self.per_attempt = True
+        elif kind in ("step_finished", "step_failed", "step_cancelled") and not self.per_attempt:
             self.cost += cost
 
     def lines(self, now: float, width: int, height: int) -> List[Tuple[str, bool]]:

@@ -24,7 +24,7 @@ import queue
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Deque, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Callable, Deque, Generic, List, Mapping, Optional, Protocol, Tuple, TypeVar
 
 from wfc.analysis.schedule import ReadyQueue
 
@@ -54,25 +54,29 @@ class Outcome(Protocol):
         """The workflow has failed."""
 
 
-class Hooks(Protocol):
-    """Called under the scheduler's lock (one at a time), except `work`, which runs concurrently."""
+OutcomeT = TypeVar("OutcomeT", bound=Outcome)
 
-    def immediate(self, step_id: str) -> Optional[Outcome]:
+
+class Hooks(Protocol, Generic[OutcomeT]):
+    """Called under the scheduler's lock (one at a time), except `work`, which runs concurrently.
+    Generic in the outcome type, so that hooks may take their own outcomes back in `finished`."""
+
+    def immediate(self, step_id: str) -> Optional[OutcomeT]:
         """An outcome without running (resumed, skipped, cache hit), or None to run the step."""
 
     def started(self, step_id: str) -> None:
         ...
 
-    def work(self, step_id: str) -> Outcome:
+    def work(self, step_id: str) -> OutcomeT:
         """Runs on a worker thread."""
 
-    def finished(self, step_id: str, outcome: Outcome) -> None:
+    def finished(self, step_id: str, outcome: OutcomeT) -> None:
         ...
 
     def cancel(self) -> None:
         """Ctrl-C: kill what is running; workers then report their steps as cancelled."""
 
-    def crashed(self, step_id: str, message: str) -> Outcome:
+    def crashed(self, step_id: str, message: str) -> OutcomeT:
         """The outcome for a step whose `work` raised: a bug, reported as the step failing."""
 
 
@@ -132,7 +136,7 @@ class Workers:
 
 
 class Scheduler:
-    def __init__(self, nodes: Mapping[str, Node], hooks: Hooks, *, max_parallel: Optional[int],
+    def __init__(self, nodes: Mapping[str, Node], hooks: "Hooks[Any]", *, max_parallel: Optional[int],
                  capacities: Mapping[str, int], keep_going: bool, batch: Batch = NoBatch()) -> None:
         self.hooks = hooks
         self.batch = batch
