@@ -29,6 +29,7 @@ VALIDATOR = Draft202012Validator(SCHEMA)
 # Every object a user writes keys into; a typo in any of them must be an error, not ignored.
 CLOSED_OBJECTS = {
     "#",
+    "#/$defs/agentDefinition",
     "#/$defs/argument",
     "#/$defs/contextEntry",
     "#/$defs/retry",
@@ -57,7 +58,18 @@ defaults:
   agent: general-purpose
   model: sonnet
   tools: [Read, Grep]
+  permission_mode: plan
   cache: true
+agents:
+  codebase-analyzer:
+    description: Maps the codebase
+    prompt: You map codebases.
+    tools: [Read, Grep, Bash]
+    disallowed_tools: [Write]
+    model: haiku
+    max_turns: 20
+    permission_mode: dontAsk
+  janitor: {description: Undoes work, prompt: You undo work., tools: "Read, Edit"}
 context:
   codebase: {description: Languages and files, ttl: 1h30m}
   findings: {description: Issues found, schema: {type: array, items: {type: string}}}
@@ -71,6 +83,7 @@ steps:
     model: opus
     tools: Read, Grep
     max_turns: 10
+    permission_mode: acceptEdits
     outputs: codebase
     files: ["src/**/*.py"]
     estimate: 90
@@ -184,7 +197,7 @@ def test_every_property_and_definition_has_title_and_description() -> None:
     missing += [f"#/$defs/{name}" for name, sub in SCHEMA["$defs"].items()
                 if not (sub.get("title") and sub.get("description")) and name not in HELPERS]
     assert missing == []
-    assert sum(1 for _ in _properties()) == 73  # 13 top-level, 26 per step, 34 in nested objects
+    assert sum(1 for _ in _properties()) == 83  # 14 top-level, 27 per step, 42 in nested objects
 
 
 def test_every_object_with_properties_is_closed_against_typos() -> None:
@@ -224,7 +237,7 @@ def test_every_example_and_default_is_valid_where_it_is_given() -> None:
             if any(True for _ in VALIDATOR.evolve(schema=schema).iter_errors(value)):
                 invalid.append((pointer, value))
     assert invalid == []
-    assert checked == 69
+    assert checked == 76
 
 
 def test_duration_pattern_is_the_compilers() -> None:
@@ -258,6 +271,13 @@ def test_the_schema_speaks_the_vocabulary() -> None:
     assert set(vocabulary.TEMPLATE_KEYS) <= step_keys
     assert defs["argument"]["properties"]["type"]["enum"] == list(vocabulary.ARGUMENT_TYPES)
     assert SCHEMA["properties"]["progress"]["enum"] == list(vocabulary.PROGRESS_TOOLS)
+    agent = defs["agentDefinition"]
+    assert sorted(agent["properties"]) == sorted(vocabulary.AGENT_KEYS)
+    assert agent["required"] == list(vocabulary.AGENT_REQUIRED_KEYS)
+    assert SCHEMA["properties"]["agents"]["propertyNames"]["pattern"] == vocabulary.AGENT_NAME_PATTERN
+    assert agent["properties"]["permission_mode"]["enum"] == list(vocabulary.AGENT_PERMISSION_MODES)
+    for modes in (defs["step"]["properties"]["permission_mode"], defs["defaults"]["properties"]["permission_mode"]):
+        assert modes["enum"] == list(vocabulary.PERMISSION_MODES)
     for pointer, expected in vocabulary.SCHEMA_DEFAULTS.items():
         node = SCHEMA
         for part in pointer.strip("/").split("/"):

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from runtime_support import FAKE_AGENT, PYTHON, Workspace
 from wfc.cli import cli
 from wfc.runtime.journal import encode, read_events
+from wfc.report.history import read_runs
 from wfc.runtime.step_logs import HEAD, LIMIT
 
 RELEASE = """
@@ -238,3 +239,37 @@ def test_an_unreadable_journal_is_one_clear_error(ws: Workspace) -> None:
     done = wfc("runs")
     assert (done.exit_code, done.stderr) == (
         1, f"error: cannot read the runs under .wfc/runs: Is a directory (.wfc/runs/{IDS[0]}/journal.jsonl)\n")
+
+
+def statuses(state: Path, workflow: str) -> List[str]:
+    return [step.status for run in read_runs(state) if run.workflow == workflow for step in run.steps]
+
+
+def test_prune_keeps_a_run_that_is_still_running(ws: Workspace) -> None:
+    import pickle
+    import subprocess
+    import time
+
+    done = ws.run(ws.plan("version: 1\ntitle: T\ndescription: d\nsteps:\n  a: {title: A, run: 'true'}\n", "quick"))
+    plan = ws.plan("""
+        version: 1
+        title: Waits
+        description: d
+        steps:
+          wait: {title: Wait, run: 'while [ ! -f go ]; do sleep 0.05; done'}
+    """, "waits")
+    (ws.root / "plan.pickle").write_bytes(pickle.dumps(plan))
+    runner = str(Path(__file__).resolve().parent / "runner.py")
+    process = subprocess.Popen([PYTHON, runner, "plan.pickle", "--progress", "none"], cwd=ws.root)
+    try:
+        deadline = time.monotonic() + 60
+        while "running" not in statuses(ws.state, "waits") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (running,) = [run.run_id for run in read_runs(ws.state) if run.workflow == "waits"]
+        pruned = wfc("runs", "prune", "--keep", "0")
+    finally:
+        (ws.root / "go").write_text("")
+        process.wait(timeout=60)
+    assert pruned.stdout == (f"removed run {done.run_id} (succeeded)\nkept run {running}: it is still running\n"
+                             "kept 1 run, removed 1\n")
+    assert [run.run_id for run in read_runs(ws.state)] == [running]

@@ -23,6 +23,7 @@ from wfc.validate.sources import workflow_files
 
 if TYPE_CHECKING:
     from wfc.analysis.plan import Estimate, Plan
+    from wfc.emit.naming import OutputDirs
     from wfc.compiler import CompileResult
     from wfc.validate import ValidationResult
 
@@ -104,25 +105,33 @@ def closing_line(result: CompileResult, check: bool) -> str:
 @click.option("--out", "out_dir", type=ProjectPath(file_okay=False), default="generated", show_default=True,
               help="Directory for plans and modules.")
 @click.option("--commands-dir", type=ProjectPath(file_okay=False), default=None,
-              help="Directory for the command docs (default: OUT/commands), e.g. .claude/commands.")
+              help="Directory for the command docs (default: CLAUDE_DIR/commands, else OUT/commands).")
+@click.option("--claude-dir", type=ProjectPath(file_okay=False), default=None,
+              help="Write the command docs, agent definitions and Workflow scripts into this Claude Code "
+                   "directory (commands/, agents/, workflows/), e.g. .claude: Claude Code started in the "
+                   "project then loads them.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if anything is out of date.")
 @click.option("--force", is_flag=True, help="Rewrite every output even if unchanged.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def compile_(paths: Tuple[str, ...], out_dir: str, commands_dir: Optional[str], check: bool, force: bool,
-             strict: bool) -> None:
+def compile_(paths: Tuple[str, ...], out_dir: str, commands_dir: Optional[str], claude_dir: Optional[str],
+             check: bool, force: bool, strict: bool) -> None:
     """Compile workflows (default: workflows/) into execution plans, Python modules and command docs.
 
     Only files whose bytes change are written, each atomically; a workflow with errors keeps its
     previous outputs; outputs whose source is gone are pruned."""
+    from wfc.emit.naming import OutputDirs
+
     sources = workflow_files(paths or ("workflows",))
-    out, commands = Path(out_dir), Path(commands_dir) if commands_dir else Path(out_dir) / "commands"
-    if check and not force and up_to_date(sources, out, commands):
+    dirs = OutputDirs(Path(out_dir), Path(commands_dir) if commands_dir else None,
+                      Path(claude_dir) if claude_dir else None)
+    if check and not force and up_to_date(sources, dirs):
         click.echo(f"checked {len(sources)} workflow{'s' if len(sources) != 1 else ''}: up to date", err=True)
         return
     from wfc.compiler import CompileOptions, compile_paths  # only now: YAML, schema and Jinja machinery
     from wfc.diagnostics.output import render, summary, use_colour
 
-    result = compile_paths([str(source) for source in sources], CompileOptions(out, commands, check, force))
+    options = CompileOptions(dirs.out, dirs.commands_dir, check, force, dirs.claude)
+    result = compile_paths([str(source) for source in sources], options)
     diagnostics = result.diagnostics
     if diagnostics:
         click.echo(render(diagnostics, "text", use_colour(sys.stderr)), err=True)
@@ -137,13 +146,13 @@ def compile_(paths: Tuple[str, ...], out_dir: str, commands_dir: Optional[str], 
         raise click.exceptions.Exit(EXIT_INVALID)
     from wfc.emit.freshness import record
 
-    record(out, commands, [output for outcome in result.outcomes for output in outcome.outputs])
+    record(dirs, [output for outcome in result.outcomes for output in outcome.outputs])
 
 
-def up_to_date(sources: "list[Path]", out: Path, commands: Path) -> bool:
+def up_to_date(sources: "list[Path]", dirs: "OutputDirs") -> bool:
     from wfc.emit.freshness import all_current
 
-    return all_current(sources, out, commands)
+    return all_current(sources, dirs)
 
 
 # -- plan --------------------------------------------------------------------------------------

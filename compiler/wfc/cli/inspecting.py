@@ -15,7 +15,7 @@ import click
 from wfc.diagnostics.errors import fail
 from wfc.diagnostics.wording import closest
 from wfc.report import run_views
-from wfc.report.history import RunRecord, StepRecord, read_runs, runs_dir
+from wfc.report.history import RunRecord, StepRecord, read_runs, running_run, runs_dir
 from wfc.report.run_logs import kept_attempts
 
 FORMATS = ("text", "json")
@@ -116,16 +116,20 @@ def _raw(run: RunRecord, step: StepRecord, attempts: List[Any], name: str) -> st
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".wfc"),
               show_default=True, help="Where runs live (as `wfc run --state-dir`).")
 def prune(keep: int, state_dir: Path) -> None:
-    """Remove every run but the newest N (`--keep N`), with their journals and kept output."""
+    """Remove every run but the newest N (`--keep N`), with their journals and kept output. A run
+    still running is kept whatever its age."""
     found = _runs(state_dir)
-    removed = []
+    removed, busy = [], []
     for run in found[keep:]:
+        if run.status == "unfinished" and running_run(state_dir, run.workflow) in ("", run.run_id):
+            busy.append(run.run_id)
+            continue
         try:
             shutil.rmtree(runs_dir(state_dir) / run.run_id)
         except OSError as error:
             fail(f"cannot remove run {run.run_id}: {error.strerror or error} ({error.filename})")
         removed.append((run.run_id, run.status))
-    click.echo(run_views.pruned_text(removed, len(found) - len(removed)), nl=False)
+    click.echo(run_views.pruned_text(removed, busy, len(found) - len(removed)), nl=False)
 
 
 def _runs(state_dir: Path) -> List[RunRecord]:

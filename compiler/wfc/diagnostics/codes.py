@@ -2,7 +2,8 @@
 docs/errors.md explains it (a test holds the document to this registry).
 
 Codes by stage: WFC000-WFC009 loading the file, WFC010-WFC021 the shape (the JSON schema),
-WFC030-WFC0xx the meaning (references, producers, cycles, resources, templates), WFC3xx warnings
+WFC030-WFC0xx the meaning (references, producers, cycles, resources, templates), WFC070-WFC079
+agents and permissions, WFC3xx warnings
 from the analysis and the outputs, WFC6xx `wfc import`.
 """
 from __future__ import annotations
@@ -98,6 +99,12 @@ DEFAULT_NOT_IN_ENUM = _register("WFC052", "an argument default outside its enum"
 DEFAULT_WRONG_TYPE = _register("WFC053", "an argument default of the wrong type")
 NUMBER_NOT_REPRESENTABLE = _register("WFC054", "an argument number that JSON cannot carry")
 UNKNOWN_FILTER = _register("WFC055", "a template uses a filter or test Jinja does not have")
+
+# -- agents and permissions (Claude Code)
+
+UNKNOWN_AGENT = _register("WFC070", "an agent Claude Code would not find", WARNING)
+BROAD_RULE = _register("WFC071", "a permission rule that approves too much", WARNING)
+AGENT_TWICE = _register("WFC072", "an agent defined by two workflows")
 
 # -- warnings from the analysis
 

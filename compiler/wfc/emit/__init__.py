@@ -147,15 +147,20 @@ def generated_source(path: Path) -> Optional[str]:
     return parsed[0] if parsed else None
 
 
-def stale_outputs(directories: Iterable[Path], keep: Set[Path]) -> List[Path]:
-    """Generated files (by header) whose source file is gone and that no current workflow produces."""
+def stale_outputs(directories: Iterable[Path], keep: Set[Path], compiled: Iterable[str] = ()) -> List[Path]:
+    """Generated files (by header) that no current workflow produces and whose source is gone or
+    was compiled just now (an agent it no longer defines). Files other sources generated, and
+    files without wfc's header, are left alone."""
     stale: List[Path] = []
-    for directory in directories:
+    sources = set(compiled)
+    for directory in dict.fromkeys(directories):
         if not directory.is_dir():
             continue
         for candidate in sorted(p for p in directory.iterdir() if p.is_file()):
             source = generated_source(candidate)
-            if source is not None and candidate.resolve() not in keep and not Path(source).exists():
+            if source is None or candidate.resolve() in keep:
+                continue
+            if source in sources or not Path(source).exists():
                 stale.append(candidate)
     return stale
 

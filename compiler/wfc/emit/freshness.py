@@ -18,7 +18,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 from wfc.emit import Output, atomic_write, read_bytes
 from wfc.emit.header import HEADER_PROBE_BYTES, parse_header
-from wfc.emit.naming import WORKFLOWS_DIR, command_file, module_file, plan_file, workflow_script_file
+from wfc.emit.naming import OutputDirs, command_file, module_file, plan_file, workflow_script_file
 
 STATE_FILE = Path(".wfc") / "compile-state.json"
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -35,15 +35,12 @@ def compiler_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def expected_outputs(source: Path, out_dir: Path, commands_dir: Path) -> List[Path]:
-    """The files a workflow compiles to, from its file name alone (the spec fixes the naming)."""
+def expected_outputs(source: Path, dirs: OutputDirs) -> List[Path]:
+    """The files a workflow always compiles to, from its file name alone (the spec fixes the naming);
+    its agent definitions are named inside it, so only the stamp knows them."""
     stem = source.stem
-    return [out_dir / plan_file(stem), out_dir / module_file(stem), commands_dir / command_file(stem),
-            out_dir / WORKFLOWS_DIR / workflow_script_file(stem)]
-
-
-def _state_key(out_dir: Path, commands_dir: Path) -> str:
-    return f"{out_dir.as_posix()}|{commands_dir.as_posix()}"
+    return [dirs.out / plan_file(stem), dirs.out / module_file(stem), dirs.commands / command_file(stem),
+            dirs.workflows / workflow_script_file(stem)]
 
 
 def load_state() -> Dict[str, Dict[str, str]]:
@@ -55,45 +52,42 @@ def load_state() -> Dict[str, Dict[str, str]]:
     return state if isinstance(state, dict) else {}
 
 
-def record(out_dir: Path, commands_dir: Path, outputs: Iterable[Output]) -> None:
+def record(dirs: OutputDirs, outputs: Iterable[Output]) -> None:
     """Remember that these outputs, just written or verified equal to the files, are current for
     this compiler (hashed from memory: the bytes on disk are the same)."""
     state = load_state()
     hashes = {output.path.as_posix(): hashlib.sha256(output.data).hexdigest() for output in outputs}
-    state[_state_key(out_dir, commands_dir)] = {"compiler": compiler_fingerprint(), **hashes}
+    state[dirs.key] = {"compiler": compiler_fingerprint(), **hashes}
     try:
         atomic_write(STATE_FILE, json.dumps(state, sort_keys=True).encode())
     except OSError:
         pass  # a read-only checkout simply never takes the fast path
 
 
-def all_current(sources: Sequence[Path], out_dir: Path, commands_dir: Path) -> bool:
+def all_current(sources: Sequence[Path], dirs: OutputDirs) -> bool:
     """True only when the stamp vouches for this compiler and every output matches its source."""
-    stamp: Optional[Dict[str, str]] = load_state().get(_state_key(out_dir, commands_dir))
+    stamp: Optional[Dict[str, str]] = load_state().get(dirs.key)
     if not stamp or stamp.get("compiler") != compiler_fingerprint():
         return False
-    expected = 0
-    for source in sources:
-        source_sha = hashlib.sha256(source.read_bytes()).hexdigest()
-        for output in expected_outputs(source, out_dir, commands_dir):
-            data = read_bytes(output)
-            if data is None:
-                return False
-            header = parse_header(data[:HEADER_PROBE_BYTES].decode("utf-8", "replace"))
-            if (
-                header is None
-                or header[1] != source_sha
-                or stamp.get(output.as_posix()) != hashlib.sha256(data).hexdigest()
-            ):
-                return False
-            expected += 1
-    generated = sum(1 for key in stamp if key != "compiler")
-    return generated == expected and not _has_orphans(out_dir, commands_dir, stamp)
+    shas = {hashlib.sha256(source.read_bytes()).hexdigest() for source in sources}
+    fixed = [output.as_posix() for source in sources for output in expected_outputs(source, dirs)]
+    if any(output not in stamp for output in fixed):
+        return False
+    for output, digest in stamp.items():
+        data = read_bytes(Path(output)) if output != "compiler" else b""
+        if data is None:
+            return False
+        header = parse_header(data[:HEADER_PROBE_BYTES].decode("utf-8", "replace")) if data else None
+        if output == "compiler":
+            continue
+        if header is None or header[1] not in shas or hashlib.sha256(data).hexdigest() != digest:
+            return False
+    return not _has_orphans(dirs, stamp)
 
 
-def _has_orphans(out_dir: Path, commands_dir: Path, stamp: Dict[str, str]) -> bool:
+def _has_orphans(dirs: OutputDirs, stamp: Dict[str, str]) -> bool:
     """A generated file the stamp does not know (someone else's compile) means: check in full."""
-    for directory in (out_dir, commands_dir, out_dir / WORKFLOWS_DIR):
+    for directory in dirs.all:
         if directory.is_dir():
             for path in directory.iterdir():
                 if path.is_file() and path.as_posix() not in stamp and path.suffix in (".py", ".json", ".md", ".js"):

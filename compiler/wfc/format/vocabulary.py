@@ -16,7 +16,7 @@ STEP_KINDS: Tuple[str, ...] = tuple(KIND_KEYS.values())
 
 # Keys that only a step of one kind may carry.
 KIND_ONLY_KEYS: Dict[str, Tuple[str, ...]] = {
-    "agent": ("agent", "model", "tools", "max_turns"),
+    "agent": ("agent", "model", "tools", "max_turns", "permission_mode"),
     "shell": ("env", "cwd"),
 }
 
@@ -33,6 +33,30 @@ ARGUMENT_TYPES: Dict[str, Tuple[type, ...]] = {
 }
 
 PROGRESS_TOOLS: Tuple[str, ...] = ("todowrite", "tasks")
+
+# -- agents: the `agents:` map and what Claude Code calls each key --------------------------------
+
+# An `agents:` entry's key -> the frontmatter key of a Claude Code subagent definition (and of the
+# `--agents` JSON); `prompt` is the definition's body, its system prompt.
+AGENT_KEYS: Dict[str, str] = {
+    "description": "description", "tools": "tools", "disallowed_tools": "disallowedTools", "model": "model",
+    "max_turns": "maxTurns", "permission_mode": "permissionMode", "prompt": "prompt",
+}
+AGENT_REQUIRED_KEYS: Tuple[str, ...] = ("description", "prompt")
+AGENT_NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+# Claude Code's own agents, which need no definition (REFERENCE.md, "Subagents").
+BUILT_IN_AGENTS: Tuple[str, ...] = ("general-purpose", "Explore", "Plan", "claude", "statusline-setup")
+DEFAULT_AGENT = "general-purpose"  # what an agent step that names none runs
+# `--permission-mode` values Claude Code 2.1.332 takes (a step's and the defaults' `permission_mode`),
+# and the `permissionMode` values a subagent definition takes (an agent's): `default` there, `manual` here.
+PERMISSION_MODES: Tuple[str, ...] = ("acceptEdits", "auto", "bypassPermissions", "manual", "dontAsk", "plan")
+AGENT_PERMISSION_MODES: Tuple[str, ...] = ("acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "plan")
+# Bash rules that pre-approve far more than they seem to: an interpreter running any text, or a
+# recursive delete of any path. `wfc validate` warns on each (WFC071).
+BROAD_BASH_PREFIXES: Tuple[str, ...] = (
+    "sh -c", "bash -c", "zsh -c", "python -c", "python3 -c", "node -e", "perl -e", "ruby -e", "eval",
+    "rm -rf", "rm -fr", "rm -r", "sudo",
+)
 
 # -- defaults: what a workflow gets for what it leaves out ----------------------------------------
 

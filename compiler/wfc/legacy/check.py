@@ -8,6 +8,7 @@ from typing import Optional, Tuple
 
 from wfc.analysis.plan import Plan
 from wfc.diagnostics import Diagnostic
+from wfc.diagnostics.codes import UNKNOWN_AGENT
 from wfc.diagnostics.errors import fail
 
 
@@ -29,4 +30,7 @@ def check(text: str, file: str, stem: str) -> Checked:
         fail(f"{file}: wfc import produced a workflow that does not validate; this is a bug in wfc, please "
              "report it with the command file", result.diagnostics)
     plan = analyze(result.workflow)
-    return Checked(result.diagnostics + result.located(plan.warnings), plan)
+    # an agent Claude Code would not find is reported once, by the import itself (WFC606, at the line
+    # of the command that names it), not again at each step that runs it
+    found = tuple(d for d in result.diagnostics if d.code != UNKNOWN_AGENT.code)
+    return Checked(found + result.located(plan.warnings), plan)

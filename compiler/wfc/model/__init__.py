@@ -11,13 +11,13 @@ from functools import cached_property
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from wfc.format.vocabulary import (
-    DEFAULT_ARGUMENT_TYPE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_CACHE, DEFAULT_COMPENSATE,
+    AGENT_KEYS, DEFAULT_ARGUMENT_TYPE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_CACHE, DEFAULT_COMPENSATE,
     DEFAULT_CONTINUE_ON_ERROR, DEFAULT_ESTIMATE, DEFAULT_FACTOR, DEFAULT_KEEP_GOING, DEFAULT_PROGRESS, DEFAULT_TTL,
 )
 from wfc.load.document import Position
 
-__all__ = ["Action", "Argument", "ContextEntry", "Docs", "OnFailure", "Position", "Retry", "Step", "Workflow",
-           "field_values", "to_dict"]
+__all__ = ["Action", "AgentDefinition", "Argument", "ContextEntry", "Docs", "OnFailure", "Position", "Retry", "Step",
+           "Workflow", "field_values", "to_dict"]
 
 
 Command = Union[str, Tuple[str, ...]]  # a string goes to the shell, a tuple of arguments does not
@@ -39,6 +39,30 @@ class ContextEntry:
     description: str = ""
     ttl: float = DEFAULT_TTL
     schema: Mapping[str, Any] = field(default_factory=dict)  # a JSON schema for the value; empty: any text
+
+
+@dataclass(frozen=True)
+class AgentDefinition:
+    """A subagent the workflow defines (`agents:`): a Claude Code subagent definition once compiled."""
+
+    name: str
+    description: str
+    prompt: str  # the system prompt
+    tools: Tuple[str, ...] = ()  # empty: every tool of the session
+    disallowed_tools: Tuple[str, ...] = ()
+    model: Optional[str] = None
+    max_turns: Optional[int] = None
+    permission_mode: Optional[str] = None
+
+    def claude_fields(self) -> Dict[str, Any]:
+        """The definition in Claude Code's own keys, set fields only, in a fixed order: the frontmatter
+        of `agents/NAME.md` (with `prompt` as its body) and one entry of `claude --agents` JSON."""
+        fields_: Dict[str, Any] = {}
+        for key, claude_key in AGENT_KEYS.items():
+            value = getattr(self, key)
+            if value not in (None, ()):
+                fields_[claude_key] = list(value) if isinstance(value, tuple) else value
+        return fields_
 
 
 @dataclass(frozen=True)
@@ -84,6 +108,7 @@ class Step:
     model: Optional[str] = None
     tools: Tuple[str, ...] = ()
     max_turns: Optional[int] = None
+    permission_mode: Optional[str] = None
     # shell steps
     run: Optional[Command] = None
     env: Mapping[str, str] = field(default_factory=dict)
@@ -145,6 +170,7 @@ class Workflow:
     docs: Docs = field(default_factory=Docs)
     progress: str = DEFAULT_PROGRESS
     model: Optional[str] = None  # the command doc's `model`, from defaults.model
+    agents: Tuple[AgentDefinition, ...] = ()  # in the order the file defines them
     positions: Mapping[Tuple[Any, ...], Position] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -161,6 +187,9 @@ class Workflow:
     def _steps_index(self) -> Dict[str, Step]:
         """Built once: renderers look steps up by id once per edge, so rebuilding it is quadratic."""
         return {step.id: step for step in self.steps}
+
+    def agent_definition(self, name: str) -> Optional[AgentDefinition]:
+        return next((agent for agent in self.agents if agent.name == name), None)
 
     def context_entry(self, name: str) -> ContextEntry:
         return self._context_index[name]

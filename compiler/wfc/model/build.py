@@ -15,6 +15,7 @@ from wfc.load.document import Document, Position
 from wfc.format import vocabulary
 from wfc.model import (
     Action,
+    AgentDefinition,
     Argument,
     ContextEntry,
     Docs,
@@ -47,6 +48,7 @@ def build_workflow(document: Document, name: str) -> Workflow:
         docs=build_docs(data.get("docs") or {}),
         progress=data.get("progress", vocabulary.DEFAULT_PROGRESS),
         model=defaults.get("model"),
+        agents=tuple(build_agent(agent, raw or {}) for agent, raw in (data.get("agents") or {}).items()),
         positions=entry_positions(document),
         definition=data,
     )
@@ -57,7 +59,7 @@ def entry_positions(document: Document) -> Dict[Tuple[Any, ...], Position]:
     name is written: the line a finding about the whole step should point at."""
     positions = dict(document.value_positions)
     for path, position in document.key_positions.items():
-        if len(path) == 2 and path[0] in ("steps", "context", "arguments", "resources"):
+        if len(path) == 2 and path[0] in ("steps", "context", "arguments", "resources", "agents"):
             positions[path] = position
     return positions
 
@@ -76,8 +78,9 @@ def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]
         prompt=raw.get("prompt"),
         agent=raw.get("agent", defaults.get("agent")) if agent_defaults else None,
         model=raw.get("model", defaults.get("model")) if agent_defaults else None,
-        tools=names(raw.get("tools", defaults.get("tools") if agent_defaults else None)),
+        tools=tool_names(raw.get("tools", defaults.get("tools") if agent_defaults else None)),
         max_turns=raw.get("max_turns"),
+        permission_mode=raw.get("permission_mode", defaults.get("permission_mode")) if agent_defaults else None,
         run=command(raw.get("run")),
         env=sorted_mapping(raw.get("env")),
         cwd=raw.get("cwd"),
@@ -98,6 +101,13 @@ def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]
         compensate=build_action(raw["compensate"]) if raw.get("compensate") else None,
         group=raw.get("group"),
     )
+
+
+def build_agent(name: str, raw: Mapping[str, Any]) -> AgentDefinition:
+    return AgentDefinition(name=name, description=raw["description"], prompt=raw["prompt"],
+                           tools=tool_names(raw.get("tools")), disallowed_tools=tool_names(raw.get("disallowed_tools")),
+                           model=raw.get("model"), max_turns=raw.get("max_turns"),
+                           permission_mode=raw.get("permission_mode"))
 
 
 def build_context_entry(name: str, raw: Mapping[str, Any]) -> ContextEntry:
@@ -151,6 +161,22 @@ def names(value: Any) -> Tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+def tool_names(value: Any) -> Tuple[str, ...]:
+    """`Read, Grep` or `[Read, Grep]` -> ("Read", "Grep"): a string is split at the commas outside a
+    rule's parentheses, as Claude Code reads a definition's `tools: Read, Bash(git diff *)`."""
+    if not isinstance(value, str):
+        return tuple(part.strip() for part in names(value) if part.strip())
+    parts, depth, current = [], 0, ""
+    for char in value:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth <= 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return tuple(part.strip() for part in parts + [current] if part.strip())
 
 
 def command(value: Any) -> Optional[Any]:

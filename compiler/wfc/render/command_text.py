@@ -1,117 +1,116 @@
 """How workflow text reads in the Claude Code command doc: two rewrites that are about Claude Code,
 not markdown (the templates escape for markdown).
 
-- templates: `{{ args.NAME }}` becomes the argument placeholder Claude Code substitutes
-  (`$ARGUMENTS` for a single argument, `$1`, `$2`... in argument order for several) and
-  `{{ context.NAME }}` a `[[NAME]]` marker the model replaces with the producer's result;
-- inert text: Claude Code substitutes `$ARGUMENTS` and `$1` anywhere in the file and runs
-  ``!`cmd` `` when it loads the command, so the workflow's own text must not contain them.
-  `$1` is written `${1}` (the same to a shell) and `!` before a backtick gets a zero-width space.
+- templates: `{{ args.NAME }}` becomes `$NAME`, which Claude Code fills with the argument's word
+  (frontmatter `arguments` lists the names; `$ARGUMENTS[N]`, zero-based, where a word character or
+  `[` follows, since `$NAME` would not be read there), and `{{ context.NAME }}` becomes a `[[NAME]]`
+  marker the model replaces with the producer's result;
+- inert text: when the command loads, Claude Code fills in `$NAME`, `$N`, `$ARGUMENTS` and
+  `${CLAUDE_*}` anywhere in the body and runs inline ``!`cmd` `` and blocks fenced with three
+  backticks and `!`. In the workflow's own text a `\\` goes before a `$` Claude Code would fill
+  (Claude Code drops it, so the model reads the `$` as written) and a zero-width space breaks the
+  other forms; nothing else changes.
 """
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Mapping, NamedTuple, Optional
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
 from wfc.model import Command, Step, Workflow
 
-_CLAUDE_PLACEHOLDER = re.compile(r"\$(ARGUMENTS|\d+)")
-_BANG_BACKTICK = re.compile(r"!(?=`)")
+_BANG = re.compile(r"(?<=!)(?=`)|(?<=```)(?=!)")
+_ENVIRONMENT = re.compile(r"\$(?=\{(?:CLAUDE_[A-Z_]+|user_config\.)[^}]*\})")
 _LOOKUP = r"\{\{-?\s*(args|context|step)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(['\"])(.*?)\3\s*\])\s*-?\}\}"
 _TEMPLATE_LOOKUP = re.compile(_LOOKUP)
 _TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#")
+_WORD_OR_BRACKET = re.compile(r"[A-Za-z0-9_\[]")
+ZWSP = "\u200b"
 
 
-def inert(text: str) -> str:
-    """`text` with nothing Claude Code would substitute or execute when it loads the command."""
-    text = str(text)
-    if "$" not in text and "!" not in text:  # most text: skip both scans, called once per field
-        return text
-    text = _CLAUDE_PLACEHOLDER.sub(lambda match: "${" + match.group(1) + "}", text)
-    return _BANG_BACKTICK.sub("!\u200b", text)
+class Neutraliser:
+    """`inert(text)`: the text with nothing Claude Code would substitute or execute. Built once per
+    workflow: which `$NAME` Claude Code fills depends on the workflow's argument names."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        filled = "|".join(["[0-9]", "ARGUMENTS", *(rf"{re.escape(n)}(?![\[A-Za-z0-9_])" for n in
+                                                    sorted(names, key=len, reverse=True))])
+        # `\\$` before a filled form keeps the `$`; a backslash before that one would undo it
+        self._dollar = re.compile(rf"(\\*)\$(?={filled})")
+        self._cache: Dict[str, str] = {}
+
+    def __call__(self, text: object) -> str:
+        text = str(text)
+        if "$" not in text and "!" not in text:  # most text: nothing to scan for
+            return text
+        done = self._cache.get(text)
+        if done is None:
+            done = self._dollar.sub(lambda m: (m.group(1) + ZWSP if m.group(1) else "") + "\\$", text)
+            done = _ENVIRONMENT.sub("$" + ZWSP, done)
+            done = self._cache[text] = _BANG.sub(ZWSP, done)
+        return done
+
+
+def neutraliser(workflow: Workflow) -> Neutraliser:
+    return Neutraliser([argument.name for argument in workflow.arguments])
+
+
+def inert(text: object, names: Sequence[str] = ()) -> str:
+    """`text` made inert for a workflow with these argument names (see `Neutraliser`)."""
+    return Neutraliser(names)(text)
 
 
 def placeholders(workflow: Workflow) -> Dict[str, str]:
-    """Argument name -> what Claude Code replaces with the value the user typed."""
-    return dict(_lookups(workflow).arguments)
+    """Argument name -> what Claude Code replaces with the word the user typed for it."""
+    return {argument.name: f"${argument.name}" for argument in workflow.arguments}
 
 
-class _Lookups(NamedTuple):
-    workflow: Optional[Workflow]
-    arguments: Dict[str, str]  # `placeholders`, shared: callers here only read it
-    plain: Dict[str, str]  # `args.NAME` / `context.NAME` -> its rewrite, for `{{ args.NAME }}` as usually written
+def indexed_placeholder(workflow: Workflow, name: str) -> str:
+    """`$ARGUMENTS[N]` (zero-based) for argument `name`: read by Claude Code whatever follows it."""
+    index = [argument.name for argument in workflow.arguments].index(name)
+    return f"$ARGUMENTS[{index}]"
 
 
-def _lookups(workflow: Workflow) -> _Lookups:
-    """Remembered for the last workflow asked about: it is asked once per template of every step."""
-    if _last_lookups[0].workflow is not workflow:
-        arguments = _placeholders(workflow)
-        plain = {f"args.{name}": mark for name, mark in arguments.items() if _IDENTIFIER.fullmatch(name)}
-        plain.update((f"context.{entry.name}", f"[[{entry.name}]]") for entry in workflow.context
-                     if _IDENTIFIER.fullmatch(entry.name))  # other names never match `_TEMPLATE_LOOKUP`
-        _last_lookups[0] = _Lookups(workflow, arguments, plain)
-    return _last_lookups[0]
+class TextRewriter:
+    """Workflow templates as the model should read them: inert, argument lookups turned into Claude
+    Code placeholders and context lookups into `[[NAME]]` markers. Anything else (conditions,
+    filters) is left as written, and `has_template_logic` tells the doc to say so."""
 
+    def __init__(self, workflow: Workflow) -> None:
+        self.workflow = workflow
+        self.inert = neutraliser(workflow)
+        self.arguments = {argument.name for argument in workflow.arguments}
 
-_last_lookups: List[_Lookups] = [_Lookups(None, {}, {})]
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+    def __call__(self, text: str, step: Optional[Step] = None, escape: Optional[Callable[[str], str]] = None) -> str:
+        """`escape` (markdown, say) applies to the workflow's literal text before it is made inert:
+        an escape added afterwards could undo the `\\$` that keeps a `$` from being filled."""
+        literal = (lambda piece: self.inert(escape(piece))) if escape else self.inert
+        if "{" not in text:
+            return literal(text)
+        pieces: List[str] = []
+        end = 0
+        for match in _TEMPLATE_LOOKUP.finditer(text):
+            before = literal(text[end:match.start()])
+            lookup = self._lookup(match, text[match.end():match.end() + 1], step, literal)
+            # a backslash just before a placeholder would keep Claude Code from filling it
+            pieces.append(before + ZWSP if before.endswith("\\") and lookup.startswith("$") else before)
+            pieces.append(lookup)
+            end = match.end()
+        pieces.append(literal(text[end:]))
+        return "".join(pieces)
 
-
-def _placeholders(workflow: Workflow) -> Dict[str, str]:
-    names = [argument.name for argument in workflow.arguments]
-    if len(names) == 1:
-        return {names[0]: "$ARGUMENTS"}
-    return {name: f"${index}" for index, name in enumerate(names, start=1)}
-
-
-def command_text(text: str, workflow: Workflow, step: Optional[Step] = None) -> str:
-    """A workflow template as the model should read it: inert, with argument lookups turned into
-    Claude Code placeholders and context lookups into `[[NAME]]` markers. Anything else
-    (conditions, filters) is left as written, and `has_template_logic` tells the doc to say so."""
-    text = inert(text)
-    if "{" not in text:  # no lookup to rewrite
-        return text
-    lookups = _lookups(workflow)
-    done = _rewrite_plain(text, lookups.plain)
-    return _rewrite_lookups(text, lookups.arguments, step) if done is None else done
-
-
-def _rewrite_plain(text: str, plain: Mapping[str, str]) -> Optional[str]:
-    """`text` with its `{{ args.NAME }}` and `{{ context.NAME }}` rewritten by plain string work, or
-    None when the text holds any other brace: then only `_rewrite_lookups` gives the right answer.
-    When every brace sits in such a lookup, the regex would have matched exactly those lookups."""
-    head, *pieces = text.split("{{ ")
-    done = [head]
-    for piece in pieces:
-        lookup, closed, tail = piece.partition(" }}")
-        rewrite = plain.get(lookup) if closed else None
-        if rewrite is None:
-            return None
-        done += (rewrite, tail)
-    joined = "".join(done)
-    return None if "{" in joined else joined
-
-
-def _rewrite_lookups(text: str, arguments: Mapping[str, str], step: Optional[Step]) -> str:
-    values = {"id": step.id, "title": step.title, "attempt": "1"} if step else {}
-
-    def replace(match: "re.Match[str]") -> str:
+    def _lookup(self, match: "re.Match[str]", following: str, step: Optional[Step],
+                literal: Callable[[str], str]) -> str:
         namespace, name = match.group(1), match.group(2) or match.group(4)
-        if namespace == "args" and name in arguments:
-            return arguments[name]
+        if namespace == "args" and name in self.arguments:
+            if following and _WORD_OR_BRACKET.match(following):
+                return indexed_placeholder(self.workflow, name)
+            return f"${name}"
         if namespace == "context":
-            return f"[[{name}]]"
+            return f"[[{self.inert(name)}]]"
+        values = {"id": step.id, "title": step.title, "attempt": "1"} if step else {}
         if namespace == "step" and name in values:
-            return inert(values[name])
-        return match.group(0)
-
-    return _TEMPLATE_LOOKUP.sub(replace, text)
-
-
-def has_claude_placeholder(text: Optional[str]) -> bool:
-    """Whether `inert` rewrote part of this user text (the doc then says how to read it back).
-    The `in` test first: most text has no `$`, and it costs a fifth of the regex search."""
-    return bool(text) and "$" in str(text) and _CLAUDE_PLACEHOLDER.search(str(text)) is not None
+            return literal(values[name])
+        return literal(match.group(0))
 
 
 def has_template_logic(text: str) -> bool:
@@ -126,3 +125,20 @@ def command_line(command: Command) -> str:
 
     return " ".join(shlex.quote(part) for part in command)
 
+
+class Rewrites(NamedTuple):
+    """What the command doc's parts share: the rewriter (and its neutraliser) for one workflow."""
+
+    text: TextRewriter
+
+    @property
+    def inert(self) -> Neutraliser:
+        return self.text.inert
+
+
+def rewrites(workflow: Workflow) -> Rewrites:
+    return Rewrites(TextRewriter(workflow))
+
+
+__all__ = ["Neutraliser", "Rewrites", "TextRewriter", "command_line", "has_template_logic", "inert",
+           "indexed_placeholder", "neutraliser", "placeholders", "rewrites"]

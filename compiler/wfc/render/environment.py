@@ -40,10 +40,24 @@ def markdown_text(value: Any) -> str:
     return text.translate(_MARKDOWN_ESCAPES) if _MARKDOWN_SPECIAL.search(text) else text
 
 
+def markdown_piece(value: Any) -> str:
+    """`markdown_text` for a piece of a longer line: whitespace runs become one space, but a space at
+    either end is kept (the piece's neighbours need it)."""
+    text = re.sub(r"\s+", " ", str(value))
+    return text.translate(_MARKDOWN_ESCAPES) if _MARKDOWN_SPECIAL.search(text) else text
+
+
 def yaml_scalar(value: Any) -> str:
-    """A double-quoted YAML scalar (JSON strings are valid YAML), always on one line."""
+    """A YAML value on one line: a boolean as it is, a list as a flow sequence of double-quoted
+    strings, anything else a double-quoted scalar (JSON strings are valid YAML). No `---` is left
+    in it: a Markdown file's frontmatter ends at the first `---`, even inside a value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(yaml_scalar, value)) + "]"
     quoted = json.dumps(str(value), ensure_ascii=False)
-    return _YAML_UNSAFE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", quoted)
+    quoted = _YAML_UNSAFE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", quoted)
+    return quoted.replace("-", "\\u002d") if "---" in quoted else quoted
 
 
 def inline_code(value: Any) -> str:

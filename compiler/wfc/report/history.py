@@ -12,12 +12,16 @@ attempt ended still counts what it spent; otherwise each session's ended event s
 """
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from wfc.runtime.journal import read_events, run_ids
+from wfc.runtime.resume import RunLock
 
 STATUS = {"step_finished": "finished", "step_failed": "failed", "step_cancelled": "cancelled",
           "step_cache_hit": "cached", "step_skipped": "skipped", "step_not_run": "not run"}
@@ -190,6 +194,33 @@ def _estimates(started: Mapping[str, Any]) -> Iterator[Tuple[str, Optional[float
 def _usage(event: Mapping[str, Any]) -> Usage:
     return Usage(*(next((_number(event.get(key)) for key in keys if _number(event.get(key)) is not None), None)
                    for keys in USAGE.values()))
+
+
+def running_run(state_dir: Path, workflow: str) -> Optional[str]:
+    """The id of the run of `workflow` that holds its lock now ("" when the holder did not say), or
+    None when none does. Probing takes a shared lock for an instant, so it is for `prune`, not for
+    every listing: a run starting in that instant would be refused."""
+    try:
+        fd = os.open(RunLock(state_dir, workflow).path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _holder(fd)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def _holder(fd: int) -> str:
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(holder.get("run_id") or "") if isinstance(holder, dict) else ""
 
 
 def started_at(run_id: str) -> Optional[str]:

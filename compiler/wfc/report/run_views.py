@@ -155,6 +155,7 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def pruned_text(removed: Sequence[Tuple[str, str]], kept: int) -> str:
+def pruned_text(removed: Sequence[Tuple[str, str]], busy: Sequence[str], kept: int) -> str:
     lines = [f"removed run {run_id} ({status})" for run_id, status in removed]
+    lines += [f"kept run {run_id}: it is still running" for run_id in busy]
     return "\n".join(lines + [f"kept {kept} run{'s' if kept != 1 else ''}, removed {len(removed)}"]) + "\n"

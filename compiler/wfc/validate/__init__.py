@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import FrozenSet, Iterable, List, Optional, Tuple, Union
 
 from wfc.diagnostics import Diagnostic, codes, sorted_diagnostics
 from wfc.diagnostics.errors import fail
@@ -39,11 +39,13 @@ class ValidationResult:
                      for d in later)
 
 
-def validate_document(document: Document, stem: str) -> ValidationResult:
-    """Every finding about `document`, and its model when none is an error."""
+def validate_document(document: Document, stem: str, project_agents: FrozenSet[str] = frozenset()) -> ValidationResult:
+    """Every finding about `document`, and its model when none is an error. `project_agents`: the
+    agents the project's `.claude/agents/` defines, which steps may name without declaring them."""
     # The stages are imported here, not at the top: jsonschema, Jinja and ruamel.yaml cost a
     # third of a second to import, which `wfc --help` and an up-to-date `compile --check` skip.
     from wfc.model.build import build_workflow
+    from wfc.validate.agent_checks import agent_findings
     from wfc.validate.checks import all_findings
     from wfc.validate.schema import schema_findings
 
@@ -54,6 +56,7 @@ def validate_document(document: Document, stem: str) -> ValidationResult:
         return ValidationResult(document.file, None, (_not_a_mapping(document),))
     findings: List[Finding] = schema_findings(data)
     findings.extend(all_findings(data, stem))
+    findings.extend(agent_findings(data, project_agents))
     diagnostics = sorted_diagnostics(to_diagnostic(document, finding) for finding in findings)
     if any(d.is_error for d in diagnostics):
         return ValidationResult(document.file, None, diagnostics)
@@ -71,7 +74,9 @@ def validate_file(path: Union[str, Path]) -> ValidationResult:
         diagnostic = codes.UNREADABLE_FILE.at(f"cannot read the file: {reason}", shown, 1, 1,
                                               "check the path and its permissions")
         return ValidationResult(shown, None, (diagnostic,))
-    return validate_document(load_bytes(raw, shown), Path(path).stem)
+    from wfc.validate.agent_checks import project_agents
+
+    return validate_document(load_bytes(raw, shown), Path(path).stem, project_agents(Path(path)))
 
 
 def load_workflow(path: Union[str, Path]) -> Workflow:
