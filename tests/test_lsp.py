@@ -193,4 +193,82 @@ def test_hovering_a_key_shows_the_schema_description(editor: tuple) -> None:
     assert hover is not None
     contents = hover["contents"]
     shown = contents["value"] if isinstance(contents, dict) else json.dumps(contents)
-    assert description in shown
+    assert description in shown.replace("\\`", "`")  # markdown: the server escapes backticks
+
+
+# -- hover on every key ------------------------------------------------------------------------
+
+
+def _merged(node: Any) -> Dict[str, Any]:
+    """A subschema with its `$ref` target folded in, its own keys winning (as editors read it)."""
+    if not isinstance(node, dict):
+        return {}
+    if "$ref" not in node:
+        return node
+    target: Any = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    for part in node["$ref"].lstrip("#/").split("/"):
+        target = target[part]
+    return {**_merged(target), **{key: value for key, value in node.items() if key != "$ref"}}
+
+
+def _shape(node: Dict[str, Any], kind: str) -> Dict[str, Any]:
+    branches = [_merged(branch) for branch in node.get("oneOf", [])]
+    return next((branch for branch in branches if branch.get("type") == kind), node)
+
+
+def key_schema(path: tuple) -> Dict[str, Any]:
+    """The schema of the value at `path`, as its key's hover should describe it."""
+    node = _merged(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    for part in path:
+        if isinstance(part, int):
+            node = _merged(_shape(node, "array")["items"])
+        else:
+            mapping = _shape(node, "object")
+            node = _merged(mapping.get("properties", {}).get(part, mapping.get("additionalProperties")))
+    return node
+
+
+def key_positions(node: Any, path: tuple = ()) -> Iterator[tuple]:
+    """(path, line, column) of every key, 0-based; a context entry's value `schema` is the user's own."""
+    if isinstance(node, dict):
+        for key in node:
+            line, column = node.lc.key(key)
+            yield path + (key,), line, column
+            if not (len(path) == 2 and path[0] == "context" and key == "schema"):
+                yield from key_positions(node[key], path + (key,))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from key_positions(item, path + (index,))
+
+
+def test_hover_on_every_key_shows_that_keys_own_title_and_description(server_command: List[str],
+                                                                      tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    from test_schema import FULL_WORKFLOW
+
+    settings = {"validate": True, "hover": True, "schemaStore": {"enable": False}, "schemas": {}}
+    server = LanguageServer(server_command, {"yaml": settings})
+    try:
+        server.request("initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "workspaceFolders": None,
+                                      "capabilities": {"textDocument": {"hover": {"contentFormat": ["markdown"]}},
+                                                       "workspace": {"configuration": True}}})
+        server.notify("initialized", {})
+        text = f"# yaml-language-server: $schema={SCHEMA.as_uri()}\n{FULL_WORKFLOW}"
+        uri = (tmp_path / "full.yaml").as_uri()
+        server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1,
+                                                                "text": text}})
+        wrong = []
+        keys = list(key_positions(YAML().load(FULL_WORKFLOW)))
+        for path, line, column in keys:
+            hover = server.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                          "position": {"line": line + 1, "character": column + 1}})
+            shown = (hover or {}).get("contents", {}).get("value", "").replace("\\", "")
+            expected = key_schema(path)
+            heading = f"#### {expected['title']}\n\n{expected['description']}"
+            if not shown.startswith(heading):
+                wrong.append((".".join(map(str, path)), shown.split("\n\n")[0], expected["title"]))
+        assert wrong == []
+        assert len(keys) == 109
+    finally:
+        server.close()

@@ -239,7 +239,7 @@ def test_schema_rejects_a_broken_plan() -> None:
 
 def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    assert SCHEMA["$id"].endswith("/plan.schema.json")
+    assert SCHEMA["$id"] == "https://json.schemastore.org/wfc-plan.json"
 
 
 SCRIPT = r"""

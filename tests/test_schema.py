@@ -1,13 +1,12 @@
 """The workflow JSON schema: well-formed, self-describing for editors, in step with the model, the
-durations grammar and docs/format.md, usable by third-party validators, and shipped in the wheel."""
+durations grammar and docs/format.md, usable by third-party validators, and printed by `wfc schema`
+(tests/test_packaging.py holds the wheel to the same bytes)."""
 from __future__ import annotations
 
 import json
 import re
 import shutil
 import subprocess
-import sys
-import zipfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -145,7 +144,10 @@ _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 
 def _walk(schema: Dict[str, Any], pointer: str = "#") -> Iterator[Tuple[str, Dict[str, Any]]]:
     """Every subschema with its JSON pointer, following the keywords that hold subschemas (so a
-    property named `default` or `enum` is a subschema, while the `default` keyword's value is not)."""
+    property named `default` or `enum` is a subschema, while the `default` keyword's value is not).
+    Boolean subschemas (`"prompt": true` beside a `required`, for Ajv's strictRequired) hold nothing."""
+    if not isinstance(schema, dict):
+        return
     yield pointer, schema
     for keyword in _SCHEMA_MAPS:
         for name, sub in schema.get(keyword, {}).items():
@@ -162,7 +164,8 @@ def _properties() -> Iterator[Tuple[str, str, Dict[str, Any]]]:
     """(pointer of the owning object, property name, property schema) for every property."""
     for pointer, schema in _walk(SCHEMA):
         for name, prop in schema.get("properties", {}).items():
-            yield pointer, name, prop
+            if isinstance(prop, dict):
+                yield pointer, name, prop
 
 
 # -- the schema as a document ---------------------------------------------------------------------
@@ -171,21 +174,35 @@ def _properties() -> Iterator[Tuple[str, str, Dict[str, Any]]]:
 def test_schema_is_valid_draft_2020_12_with_its_id() -> None:
     Draft202012Validator.check_schema(SCHEMA)
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert SCHEMA["$id"] == "https://wfc.dev/schema/workflow.schema.json"
+    # SchemaStore serves the schemas it hosts at https://json.schemastore.org/NAME.json and requires that $id
+    assert SCHEMA["$id"] == "https://json.schemastore.org/wfc-workflow.json"
     assert SCHEMA["title"] and SCHEMA["description"]
+    for name in ("plan", "report"):
+        other = json.loads((ROOT / "schema" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        assert other["$id"] == f"https://json.schemastore.org/wfc-{name}.json"
+
+
+# Constraints applied beside a schema's own keys: a title of theirs would be what editors show on hover
+HELPERS = ("exactlyOneKind", "exactlyOneAction")
+
+
+def test_helpers_carry_no_text_editors_would_show_instead_of_the_keys() -> None:
+    for name in HELPERS:
+        assert not {"title", "description", "$anchor"} & set(SCHEMA["$defs"][name]), name
 
 
 def test_every_property_and_definition_has_title_and_description() -> None:
     missing = [f"{pointer}/properties/{name}" for pointer, name, prop in _properties()
                if not (prop.get("title") and prop.get("description"))]
     missing += [f"#/$defs/{name}" for name, sub in SCHEMA["$defs"].items()
-                if not (sub.get("title") and sub.get("description"))]
+                if not (sub.get("title") and sub.get("description")) and name not in HELPERS]
     assert missing == []
     assert sum(1 for _ in _properties()) == 83  # 14 top-level, 27 per step, 42 in nested objects
 
 
 def test_every_object_with_properties_is_closed_against_typos() -> None:
-    with_properties = {pointer for pointer, schema in _walk(SCHEMA) if "properties" in schema}
+    with_properties = {pointer for pointer, schema in _walk(SCHEMA)
+                       if any(isinstance(prop, dict) for prop in schema.get("properties", {}).values())}
     assert with_properties == CLOSED_OBJECTS
     open_objects = [p for p in sorted(CLOSED_OBJECTS) if _resolve(p).get("additionalProperties") is not False]
     assert open_objects == []
@@ -224,7 +241,7 @@ def test_every_example_and_default_is_valid_where_it_is_given() -> None:
 
 
 def test_duration_pattern_is_the_compilers() -> None:
-    string_form = SCHEMA["$defs"]["duration"]["anyOf"][0]
+    string_form = SCHEMA["$defs"]["duration"]["oneOf"][0]
     assert string_form == {"type": "string", "pattern": DURATION_PATTERN}
 
 
@@ -234,10 +251,11 @@ def test_durations_the_compiler_parses_the_schema_accepts(text: str) -> None:
     assert _errors({**_minimal(), "defaults": {"timeout": text}}) == []
 
 
-@pytest.mark.parametrize("value", ["5 minutes", "1h 30", "m5", "-5s", "", "1.s", True, -1])
+@pytest.mark.parametrize("value", ["5 minutes", "1h 30", "m5", "-5s", "", "1.s", True, -1, "\u0665m", "\u0661\u0660s",
+                                   "\uff15m", "\u0665"])
 def test_durations_the_compiler_rejects_the_schema_rejects(value: Any) -> None:
     assert parse_duration(value) is None
-    expected = ("anyOf", "defaults/timeout", "properties/defaults/properties/timeout/anyOf")
+    expected = ("oneOf", "defaults/timeout", "properties/defaults/properties/timeout/oneOf")
     assert _errors({**_minimal(), "defaults": {"timeout": value}}) == [expected]
 
 
@@ -379,11 +397,11 @@ INVALID: List[Tuple[str, Any, Tuple[str, str, str]]] = [
     ("step typo", _with_step(run="x", need=["b"]),
      ("additionalProperties", "steps/a", STEP + "additionalProperties")),
     ("empty run list", _with_step(run=[]),
-     ("anyOf", "steps/a/run", STEP + "properties/run/anyOf")),
+     ("oneOf", "steps/a/run", STEP + "properties/run/oneOf")),
     ("bad call", _with_step(call="pkg.mod.func"),
      ("pattern", "steps/a/call", STEP + "properties/call/pattern")),
     ("needs duplicate", _with_step(run="x", needs=["b", "b"]),
-     ("anyOf", "steps/a/needs", STEP + "properties/needs/anyOf")),
+     ("oneOf", "steps/a/needs", STEP + "properties/needs/oneOf")),
     ("env value a number", _with_step(run="x", env={"N": 1}),
      ("type", "steps/a/env/N", STEP + "properties/env/additionalProperties/type")),
     ("max_turns 0", _with_step(prompt="p", max_turns=0),
@@ -393,7 +411,7 @@ INVALID: List[Tuple[str, Any, Tuple[str, str, str]]] = [
     ("retry factor below 1", _with_step(run="x", retry={"factor": 0.5}),
      ("minimum", "steps/a/retry/factor", STEP + "properties/retry/properties/factor/minimum")),
     ("resource units 0", _with_step(run="x", resources={"db": 0}),
-     ("anyOf", "steps/a/resources", STEP + "properties/resources/anyOf")),
+     ("oneOf", "steps/a/resources", STEP + "properties/resources/oneOf")),
     ("compensate with two actions", _with_step(run="x", compensate={"run": "a", "call": "m:f"}),
      ("oneOf", "steps/a/compensate", STEP + "properties/compensate/allOf/0/oneOf")),
     ("compensate typo", _with_step(run="x", compensate={"run": "a", "shell": "b"}),
@@ -408,14 +426,16 @@ def test_the_schema_rejects(document: Any, expected: Tuple[str, str, str]) -> No
     assert _errors(document) == [expected]
 
 
-def test_kind_errors_are_recognisable_by_the_anchor_of_their_subschema() -> None:
+def test_kind_errors_are_recognisable_by_their_subschema() -> None:
     """jsonschema elides `$ref` from schema paths, so `$defs/exactlyOneKind` never appears in one; the
-    failing subschema itself (`error.schema`) carries the name as its `$anchor`."""
+    failing subschema itself (`error.schema`) is the definition (no `$anchor`: Ajv's strict mode
+    rejects it as an unknown keyword)."""
     kind_error, action_error = sorted(
         VALIDATOR.iter_errors(_with_step(run="x", prompt="p", compensate={})), key=lambda e: len(e.path))
-    assert (list(kind_error.absolute_path), kind_error.schema.get("$anchor")) == (["steps", "a"], "exactlyOneKind")
-    assert (list(action_error.absolute_path), action_error.schema.get("$anchor")) == (
-        ["steps", "a", "compensate"], "exactlyOneAction")
+    defs = SCHEMA["$defs"]
+    assert (list(kind_error.absolute_path), kind_error.schema) == (["steps", "a"], defs["exactlyOneKind"])
+    assert (list(action_error.absolute_path), action_error.schema) == (["steps", "a", "compensate"],
+                                                                       defs["exactlyOneAction"])
     assert "exactlyOneKind" not in [str(part) for part in kind_error.absolute_schema_path]
 
 
@@ -495,25 +515,6 @@ def test_check_jsonschema_rejects_an_unknown_key_and_names_it(tmp_path: Path) ->
 # -- packaging and the command -------------------------------------------------------------------
 
 
-def test_the_wheel_carries_the_schema_byte_for_byte(tmp_path: Path) -> None:
-    """Built from a copy of the sources, so the work tree gets no build/ or egg-info litter."""
-    source = tmp_path / "src"
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
-    shutil.copytree(ROOT / "compiler", source / "compiler", ignore=ignore)
-    shutil.copytree(ROOT / "schema", source / "schema")
-    for name in ("pyproject.toml", "setup.py", "README.md"):
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, source / name)
-        else:
-            (source / name).write_text("wfc\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path / "dist")], check=True, capture_output=True, timeout=300)
-    wheel = next((tmp_path / "dist").glob("wfc-*.whl"))
-    with zipfile.ZipFile(wheel) as archive:
-        shipped = archive.read("wfc/schema/workflow.schema.json")
-    assert shipped == SCHEMA_FILE.read_bytes()
-
-
 def test_wfc_schema_prints_the_file_unchanged() -> None:
     result = CliRunner().invoke(cli, ["schema"])
     assert result.exit_code == 0
@@ -535,10 +536,8 @@ def test_wfc_schema_without_the_file_says_so(tmp_path: Path, monkeypatch: pytest
     result = CliRunner().invoke(cli, ["schema", "--plan"])
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: wfc is installed without its schema plan.schema.json "
-        f"(looked at {tmp_path / 'schema' / 'plan.schema.json'});"
-        " reinstall wfc.\n"
-    )
+        "error: wfc is installed without its schema plan.schema.json (looked at "
+        f"{tmp_path / 'schema' / 'plan.schema.json'}); reinstall it: pip install --force-reinstall wfc-compiler\n")
     assert result.stdout_bytes == b""
 
 

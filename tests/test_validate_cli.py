@@ -141,9 +141,11 @@ def test_github_format_prints_workflow_command_annotations(project: Path) -> Non
     done = wfc(project, "--format", "github")
     assert (done.returncode, done.stderr) == (1, "")
     assert done.stdout.splitlines() == [
-        "::error file=workflows/broken.yaml,line=12,col=13,title=WFC041::WFC041: step 'report' needs "
+        "::error file=workflows/broken.yaml,line=12,endLine=12,col=13,endColumn=19,title=WFC041::"
+        "WFC041: step 'report' needs "
         "'analyse', which is not a step (hint: did you mean 'analyze'?)",
-        "::warning file=workflows/warns.yaml,line=5,col=3,title=WFC303::WFC303: step 'analyze' has no "
+        "::warning file=workflows/warns.yaml,line=5,endLine=5,col=3,endColumn=9,title=WFC303::"
+        "WFC303: step 'analyze' has no "
         "`estimate` (here or in `defaults`); the plan assumes 1m (hint: add `estimate:` to 'analyze' "
         "(for example `estimate: 5m`) or `defaults.estimate`, so the schedule and speedup figures rest on "
         "real durations)",
@@ -202,3 +204,17 @@ def test_no_color_turns_colour_off_even_on_a_terminal(project: Path) -> None:
     shown = on_a_terminal(project, environment(TERM="xterm-256color", NO_COLOR="1"))
     assert "error[WFC041]: step 'report' needs 'analyse'" in shown
     assert ANSI not in shown
+
+
+def test_a_duration_in_another_scripts_digits_is_refused_with_the_ascii_spelling(project: Path) -> None:
+    """Python's \\d reads "\u0665" (Arabic-Indic five) as a digit; editors, Ajv and check-jsonschema do not."""
+    write(project, "digits.yaml", VALID.replace("estimate: 1m", 'estimate: "\u0665m"'))
+    done = wfc(project)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "workflows/digits.yaml:8:15: error[WFC020]: `estimate` of step 'analyze': the string '\u0665m' is not a "
+        "duration",
+        '   8 |     estimate: "\u0665m"',
+        "     |               ^",
+        "  hint: write the digits as ASCII 0-9 (5m); other scripts' digits are not read as numbers",
+    ]

@@ -9,11 +9,13 @@ click's message and a "did you mean".
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
 from wfc import __version__
+from wfc.cli.project import enter_root
 from wfc.diagnostics.errors import InterruptibleCommand
 from wfc.diagnostics.wording import closest
 
@@ -28,7 +30,11 @@ COMMANDS: Dict[str, Tuple[str, str, str]] = {
     "runs": ("wfc.cli.inspecting", "runs", "List runs, show one run's steps, read a step's output, prune old runs."),
     "report": ("wfc.cli.reporting", "report", "Performance-estimate report, with measured runs when there are any."),
     "import": ("wfc.cli.importing", "import_", "Turn a Claude Code slash command into a workflow that runs as it ran."),
+    "diff": ("wfc.cli.reviewing", "diff", "What a change does to each plan: steps, critical path, makespan, speedup."),
+    "init": ("wfc.cli.scaffold", "init", "Start a project: a first workflow, its schema, pre-commit and .gitignore."),
 }
+# Commands that work on a directory the user names, not on the project found from here.
+NO_ROOT = ("init",)
 
 
 class LazyGroup(InterruptibleCommand, click.Group):
@@ -60,9 +66,14 @@ class LazyGroup(InterruptibleCommand, click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wfc")
-def cli() -> None:
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The project root (default: the nearest directory from here up that holds workflows/).")
+@click.pass_context
+def cli(ctx: click.Context, root: Optional[Path]) -> None:
     """wfc compiles declarative multi-agent workflows (YAML) into execution plans, runnable
     Python modules and Claude Code slash commands."""
+    if ctx.invoked_subcommand not in NO_ROOT or root is not None:
+        enter_root(ctx, root)
 
 
 def main(argv: Optional[List[str]] = None) -> None:

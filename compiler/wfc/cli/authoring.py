@@ -18,6 +18,7 @@ from wfc.diagnostics.errors import EXIT_INVALID, fail
 from wfc.diagnostics.output import render, summary, use_colour
 from wfc.emit.writing import write_file
 from wfc.format.durations import format_duration
+from wfc.cli.project import ProjectPath
 from wfc.validate.sources import display_path, workflow_files
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def plan_warnings(result: ValidationResult) -> Tuple[Diagnostic, ...]:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=ProjectPath())
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="text for people, json for tools, github for Actions annotations.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
@@ -89,29 +90,25 @@ def report_changes(result: CompileResult, check: bool) -> None:
 def closing_line(result: CompileResult, check: bool) -> str:
     compiled = sum(1 for outcome in result.outcomes if not outcome.failed)
     failed = len(result.outcomes) - compiled
+    invalid = f", {failed} invalid" if failed else ""
+    workflows = f"{compiled} workflow{'s' if compiled != 1 else ''}"
     if result.withheld:
-        return (f"--strict: nothing written ({compiled} workflow{'s' if compiled != 1 else ''} compiled"
-                + (f", {failed} invalid" if failed else "") + "; fix every error and warning above)")
+        return f"--strict: nothing written ({workflows} compiled{invalid}; fix every error and warning above)"
     if check:
         stale = result.count("write") + result.count("prune")
         state = "up to date" if not stale else f"{stale} file{'s' if stale != 1 else ''} out of date"
-        return f"checked {compiled} workflow{'s' if compiled != 1 else ''}: {state}" + (
-            f", {failed} invalid" if failed else ""
-        )
-    return (
-        f"compiled {compiled} workflow{'s' if compiled != 1 else ''}: {result.count('write')} written, "
-        f"{result.count('unchanged')} unchanged, {result.count('prune')} pruned"
-        + (f", {failed} invalid" if failed else "")
-    )
+        return f"checked {workflows}: {state}{invalid}"
+    return (f"compiled {workflows}: {result.count('write')} written, "
+            f"{result.count('unchanged')} unchanged, {result.count('prune')} pruned{invalid}")
 
 
 @click.command("compile")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="generated", show_default=True,
+@click.argument("paths", nargs=-1, type=ProjectPath())
+@click.option("--out", "out_dir", type=ProjectPath(file_okay=False), default="generated", show_default=True,
               help="Directory for plans and modules.")
-@click.option("--commands-dir", type=click.Path(file_okay=False), default=None,
+@click.option("--commands-dir", type=ProjectPath(file_okay=False), default=None,
               help="Directory for the command docs (default: CLAUDE_DIR/commands, else OUT/commands).")
-@click.option("--claude-dir", type=click.Path(file_okay=False), default=None,
+@click.option("--claude-dir", type=ProjectPath(file_okay=False), default=None,
               help="Write the command docs, agent definitions and Workflow scripts into this Claude Code "
                    "directory (commands/, agents/, workflows/), e.g. .claude: Claude Code started in the "
                    "project then loads them.")
@@ -168,7 +165,7 @@ PLAN_FORMATS = ("text", "json")
 
 
 @click.command(name="plan")
-@click.argument("workflow", type=click.Path(dir_okay=False))
+@click.argument("workflow", type=ProjectPath(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
               help="text for people, json for the plan exactly as `wfc compile` writes it.")
 def plan(workflow: str, output_format: str) -> None:
@@ -249,10 +246,10 @@ GRAPH_FORMATS = ("mermaid", "dot")
 
 
 @click.command(name="graph")
-@click.argument("workflow", type=click.Path(dir_okay=False))
+@click.argument("workflow", type=ProjectPath(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(GRAPH_FORMATS), default="mermaid", show_default=True,
               help="mermaid for markdown (GitHub renders it), dot for Graphviz.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=ProjectPath(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of standard output.")
 def graph(workflow: str, output_format: str, output: Optional[Path]) -> None:
     """Export WORKFLOW's DAG (edges a longer chain implies left out), the critical path highlighted."""
@@ -290,7 +287,8 @@ def schema(plan_schema: bool) -> None:
     try:
         data = schema_bytes(name)
     except FileNotFoundError:
-        fail(f"wfc is installed without its schema {name} (looked at {schema_path(name)}); reinstall wfc.")
+        fail(f"wfc is installed without its schema {name} (looked at {schema_path(name)}); "
+             "reinstall it: pip install --force-reinstall wfc-compiler")
     _write_bytes(data)
 
 

@@ -14,6 +14,8 @@ from typing import Optional
 
 import click
 
+from wfc.cli.project import ProjectPath
+
 from wfc.diagnostics.errors import fail
 from wfc.diagnostics.output import render, use_colour
 from wfc.emit import atomic_write
@@ -40,8 +42,8 @@ def output_name(output: Path, force: bool) -> str:
 
 
 @click.command("import")
-@click.argument("legacy", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.argument("legacy", type=ProjectPath(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=ProjectPath(dir_okay=False, path_type=Path), default=None,
               help="Write the workflow here (its stem becomes the workflow's name) instead of printing it.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 def import_(legacy: Path, output: Optional[Path], force: bool) -> None:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 import click
 
+from wfc.cli.project import ProjectPath
+
 from wfc.analysis.plan import Plan
 from wfc.diagnostics import Diagnostic
 from wfc.diagnostics.errors import fail
@@ -42,21 +44,18 @@ def renderer(output_format: str) -> Callable[[ReportData], str]:
     from wfc.report.json_report import render_json
     from wfc.report.markdown import render_markdown
 
-    renderers: Dict[str, Callable[[ReportData], str]] = {
-        "md": render_markdown,
-        "html": render_html,
-        "json": render_json,
-    }
+    renderers: Dict[str, Callable[[ReportData], str]] = {"md": render_markdown, "html": render_html,
+                                                         "json": render_json}
     return renderers[output_format]
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=ProjectPath())
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="md", show_default=True,
               help="md (GitHub markdown with mermaid), html (one self-contained file) or json.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=ProjectPath(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file instead of standard output.")
-@click.option("--runs", "runs_dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".wfc/runs"),
+@click.option("--runs", "runs_dir", type=ProjectPath(file_okay=False, path_type=Path), default=Path(".wfc/runs"),
               show_default=True, help="Run journals to compare the estimates with.")
 def report(paths: Tuple[str, ...], output_format: str, output: Optional[Path], runs_dir: Path) -> None:
     """Report what workflows (default: workflows/) should cost and where their time goes, and,

@@ -6,6 +6,7 @@ from typing import Any, Dict, Tuple
 
 import click
 
+from wfc.cli.project import workflow_argument
 from wfc.diagnostics.errors import InterruptibleCommand, UsageError
 from wfc.runtime.options import argument_values
 from wfc.runtime.command_line import execute
@@ -13,8 +14,8 @@ from wfc.runtime.options import run_options
 
 
 def workflow_path(name_or_path: str) -> Path:
-    """A path as given, else `workflows/NAME.yaml` (or `.yml`)."""
-    given = Path(name_or_path)
+    """A path as given (where the user stood), else `workflows/NAME.yaml` (or `.yml`) of the project."""
+    given = Path(workflow_argument(name_or_path))
     if given.is_file():
         return given
     for candidate in (Path("workflows") / f"{name_or_path}.yaml", Path("workflows") / f"{name_or_path}.yml"):

@@ -37,13 +37,35 @@ def format_text(diagnostic: Diagnostic, colour: bool = False) -> str:
     return "\n".join(lines)
 
 
+def culprit_end(source_line: str, column: int) -> int:
+    """The column of the culprit's last character: the YAML token that starts at `column` (a quoted
+    scalar to its closing quote, else up to a key's colon, a flow separator or a comment), so an
+    annotation underlines the word that is wrong rather than one character of it."""
+    text = source_line[column - 1:] if 0 < column <= len(source_line) else ""
+    if not text.strip():
+        return column
+    if text[0] in "\"'":
+        closing = text.find(text[0], 1)
+        return column + (closing if closing > 0 else len(text.rstrip()) - 1)
+    end = len(text.rstrip())
+    for stop in (": ", ",", "]", "}", " #"):
+        found = text.find(stop, 1)
+        if 0 < found < end:
+            end = found
+    if text[:end].endswith(":"):
+        end -= 1
+    return column + max(len(text[:end].rstrip()), 1) - 1
+
+
 def format_github(diagnostic: Diagnostic) -> str:
-    """A workflow command GitHub Actions turns into an annotation on the file and line."""
+    """A workflow command GitHub Actions turns into an annotation spanning the culprit."""
     kind = "error" if diagnostic.is_error else "warning"
     message = f"{diagnostic.code}: {diagnostic.message}" + (f" (hint: {diagnostic.hint})" if diagnostic.hint else "")
     escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     file = diagnostic.file.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
-    return f"::{kind} file={file},line={diagnostic.line},col={diagnostic.column},title={diagnostic.code}::{escaped}"
+    end = culprit_end(diagnostic.source_line, diagnostic.column)
+    return (f"::{kind} file={file},line={diagnostic.line},endLine={diagnostic.line},col={diagnostic.column},"
+            f"endColumn={end},title={diagnostic.code}::{escaped}")
 
 
 def as_json(diagnostic: Diagnostic) -> Dict[str, Any]:

@@ -10,9 +10,11 @@ import re
 from functools import lru_cache
 from typing import Optional, Union
 
-DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+$|^\s*\d+(\.\d+)?\s*$"
+# [0-9], not \d: Python's \d also matches other scripts' digits (Arabic-Indic "٥"), which editors'
+# ECMA-262 patterns and every other validator reject.
+DURATION_PATTERN = r"^\s*([0-9]+(\.[0-9]+)?\s*(ms|s|m|h|d)\s*)+$|^\s*[0-9]+(\.[0-9]+)?\s*$"
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)")
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)")
 _WHOLE = re.compile(DURATION_PATTERN)
 
 

@@ -2,10 +2,11 @@
 
 jsonschema reports in the schema's terms ("Additional properties are not allowed"); users need
 ours: which key, in which step, what was expected, what was found, and the likely fix. Every error
-is collected; for an `anyOf` the alternatives are folded into one "expected X or Y" message.
+is collected; for a `oneOf` (or `anyOf`) the alternatives are folded into one "expected X or Y" message.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator, List, Mapping, Tuple
@@ -90,7 +91,8 @@ def _missing(error: SchemaError, path: Tuple[Any, ...]) -> Iterator[Finding]:
     present = error.instance if isinstance(error.instance, dict) else {}
     for key in error.value:
         if key not in present:
-            description = error.schema.get("properties", {}).get(key, {}).get("description", "")
+            declared = error.schema.get("properties", {}).get(key, {})
+            description = declared.get("description", "") if isinstance(declared, dict) else ""
             first = description.split(".")[0]
             hint = f"add `{key}:`" + (f" ({first[:1].lower()}{first[1:]})" if description else "")
             yield Finding(
@@ -148,12 +150,19 @@ def _branch_fits(sub: SchemaError, instance: Any) -> bool:
 
 
 def duration_finding(value: Any, path: Tuple[Any, ...]) -> Finding:
-    return Finding(codes.NOT_A_DURATION, f"{where(path)}: {describe(value)} is not a duration",
-                   "write a duration like 90s, 5m, 1h30m or 250ms (a bare number is seconds)", path)
+    hint = "write a duration like 90s, 5m, 1h30m or 250ms (a bare number is seconds)"
+    if isinstance(value, str) and any(char.isdigit() and not char.isascii() for char in value):
+        hint = "write the digits as ASCII 0-9 (" + "".join(_ascii_digit(char) for char in value).strip() + \
+            "); other scripts' digits are not read as numbers"
+    return Finding(codes.NOT_A_DURATION, f"{where(path)}: {describe(value)} is not a duration", hint, path)
+
+
+def _ascii_digit(char: str) -> str:
+    return str(unicodedata.digit(char)) if char.isdigit() and not char.isascii() else char
 
 
 def _is_duration(schema: Mapping[str, Any]) -> bool:
-    return any(branch.get("pattern") == DURATION_PATTERN for branch in schema.get("anyOf", []))
+    return any(branch.get("pattern") == DURATION_PATTERN for branch in schema.get("oneOf", []))
 
 
 def _matches_type(value: Any, type_name: str) -> bool:
