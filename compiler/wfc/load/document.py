@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, NamedTuple, Tuple
+from functools import cached_property
+from typing import Any, Dict, List, NamedTuple, Tuple
 
 from wfc.diagnostics import Diagnostic
 
@@ -61,8 +62,13 @@ class Document:
         return values.get(probe, Position(1, 1))
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        lines = self.lines
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    @cached_property
+    def lines(self) -> List[str]:
+        """The text split once: a diagnostic per step would otherwise split the file per step."""
+        return self.text.splitlines()
 
 
 def position_of_offset(raw: bytes, offset: int) -> Position:
