@@ -32,7 +32,7 @@ def parallel_flow() -> str:
     lines = ["version: 1", "title: Faults", "description: d", "max_parallel: 3", "steps:"]
     for i in range(STEPS):
         needs = f", needs: [s{i - 3}, s{(i - 3) // 3 * 3 + (i + 1) % 3}]" if i >= 3 else ""
-        body = (f"flock -n marks/s{i}.lock sh -c \"echo start >> marks/s{i}; sleep 0.05; echo end >> marks/s{i}\""
+        body = (f"flock -n marks/s{i}.lock sh -c \"echo start >> marks/s{i}; sleep 0.3; echo end >> marks/s{i}\""
                 f" || echo s{i} >> marks/overlaps")
         lines.append(f"  s{i}: {{title: S{i}, run: '{body}', estimate: 1s{needs}}}")
     return "\n".join(lines) + "\n"
@@ -101,7 +101,9 @@ EXPECTED_RC = {signal.SIGKILL: -signal.SIGKILL, signal.SIGTERM: 128 + signal.SIG
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_a_signal_at_any_point_then_resume_runs_every_step_exactly_once(tmp_path: Path, signum: signal.Signals) -> None:
     rng = random.Random(f"faults-{signum.name}")
-    points: List[Tuple[int, float]] = [(rng.randint(1, JOURNAL_LINES - 2), rng.uniform(0, 0.08)) for _ in range(POINTS)]
+    # Points before the last layer's finishes, and steps long enough (0.3 s) that the signal lands
+    # inside the run on a fast machine as well as a loaded one.
+    points: List[Tuple[int, float]] = [(rng.randint(1, JOURNAL_LINES - 5), rng.uniform(0, 0.08)) for _ in range(POINTS)]
     plan = Workspace(tmp_path).plan(parallel_flow())
     roots = [tmp_path / f"point{index}" for index in range(POINTS)]
     for root in roots:
