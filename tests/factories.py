@@ -13,6 +13,18 @@ from wfc.model import DEFAULT_ESTIMATE, ContextEntry, Position, Step, Workflow
 
 MINUTE = 60.0
 
+# The smallest valid workflow file, for tests about where outputs go rather than what they say.
+DEMO_WORKFLOW = """\
+version: 1
+title: Demo
+description: A demo.
+steps:
+  hello:
+    title: Say hello
+    run: echo hello
+    estimate: 1s
+"""
+
 
 def make_step(step_id: str, *, estimate: Optional[float] = None, **fields: Any) -> Step:
     values: Dict[str, Any] = {

@@ -197,7 +197,7 @@ LEGACY: Dict[str, Tuple[Phase, ...]] = {
 }
 
 # What the analysis computes for each workflow, in minutes: (sequential, makespan). A change to a
-# workflow or to the schedule policy that moves these must also update the workflow's docs.
+# workflow or to the schedule policy that moves these must update them here.
 COMPILED: Dict[str, Tuple[int, int]] = {
     "auto-scale": (240, 89),
     "compliance-audit": (210, 59),  # 60 with longest-path-first priorities; the search finds 59

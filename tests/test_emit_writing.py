@@ -14,20 +14,12 @@ from typing import Iterator, List
 
 import pytest
 
+from factories import DEMO_WORKFLOW
+
 from wfc.diagnostics.errors import CannotWrite
 from wfc.emit import clear_temporaries
 from wfc.emit.writing import write_file
 
-WORKFLOW = """\
-version: 1
-title: Demo
-description: A demo.
-steps:
-  hello:
-    title: Say hello
-    run: echo hello
-    estimate: 1s
-"""
 
 
 @pytest.fixture()
@@ -102,7 +94,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(tmp_path: Path)
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("needs root and unshare to mount a small tmpfs")
     (tmp_path / "workflows").mkdir()
-    (tmp_path / "workflows" / "demo.yaml").write_text(WORKFLOW)
+    (tmp_path / "workflows" / "demo.yaml").write_text(DEMO_WORKFLOW)
     (tmp_path / "out").mkdir()
     script = f"mount -t tmpfs -o size=16k tmpfs out && exec {sys.executable} -m wfc compile --out out; "
     result = subprocess.run(["unshare", "-m", "sh", "-c", script + "echo unshare failed >&2; exit 99"],
@@ -131,7 +123,7 @@ def test_only_wfc_temporaries_of_dead_processes_are_cleared(tmp_path: Path) -> N
 def test_two_compiles_into_one_directory_take_turns(tmp_path: Path) -> None:
     (tmp_path / "workflows").mkdir()
     for index in range(6):
-        (tmp_path / "workflows" / f"demo{index}.yaml").write_text(WORKFLOW)
+        (tmp_path / "workflows" / f"demo{index}.yaml").write_text(DEMO_WORKFLOW)
     for _ in range(3):
         runs = [subprocess.Popen(compile_command("--force"), cwd=tmp_path, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
@@ -148,8 +140,8 @@ def test_two_compiles_into_one_directory_take_turns(tmp_path: Path) -> None:
 
 def test_strict_writes_nothing_when_it_fails(tmp_path: Path) -> None:
     (tmp_path / "workflows").mkdir()
-    (tmp_path / "workflows" / "demo.yaml").write_text(WORKFLOW)
-    (tmp_path / "workflows" / "warns.yaml").write_text(WORKFLOW.replace("    estimate: 1s\n", ""))
+    (tmp_path / "workflows" / "demo.yaml").write_text(DEMO_WORKFLOW)
+    (tmp_path / "workflows" / "warns.yaml").write_text(DEMO_WORKFLOW.replace("    estimate: 1s\n", ""))
     result = subprocess.run(compile_command("--strict"), cwd=tmp_path, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 1

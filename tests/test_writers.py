@@ -20,18 +20,10 @@ from typing import Callable, List
 
 import pytest
 
+from factories import DEMO_WORKFLOW
+
 LEGACY = Path(__file__).parent / "legacy" / "incident-review.md"
 
-WORKFLOW = """\
-version: 1
-title: Demo
-description: A demo.
-steps:
-  hello:
-    title: Say hello
-    run: echo hello
-    estimate: 1s
-"""
 
 UNPRIVILEGED = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]
 
@@ -69,7 +61,7 @@ IDS = [writer.name for writer in WRITERS]
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     (tmp_path / "workflows").mkdir()
-    (tmp_path / "workflows" / "demo.yaml").write_text(WORKFLOW)
+    (tmp_path / "workflows" / "demo.yaml").write_text(DEMO_WORKFLOW)
     (tmp_path / "out").mkdir()
     (tmp_path / "cmds").mkdir()
     return tmp_path

@@ -91,8 +91,9 @@ def justify(problem: Problem, priorities: Mapping[str, float], length: float, st
         candidate = backward_priorities(problem, current)
         current = start_times(replace(problem, priorities=candidate))
         passes += 2
-        if span(current, problem.durations) < best_length:
-            best, best_length, best_starts = candidate, span(current, problem.durations), current
+        length = span(current, problem.durations)
+        if length < best_length:
+            best, best_length, best_starts = candidate, length, current
     return best, best_length, best_starts, passes
 
 
