@@ -17,6 +17,7 @@ import click
 from wfc.diagnostics.errors import UsageError
 from wfc.diagnostics.wording import closest
 from wfc.model import Argument, Workflow
+from wfc.runtime.backend import EXECUTORS
 
 TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0")
@@ -135,6 +136,25 @@ def run_options() -> List[click.Option]:
             metavar="COMMAND",
             help="Run agent steps with COMMAND (reads the prompt on stdin, prints Claude's JSON) "
             "instead of `claude -p`.",
+        ),
+        click.Option(
+            ["--executor"],
+            type=click.Choice(EXECUTORS),
+            envvar="WFC_EXECUTOR",
+            default="local",
+            show_default=True,
+            help="Where step attempts run: this machine's threads, or a Dask cluster (wfc's policy stays here).",
+        ),
+        click.Option(
+            ["--scheduler"],
+            metavar="ADDRESS",
+            help="With --executor dask: the scheduler to use (default DASK_SCHEDULER_ADDRESS, else a local "
+            "cluster on 127.0.0.1).",
+        ),
+        click.Option(
+            ["--scheduler-file"],
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="With --executor dask: the file a scheduler wrote its address to (dask scheduler --scheduler-file).",
         ),
         click.Option(
             ["--state-dir"],
