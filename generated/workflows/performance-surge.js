@@ -47,8 +47,17 @@ const LIMIT = 6;  // max_parallel 6
 const FREE = {"backend_code": 1, "bench": 1, "cluster_config": 1, "db_migrations": 1, "edge_config": 1, "frontend_code": 1};  // resource units free now
 const COMPENSATE = true, KEEP_GOING = false;
 const C = {};  // context values by name, set as their producers finish
+const S = {"performance-profiler": {"outcome": "not_run", "outputs": {"profile": null}}, "bottleneck-detective": {"outcome": "not_run", "outputs": {"bottlenecks": null}}, "resource-monitor": {"outcome": "not_run", "outputs": {"resource_usage": null}}, "user-experience-analyzer": {"outcome": "not_run", "outputs": {"ux_metrics": null}}, "frontend-optimizer": {"outcome": "not_run", "outputs": {"frontend_plan": null}}, "bundle-analyzer": {"outcome": "not_run", "outputs": {"bundle_report": null}}, "asset-optimizer": {"outcome": "not_run", "outputs": {"asset_changes": null}}, "rendering-optimizer": {"outcome": "not_run", "outputs": {"rendering_changes": null}}, "lazy-loading-specialist": {"outcome": "not_run", "outputs": {"lazy_loading_changes": null}}, "web-vitals-optimizer": {"outcome": "not_run", "outputs": {"vitals_results": null}}, "api-performance-tuner": {"outcome": "not_run", "outputs": {"api_hotspots": null}}, "n-plus-one-hunter": {"outcome": "not_run", "outputs": {"n_plus_one_fixes": null}}, "algorithm-optimizer": {"outcome": "not_run", "outputs": {"algorithm_changes": null}}, "concurrency-engineer": {"outcome": "not_run", "outputs": {"concurrency_changes": null}}, "memory-optimizer": {"outcome": "not_run", "outputs": {"memory_changes": null}}, "connection-pool-tuner": {"outcome": "not_run", "outputs": {"pool_settings": null}}, "query-optimizer": {"outcome": "not_run", "outputs": {"query_plan": null}}, "index-architect": {"outcome": "not_run", "outputs": {"index_changes": null}}, "schema-optimizer": {"outcome": "not_run", "outputs": {"schema_changes": null}}, "database-cache-strategist": {"outcome": "not_run", "outputs": {"db_cache_plan": null}}, "partition-specialist": {"outcome": "not_run", "outputs": {"partition_changes": null}}, "slow-query-eliminator": {"outcome": "not_run", "outputs": {"db_results": null}}, "cache-architect": {"outcome": "not_run", "outputs": {"cache_design": null}}, "redis-optimizer": {"outcome": "not_run", "outputs": {"redis_changes": null}}, "cdn-strategist": {"outcome": "not_run", "outputs": {"cdn_changes": null}}, "cache-invalidation-specialist": {"outcome": "not_run", "outputs": {"invalidation_changes": null}}, "http-cache-optimizer": {"outcome": "not_run", "outputs": {"http_cache_changes": null}}, "network-optimizer": {"outcome": "not_run", "outputs": {"network_analysis": null}}, "compression-specialist": {"outcome": "not_run", "outputs": {"compression_changes": null}}, "protocol-optimizer": {"outcome": "not_run", "outputs": {"protocol_changes": null}}, "dns-optimizer": {"outcome": "not_run", "outputs": {"dns_changes": null}}, "tcp-tuner": {"outcome": "not_run", "outputs": {"tcp_changes": null}}, "container-optimizer": {"outcome": "not_run", "outputs": {"container_changes": null}}, "autoscaling-engineer": {"outcome": "not_run", "outputs": {"autoscaling_changes": null}}, "load-balancer-tuner": {"outcome": "not_run", "outputs": {"lb_changes": null}}, "serverless-optimizer": {"outcome": "not_run", "outputs": {"serverless_changes": null}}, "resource-allocator": {"outcome": "not_run", "outputs": {"allocation_changes": null}}, "data-transfer-optimizer": {"outcome": "not_run", "outputs": {"payload_changes": null}}, "latency-optimizer": {"outcome": "not_run", "outputs": {"latency_results": null}}, "throughput-maximizer": {"outcome": "not_run", "outputs": {"throughput_results": null}}, "cost-optimizer": {"outcome": "not_run", "outputs": {"cost_impact": null}}, "performance-orchestrator": {"outcome": "not_run", "outputs": {}}};  // steps.NAME as conditions read it (a fan-out by its own name)
 const STEPS = [];
 const step = (s) => STEPS.push({needs: [], holds: {}, attempts: 1, outputs: [], ...s});
+function put(s, values, word) {  // outputs into C, an instance's into its fan-out's lists in item order; its outcome
+  if (!s.collect) s.outputs.forEach((o) => { C[o] = o in values ? values[o] : null; });
+  else s.outputs.forEach((o) => { (C[o] ??= Array(s.collect[2]).fill(null))[s.collect[1]] = values[o] ?? null; });
+  const seen = S[s.collect ? s.collect[0] : s.id];
+  if (!seen) return;
+  if (word === "failed" || seen.outcome === "not_run" || seen.outcome === "skipped") seen.outcome = word;
+  s.outputs.forEach((o) => { seen.outputs[o] = C[o] ?? null; });
+}
 const A = argumentValues(args, [{"name": "target", "type": "path", "default": ".", "required": false, "enum": null}, {"name": "url", "type": "string", "default": "http://localhost:3000", "required": false, "enum": null}, {"name": "latency_budget", "type": "string", "default": "200ms", "required": false, "enum": null}]);
 
 function argumentValues(given, declared) {  // the workflow's arguments: given, else their defaults
@@ -94,32 +103,45 @@ async function runWorkflow() {
   const after = new Map(STEPS.map((s) => [s.id, []]));
   STEPS.forEach((s) => s.needs.forEach((id) => after.get(id).push(s)));
   const waiting = new Map(STEPS.map((s) => [s.id, s.needs.length]));
-  const ready = [], done = [], failures = [], phases = new Set();
-  let running = 0, stopping = false, scanQueued = false, finished;
+  const ready = [], done = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
+  let running = 0, stopping = false, scanQueued = false, swept = false, finished;
 
   const fits = (s) => Object.entries(s.holds).every(([name, units]) => FREE[name] >= units);
   const hold = (s, sign) => Object.entries(s.holds).forEach(([name, units]) => { FREE[name] -= sign * units; });
-  function enter(s) {  // every step it needs is done: skip it (`when`) or make it ready
+  function enter(s) {  // every step it needs is done: skip it (`when`, `on_failure`) or make it ready
     let runs = true;
-    try { runs = stopping || !s.when || s.when(); } catch (error) { return end(s, null, error.message, false); }
+    const unneeded = s.trigger === "on_failure" && !s.needs.some((id) => ended.get(id) !== "succeeded");
+    try { runs = !unneeded && ((stopping && !s.trigger) || !s.when || s.when()); } catch (error) { return end(s, null, error.message, false); }
     if (runs) ready.push(s);
-    else { log(`${s.id}: skipped (its condition is false)`); s.outputs.forEach((o) => { C[o] = null; }); release(s); }
+    else { log(`${s.id}: skipped (${unneeded ? "nothing it waits for failed" : "its condition is false"})`); ended.set(s.id, "succeeded"); put(s, {}, "skipped"); release(s); }
   }
   function release(s) {
     for (const t of after.get(s.id)) if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t);
   }
+  function block(s) {  // s failed or will never run: so will what waits for it, except `always`/`on_failure` steps
+    for (const t of after.get(s.id)) {
+      if (t.trigger) { if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t); }
+      else if (!dead.has(t.id)) { dead.add(t.id); block(t); }
+    }
+  }
+  function sweep() {  // a failure stopped the run: what has not started never will, so triggered steps may
+    swept = true;
+    for (const s of STEPS) if (!s.trigger && !ended.has(s.id) && !s.started && !dead.has(s.id)) { dead.add(s.id); block(s); }
+  }
   function scan() {  // start what fits, highest priority first: the plan's own policy
     scanQueued = false;
     ready.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
-    for (let i = 0; i < ready.length && running < LIMIT && !stopping;) {
+    for (let i = 0; i < ready.length && running < LIMIT;) {
       const s = ready[i];
-      if (!fits(s)) { i += 1; continue; }
+      if ((stopping && !s.trigger) || !fits(s)) { i += 1; continue; }
       ready.splice(i, 1);
+      s.started = true;
       hold(s, 1);
       running += 1;
       if (!phases.has(s.phase)) { phases.add(s.phase); phase(s.phase); }
       attempt(s, 1);
     }
+    if (!running && stopping && !swept) { sweep(); return scan(); }
     if (!running) finished();
   }
   function attempt(s, n) {  // one reaction between the agent's answer and settle: finishes at one instant settle together
@@ -137,10 +159,14 @@ async function runWorkflow() {
   }
   function end(s, produced, reason, ran) {
     if (ran) { running -= 1; hold(s, -1); }
-    if (reason === null) { Object.assign(C, produced); done.push(s); }
-    else if (s.continueOnError) { log(`${s.id} failed, and the workflow goes on: ${reason}`); s.outputs.forEach((o) => { C[o] = null; }); }
-    else { log(`${s.id} failed: ${reason}`); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
-    if (reason === null || s.continueOnError) release(s);
+    ended.set(s.id, reason === null ? "succeeded" : "failed");
+    const tolerated = reason !== null && (s.continueOnError || (s.minSuccess > 0 &&
+      s.collect[2] - (lost[s.collect[0]] = (lost[s.collect[0]] ?? 0) + 1) >= s.minSuccess));
+    if (reason === null) { put(s, produced, "succeeded"); done.push(s); }
+    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, {}, "failed"); }
+    else { log(`${s.id} failed: ${reason}`); put(s, {}, "failed"); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
+    if (reason === null || tolerated) release(s);
+    else block(s);
     if (!scanQueued) { scanQueued = true; Promise.resolve().then(scan); }
   }
 
@@ -219,6 +245,26 @@ function repr(v) {
   if (isMap(v)) return "{" + Object.keys(v).map((k) => quote(k) + ": " + repr(v[k])).join(", ") + "}";
   return v === null ? "None" : v === true ? "True" : v === false ? "False" : num(v);
 }
+function shq(s, [kind, backticks, delimiter, tabs]) {  // wfc.format.shell_quoting.quote: s, literal where it lands
+  const plain = (t) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(t) ? t : "'" + t.replaceAll("'", "'\\''") + "'");
+  let quoted;
+  if (kind === "plain" || kind === "comment") {
+    if (kind === "comment" && s.includes("\n")) {
+      throw new Error("a value in a shell comment holds a line break, which would end the comment");
+    }
+    quoted = plain(s);
+  } else if (kind === "sq") quoted = s.replaceAll("'", "'\\''");
+  else if (kind === "ansi") quoted = "'" + plain(s) + "$'";
+  else if (kind === "dq") quoted = s.replace(/[\\"$`]/g, "\\$&");
+  else {
+    if (s.split("\n").some((line) => (tabs ? line.replace(/^\t+/, "") : line) === delimiter)) {
+      throw new Error(`a value in a here-document holds the line ${quote(delimiter)}, which would end the document`);
+    }
+    quoted = kind === "heredoc" ? s.replace(/[\\$`]/g, "\\$&") : s;
+  }
+  for (let i = 0; i < backticks; i += 1) quoted = quoted.replace(/[\\$`]/g, "\\$&");
+  return quoted;
+}
 function str(v) {  // what Jinja prints for a value: Python's str()
   defined(v);
   return typeof v === "string" ? v : repr(v);
@@ -245,17 +291,17 @@ step({id: "bundle-analyzer", priority: 1380, phase: "Frontend Optimization", att
 step({id: "asset-optimizer", needs: ["frontend-optimizer"], priority: 840, phase: "Frontend Optimization",
   holds: {"frontend_code": 1}, attempts: 2, outputs: ["asset_changes"], undoShell: true,
   run: () => agent("Apply the plan's asset items - modern image formats with sizes per breakpoint, font subsetting and font-display, long-lived hashed file names. Keep visual output identical and list files changed.", {"label": "asset-optimizer", "phase": "Frontend Optimization", "agentType": "frontend-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:asset-optimizer", "phase": "Frontend Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:asset-optimizer", "phase": "Frontend Optimization"})});
 step({id: "rendering-optimizer", needs: ["frontend-optimizer", "user-experience-analyzer"], priority: 900,
   phase: "Frontend Optimization", holds: {"frontend_code": 1}, attempts: 2, outputs: ["rendering_changes"],
   undoShell: true,
   run: () => agent("Apply the plan's rendering items - remove layout thrashing, memoize expensive components, server-render the largest contentful element, reserve space to stop layout shifts. Run the frontend tests.", {"label": "rendering-optimizer", "phase": "Frontend Optimization", "agentType": "frontend-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:rendering-optimizer", "phase": "Frontend Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:rendering-optimizer", "phase": "Frontend Optimization"})});
 step({id: "lazy-loading-specialist", needs: ["bundle-analyzer", "frontend-optimizer"], priority: 840,
   phase: "Frontend Optimization", holds: {"frontend_code": 1}, attempts: 2, outputs: ["lazy_loading_changes"],
   undoShell: true,
   run: () => agent("Split routes and heavy components found in the bundle report into lazily loaded chunks, lazy load offscreen images, and preload only what the first view needs.", {"label": "lazy-loading-specialist", "phase": "Frontend Optimization", "agentType": "frontend-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:lazy-loading-specialist", "phase": "Frontend Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:lazy-loading-specialist", "phase": "Frontend Optimization"})});
 step({id: "web-vitals-optimizer",
   needs: ["asset-optimizer", "lazy-loading-specialist", "rendering-optimizer", "user-experience-analyzer"],
   priority: 600, phase: "Frontend Optimization", holds: {"bench": 1}, attempts: 2, outputs: ["vitals_results"],
@@ -266,38 +312,38 @@ step({id: "api-performance-tuner", needs: ["bottleneck-detective", "performance-
 step({id: "n-plus-one-hunter", needs: ["api-performance-tuner"], priority: 1740, phase: "Backend/API Optimization",
   holds: {"backend_code": 1}, attempts: 2, outputs: ["n_plus_one_fixes"], undoShell: true,
   run: () => agent("In the hotspot endpoints, find N+1 query patterns and replace them with eager loading or batched queries; assert query counts in tests.", {"label": "n-plus-one-hunter", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:n-plus-one-hunter", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:n-plus-one-hunter", "phase": "Backend/API Optimization"})});
 step({id: "algorithm-optimizer", needs: ["api-performance-tuner", "performance-profiler"], priority: 660,
   phase: "Backend/API Optimization", holds: {"backend_code": 1}, attempts: 2, outputs: ["algorithm_changes"],
   undoShell: true,
   run: () => agent("Replace quadratic or repeated work on the profiled hot paths of the hotspot endpoints with better algorithms or data structures, keeping behaviour identical under the existing tests.", {"label": "algorithm-optimizer", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:algorithm-optimizer", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:algorithm-optimizer", "phase": "Backend/API Optimization"})});
 step({id: "concurrency-engineer", needs: ["api-performance-tuner", "resource-monitor"], priority: 660,
   phase: "Backend/API Optimization", holds: {"backend_code": 1}, attempts: 2, outputs: ["concurrency_changes"],
   undoShell: true,
   run: () => agent("Run independent external calls and queries of the hotspot endpoints concurrently, move blocking I/O off request threads, and bound concurrency by the measured resource headroom.", {"label": "concurrency-engineer", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:concurrency-engineer", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:concurrency-engineer", "phase": "Backend/API Optimization"})});
 step({id: "memory-optimizer", needs: ["performance-profiler", "resource-monitor"], priority: 1380,
   phase: "Backend/API Optimization", holds: {"backend_code": 1}, attempts: 2, outputs: ["memory_changes"],
   undoShell: true,
   run: () => agent("Cut allocations and peak memory on the profiled paths (streaming instead of loading whole results, object reuse, leak fixes), targeting the services closest to their memory limit.", {"label": "memory-optimizer", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:memory-optimizer", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:memory-optimizer", "phase": "Backend/API Optimization"})});
 step({id: "connection-pool-tuner", needs: ["api-performance-tuner", "resource-monitor"], priority: 900,
   phase: "Backend/API Optimization", holds: {"backend_code": 1}, attempts: 2, outputs: ["pool_settings"],
   undoShell: true,
   run: () => agent("Size database, HTTP and Redis connection pools per service from the concurrency of the hotspot endpoints and the measured usage, and set acquisition timeouts below the latency budget.", {"label": "connection-pool-tuner", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:connection-pool-tuner", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:connection-pool-tuner", "phase": "Backend/API Optimization"})});
 step({id: "query-optimizer", needs: ["bottleneck-detective", "n-plus-one-hunter"], priority: 1440,
   phase: "Database Optimization", attempts: 2, outputs: ["query_plan"],
   run: () => agent("Take the slowest and most frequent queries (after the N+1 fixes) and capture their EXPLAIN ANALYZE plans on the benchmark database; say for each whether it needs an index, a rewrite, a schema change or caching.", {"label": "query-optimizer", "phase": "Database Optimization", "agentType": "database-architect"})});
 step({id: "index-architect", needs: ["query-optimizer"], priority: 960, phase: "Database Optimization",
   holds: {"db_migrations": 1}, attempts: 2, outputs: ["index_changes"], undoShell: true,
   run: () => agent("Add migrations with the indexes the query plans need (composite and partial where they fit), created concurrently, and drop indexes nothing uses.", {"label": "index-architect", "phase": "Database Optimization", "agentType": "database-architect"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:index-architect", "phase": "Database Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:index-architect", "phase": "Database Optimization"})});
 step({id: "schema-optimizer", needs: ["query-optimizer"], priority: 960, phase: "Database Optimization",
   holds: {"db_migrations": 1}, attempts: 2, outputs: ["schema_changes"], undoShell: true,
   run: () => agent("Add migrations for the schema changes the query plans call for (narrower types, targeted denormalization, moving large columns out of hot tables), each reversible.", {"label": "schema-optimizer", "phase": "Database Optimization", "agentType": "database-architect"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:schema-optimizer", "phase": "Database Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:schema-optimizer", "phase": "Database Optimization"})});
 step({id: "database-cache-strategist", needs: ["query-optimizer", "resource-monitor"], priority: 1140,
   phase: "Database Optimization", attempts: 2, outputs: ["db_cache_plan"],
   run: () => agent("Decide which expensive read queries become materialized views or cached results, with refresh strategy, given the query plans and database load.", {"label": "database-cache-strategist", "phase": "Database Optimization", "agentType": "database-architect"})});
@@ -305,12 +351,12 @@ step({id: "partition-specialist", needs: ["query-optimizer", "resource-monitor"]
   phase: "Database Optimization", holds: {"db_migrations": 1}, attempts: 2, outputs: ["partition_changes"],
   undoShell: true,
   run: () => agent("For tables whose scans dominate the query plans and keep growing, add migrations that partition them by time or tenant, with the data move done online.", {"label": "partition-specialist", "phase": "Database Optimization", "agentType": "database-architect"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:partition-specialist", "phase": "Database Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:partition-specialist", "phase": "Database Optimization"})});
 step({id: "slow-query-eliminator", needs: ["index-architect", "partition-specialist", "schema-optimizer"],
   priority: 660, phase: "Database Optimization", holds: {"backend_code": 1, "bench": 1}, attempts: 2,
   outputs: ["db_results"], undoShell: true,
   run: () => agent("Apply the index, schema and partition migrations to the benchmark database, rewrite the queries still slow afterwards, and record every query's latency before and after.", {"label": "slow-query-eliminator", "phase": "Database Optimization", "agentType": "database-architect"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:slow-query-eliminator", "phase": "Database Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:slow-query-eliminator", "phase": "Database Optimization"})});
 step({id: "cache-architect", needs: ["api-performance-tuner", "database-cache-strategist", "query-optimizer"],
   priority: 840, phase: "Caching Strategy", attempts: 2, outputs: ["cache_design"],
   run: () => agent("Decide what is cached at the CDN, in HTTP caches, in the application and in Redis for the hotspot endpoints and database plan, with keys, TTLs and the writes that invalidate each.", {"label": "cache-architect", "phase": "Caching Strategy", "agentType": "caching-engineer"})});
@@ -318,20 +364,20 @@ step({id: "redis-optimizer", needs: ["cache-architect", "resource-monitor"], pri
   phase: "Caching Strategy", holds: {"cluster_config": 1}, attempts: 2, outputs: ["redis_changes"],
   undoShell: true,
   run: () => agent("Implement the Redis part of the cache design - eviction policy, memory limit, pipelining and key expiry - sized from the measured usage.", {"label": "redis-optimizer", "phase": "Caching Strategy", "agentType": "caching-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:redis-optimizer", "phase": "Caching Strategy"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:redis-optimizer", "phase": "Caching Strategy"})});
 step({id: "cdn-strategist", needs: ["bundle-analyzer", "cache-architect"], priority: 600, phase: "Caching Strategy",
   holds: {"edge_config": 1}, attempts: 2, outputs: ["cdn_changes"], undoShell: true,
   run: () => agent("Implement the CDN part of the cache design - cache rules for hashed bundles and assets, edge TTLs for public API responses, stale-while-revalidate.", {"label": "cdn-strategist", "phase": "Caching Strategy", "agentType": "caching-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:cdn-strategist", "phase": "Caching Strategy"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:cdn-strategist", "phase": "Caching Strategy"})});
 step({id: "cache-invalidation-specialist", needs: ["cache-architect"], priority: 600, phase: "Caching Strategy",
   holds: {"backend_code": 1}, attempts: 2, outputs: ["invalidation_changes"], undoShell: true,
   run: () => agent("Add invalidation on every write path the cache design names, and a test per cached item proving that a write is visible after invalidation.", {"label": "cache-invalidation-specialist", "phase": "Caching Strategy", "agentType": "caching-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:cache-invalidation-specialist", "phase": "Caching Strategy"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:cache-invalidation-specialist", "phase": "Caching Strategy"})});
 step({id: "http-cache-optimizer", needs: ["api-performance-tuner", "cache-architect"], priority: 600,
   phase: "Caching Strategy", holds: {"backend_code": 1}, attempts: 2, outputs: ["http_cache_changes"],
   undoShell: true,
   run: () => agent("Add Cache-Control, ETag and conditional request handling to the hotspot endpoints the cache design marks cacheable.", {"label": "http-cache-optimizer", "phase": "Caching Strategy", "agentType": "caching-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:http-cache-optimizer", "phase": "Caching Strategy"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:http-cache-optimizer", "phase": "Caching Strategy"})});
 step({id: "network-optimizer", needs: ["performance-profiler", "resource-monitor"], priority: 1020,
   phase: "Network Optimization", attempts: 2, outputs: ["network_analysis"],
   run: () => agent("From the profiles and usage, analyze request waterfalls, round trips per page, payload sizes and connection reuse for " + str(A["url"]) + " and between services.", {"label": "network-optimizer", "phase": "Network Optimization", "agentType": "network-tuner"})});
@@ -339,49 +385,49 @@ step({id: "compression-specialist", needs: ["bundle-analyzer", "network-optimize
   phase: "Network Optimization", holds: {"edge_config": 1}, attempts: 2, outputs: ["compression_changes"],
   undoShell: true,
   run: () => agent("Enable Brotli for text responses and bundles with levels chosen for static versus dynamic content, and skip compression for already compressed formats.", {"label": "compression-specialist", "phase": "Network Optimization", "agentType": "network-tuner"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:compression-specialist", "phase": "Network Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:compression-specialist", "phase": "Network Optimization"})});
 step({id: "protocol-optimizer", needs: ["network-optimizer"], priority: 600, phase: "Network Optimization",
   holds: {"edge_config": 1}, attempts: 2, outputs: ["protocol_changes"], undoShell: true,
   run: () => agent("Enable HTTP/2 or HTTP/3 at the edge, keep-alive and connection reuse between services, and remove redirects and round trips the waterfalls show.", {"label": "protocol-optimizer", "phase": "Network Optimization", "agentType": "network-tuner"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:protocol-optimizer", "phase": "Network Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:protocol-optimizer", "phase": "Network Optimization"})});
 step({id: "dns-optimizer", needs: ["network-optimizer"], priority: 600, phase: "Network Optimization",
   holds: {"edge_config": 1}, attempts: 2, outputs: ["dns_changes"], undoShell: true,
   run: () => agent("Cut DNS lookups on the critical path - preconnect and dns-prefetch hints, fewer third-party origins, sensible record TTLs.", {"label": "dns-optimizer", "phase": "Network Optimization", "agentType": "network-tuner"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:dns-optimizer", "phase": "Network Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:dns-optimizer", "phase": "Network Optimization"})});
 step({id: "tcp-tuner", needs: ["network-optimizer"], priority: 600, phase: "Network Optimization",
   holds: {"cluster_config": 1}, attempts: 2, outputs: ["tcp_changes"], undoShell: true,
   run: () => agent("Tune kernel and TCP settings of the service nodes (backlog, congestion control, keep-alive intervals) where the network analysis shows connection setup cost.", {"label": "tcp-tuner", "phase": "Network Optimization", "agentType": "network-tuner"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:tcp-tuner", "phase": "Network Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:tcp-tuner", "phase": "Network Optimization"})});
 step({id: "container-optimizer", needs: ["memory-optimizer", "resource-monitor"], priority: 1080,
   phase: "Infrastructure Optimization", holds: {"cluster_config": 1}, attempts: 2,
   outputs: ["container_changes"], undoShell: true,
   run: () => agent("Slim the container images (multi-stage builds, smaller bases) and tune runtime settings (heap sizes, worker counts) to the reduced memory footprint.", {"label": "container-optimizer", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:container-optimizer", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:container-optimizer", "phase": "Infrastructure Optimization"})});
 step({id: "autoscaling-engineer", needs: ["container-optimizer", "resource-monitor"], priority: 840,
   phase: "Infrastructure Optimization", holds: {"cluster_config": 1}, attempts: 2,
   outputs: ["autoscaling_changes"], undoShell: true,
   run: () => agent("Adjust autoscaling thresholds and minimum replicas so that scaling happens before latency degrades, using the measured usage and the new container settings.", {"label": "autoscaling-engineer", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:autoscaling-engineer", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:autoscaling-engineer", "phase": "Infrastructure Optimization"})});
 step({id: "load-balancer-tuner", needs: ["connection-pool-tuner", "network-optimizer"], priority: 600,
   phase: "Infrastructure Optimization", holds: {"edge_config": 1}, attempts: 2, outputs: ["lb_changes"],
   undoShell: true,
   run: () => agent("Choose the balancing algorithm (least requests for uneven endpoints), health checks and idle timeouts consistent with the connection pool settings.", {"label": "load-balancer-tuner", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:load-balancer-tuner", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:load-balancer-tuner", "phase": "Infrastructure Optimization"})});
 step({id: "serverless-optimizer", needs: ["performance-profiler"], priority: 600,
   phase: "Infrastructure Optimization", holds: {"cluster_config": 1}, attempts: 2,
   outputs: ["serverless_changes"], undoShell: true,
   run: () => agent("For serverless functions in " + str(A["target"]) + ", cut cold starts (smaller packages, lazy imports, provisioned concurrency where the profile shows it pays) and right-size memory.", {"label": "serverless-optimizer", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:serverless-optimizer", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:serverless-optimizer", "phase": "Infrastructure Optimization"})});
 step({id: "resource-allocator", needs: ["autoscaling-engineer", "container-optimizer", "resource-monitor"],
   priority: 600, phase: "Infrastructure Optimization", holds: {"cluster_config": 1}, attempts: 2,
   outputs: ["allocation_changes"], undoShell: true,
   run: () => agent("Set CPU and memory requests and limits per service from the measured usage after the container and autoscaling changes, removing throttling without over-provisioning.", {"label": "resource-allocator", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:resource-allocator", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:resource-allocator", "phase": "Infrastructure Optimization"})});
 step({id: "data-transfer-optimizer", needs: ["api-performance-tuner", "compression-specialist", "network-optimizer"],
   priority: 540, phase: "Cross-Layer Optimization", holds: {"backend_code": 1}, attempts: 2,
   outputs: ["payload_changes"], undoShell: true,
   run: () => agent("Trim response payloads of the hotspot endpoints (field selection, pagination, compact serialization) where the network analysis shows large transfers after compression.", {"label": "data-transfer-optimizer", "phase": "Cross-Layer Optimization", "agentType": "performance-analyst"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:data-transfer-optimizer", "phase": "Cross-Layer Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:data-transfer-optimizer", "phase": "Cross-Layer Optimization"})});
 step({id: "latency-optimizer",
   needs: ["algorithm-optimizer", "cache-invalidation-specialist", "cdn-strategist", "data-transfer-optimizer", "dns-optimizer", "http-cache-optimizer", "protocol-optimizer", "serverless-optimizer", "slow-query-eliminator", "web-vitals-optimizer"],
   priority: 360, phase: "Cross-Layer Optimization", holds: {"bench": 1}, attempts: 2,

@@ -19,7 +19,7 @@ from wfc.diagnostics.errors import UsageError
 from wfc.runtime.executors import Executors, Invocation, StepResult
 from wfc.runtime.outcome import RunOptions
 
-EXECUTORS = ("local",)
+EXECUTORS = ("local", "dask")
 
 
 class Backend(Protocol):
@@ -59,6 +59,18 @@ class ThreadBackend:
 
 def open_backend(plan: Plan, options: RunOptions, executors: Executors) -> Backend:
     """The backend `options.executor` names."""
+    if options.scheduler and options.scheduler_file:
+        raise UsageError("--scheduler and --scheduler-file both name a Dask scheduler: give one of them")
+    if options.executor != "dask" and (options.scheduler or options.scheduler_file):
+        given = "--scheduler" if options.scheduler else "--scheduler-file"
+        raise UsageError(f"{given} names a Dask cluster: add --executor dask to run on it")
     if options.executor == "local":
         return ThreadBackend(executors)
+    if options.executor == "dask":
+        try:
+            from wfc.runtime.dask_backend import DaskBackend
+        except ImportError as error:
+            raise UsageError(f"the dask executor needs Dask's `distributed` package ({error}): "
+                             f"pip install 'wfc-compiler[dask]'") from None
+        return DaskBackend(plan, options, executors)
     raise UsageError(f"unknown executor `{options.executor}`: use one of {', '.join(EXECUTORS)}")

@@ -64,7 +64,8 @@ def execute(plan: Plan, args: Mapping[str, Any], options: Mapping[str, Any]) -> 
         args=dict(args), state_dir=options["state_dir"], max_parallel=options["max_parallel"],
         resume=options["resume"], no_cache=options["no_cache"], refresh=options["refresh"],
         dry_run=options["dry_run"], time_scale=options["time_scale"], events=options["events"],
-        todo_json=options["todo_json"], agent_command=options["agent_command"], progress=options["progress"])
+        todo_json=options["todo_json"], agent_command=options["agent_command"], progress=options["progress"],
+        executor=options["executor"], scheduler=options["scheduler"], scheduler_file=options["scheduler_file"])
     result = dry_run(plan, settings) if settings.dry_run else run_plan(plan, settings)
     print_summary(result)
     return result.exit_code

@@ -7,6 +7,8 @@ same cache keys. The run options are the ones every way of running a plan shares
 whose flag would collide with one of them is spelled `--arg-NAME`."""
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 from typing import Any, Dict, List, Mapping
 
@@ -15,6 +17,7 @@ import click
 from wfc.diagnostics.errors import UsageError
 from wfc.diagnostics.wording import closest
 from wfc.model import Argument, Workflow
+from wfc.runtime.backend import EXECUTORS
 
 TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0")
@@ -32,8 +35,23 @@ def coerce(argument: Argument, value: Any) -> Any:
     return converted
 
 
+def list_value(name: str, text: str) -> List[Any]:
+    """`--modules '["api", "web"]'` (JSON) or `--modules api,web` (words between commas)."""
+    if text.lstrip().startswith("["):
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise UsageError(f"argument `{name}` must be a JSON list or words separated by commas; "
+                             f"{text!r} does not parse: {error}") from None
+        if isinstance(value, list):
+            return value
+    return [word.strip() for word in text.split(",") if word.strip()]
+
+
 def _convert(argument: Argument, text: str) -> Any:
     kind = argument.type
+    if kind == "list":
+        return list_value(argument.name, text)
     try:
         if kind == "integer":
             return int(text)
@@ -118,6 +136,25 @@ def run_options() -> List[click.Option]:
             metavar="COMMAND",
             help="Run agent steps with COMMAND (reads the prompt on stdin, prints Claude's JSON) "
             "instead of `claude -p`.",
+        ),
+        click.Option(
+            ["--executor"],
+            type=click.Choice(EXECUTORS),
+            envvar="WFC_EXECUTOR",
+            default="local",
+            show_default=True,
+            help="Where step attempts run: this machine's threads, or a Dask cluster (wfc's policy stays here).",
+        ),
+        click.Option(
+            ["--scheduler"],
+            metavar="ADDRESS",
+            help="With --executor dask: the scheduler to use (default DASK_SCHEDULER_ADDRESS, else a local "
+            "cluster on 127.0.0.1).",
+        ),
+        click.Option(
+            ["--scheduler-file"],
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="With --executor dask: the file a scheduler wrote its address to (dask scheduler --scheduler-file).",
         ),
         click.Option(
             ["--state-dir"],

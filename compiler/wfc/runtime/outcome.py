@@ -30,6 +30,8 @@ class RunOptions:
     progress: str = "auto"  # auto (live on a terminal, plain lines otherwise), plain, none
     journal: bool = True
     executor: str = "local"  # where attempts run: a backend.EXECUTORS name
+    scheduler: Optional[str] = None  # the dask executor's scheduler address (None: DASK_SCHEDULER_ADDRESS)
+    scheduler_file: Optional[Path] = None  # or the file a Dask scheduler wrote its address to
 
 
 @dataclass(frozen=True)

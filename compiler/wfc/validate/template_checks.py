@@ -12,7 +12,9 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 from jinja2 import TemplateSyntaxError, nodes
 
 from wfc.diagnostics.wording import closest
+from wfc.format.shell_quoting import UNQUOTED, ShellProblem, contexts
 from wfc.format.templating import References, parse, parse_expression, references, sandbox
+from wfc.format.vocabulary import LOOP_NAMES
 from wfc.diagnostics import codes
 from wfc.diagnostics.codes import Code
 
@@ -30,13 +32,31 @@ _NAMED_BY_ARGUMENT = {"map": ("filter", 0), "select": ("test", 0), "reject": ("t
                       "selectattr": ("test", 1), "rejectattr": ("test", 1)}
 
 
-def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
-    """Syntax and names of one template (prompt, title, command)."""
+def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str],
+                   loop: bool = False, shell: bool = False) -> List[TemplateProblem]:
+    """Syntax and names of one template (prompt, title, command); `loop`: the step fans out, so
+    `item` and `index` are defined; `shell` (a string `run`): also how its values are quoted."""
     try:
         tree = parse(text)
     except TemplateSyntaxError as error:
         return [_syntax(error)]
-    return _checked(tree, arguments, inputs)
+    problems = _checked(tree, arguments, inputs, LOOP_NAMES if loop else ())
+    return problems + list(shell_quoting_problems(tree)) if shell and not problems else problems
+
+
+def shell_quoting_problems(tree: nodes.Template) -> Iterator[TemplateProblem]:
+    """A value whose quoting cannot be told (an error), and each `| unquoted` (a warning)."""
+    try:
+        contexts(tree)
+    except ShellProblem as problem:
+        yield TemplateProblem(codes.QUOTING_UNDECIDABLE, problem.message, problem.hint, problem.near)
+    if any(node.name == UNQUOTED for node in tree.find_all(nodes.Filter)):
+        yield TemplateProblem(codes.UNQUOTED_VALUE,
+                              "the run command pastes a value unquoted (`| unquoted`): the value's text becomes "
+                              "shell syntax, so a value holding `;`, `$( )` or a quote runs as code",
+                              "drop `| unquoted` unless the value is meant to be shell syntax and comes only from "
+                              "you (never from an agent or an argument others pass)",
+                              r"\|\s*(?P<at>unquoted)\b")
 
 
 def _syntax(error: TemplateSyntaxError) -> TemplateProblem:
@@ -46,7 +66,8 @@ def _syntax(error: TemplateSyntaxError) -> TemplateProblem:
                            "{% raw %}...{% endraw %}")
 
 
-def _checked(tree: nodes.Template, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
+def _checked(tree: nodes.Template, arguments: Sequence[str], inputs: Sequence[str],
+             defined: Sequence[str]) -> List[TemplateProblem]:
     """Unknown filters and tests first: Jinja's own reading of the names fails on them."""
     unknown = list(unknown_filters_and_tests(tree))
     if unknown:
@@ -55,7 +76,7 @@ def _checked(tree: nodes.Template, arguments: Sequence[str], inputs: Sequence[st
         found = references(tree)
     except TemplateSyntaxError as error:  # what only compiling finds (Jinja's assertion errors)
         return [_syntax(error)]
-    return _problems(found, arguments, inputs)
+    return _problems(found, arguments, inputs, defined)
 
 
 def unknown_filters_and_tests(tree: nodes.Template) -> Iterator[TemplateProblem]:
@@ -100,24 +121,34 @@ def _name_argument(node: nodes.Filter | nodes.Test) -> Optional[Tuple[str, str]]
     return (kind, argument.value) if isinstance(argument, nodes.Const) and isinstance(argument.value, str) else None
 
 
-def check_expression(expression: str, arguments: Sequence[str]) -> List[TemplateProblem]:
-    """Syntax and names of a `when` condition, which sees only the arguments."""
+def check_expression(expression: str, arguments: Sequence[str], inputs: Sequence[str] = (),
+                     loop: bool = False) -> List[TemplateProblem]:
+    """Syntax and names of a `when` condition, which sees the arguments, the step's inputs and
+    `steps` (the outcomes and outputs of the steps it waits for; `fan_out_checks` reads those)."""
     try:
         tree = parse_expression(expression)
     except TemplateSyntaxError as error:
         return [TemplateProblem(codes.TEMPLATE_SYNTAX, f"the condition does not parse: {error.message}",
                                 "write a Jinja expression such as `args.deploy` or `args.env == 'prod'`")]
-    return _checked(tree, arguments, ())
+    return _checked(tree, arguments, inputs, ("steps",) + (LOOP_NAMES if loop else ()))
 
 
-def _problems(found: References, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
-    problems = [_undefined(name) for name in sorted(found.free)]
+def _problems(found: References, arguments: Sequence[str], inputs: Sequence[str],
+              defined: Sequence[str]) -> List[TemplateProblem]:
+    free = sorted(found.free - set(defined))
+    problems = [_outside_fan_out(name) if name in LOOP_NAMES else _undefined(name) for name in free]
     known = {"args": list(arguments), "context": list(inputs)}
     for namespace, names in known.items():
         for attribute in sorted(found.names_in(namespace)):
             if attribute not in names:
                 problems.append(_unknown_lookup(namespace, attribute, names))
     return problems
+
+
+def _outside_fan_out(name: str) -> TemplateProblem:
+    return TemplateProblem(codes.LOOP_OUTSIDE_FAN_OUT, f"the template uses '{name}', but the step has no `for_each`",
+                           "add `for_each:` (a list, `args.NAME` or `context.NAME`) to run the step once per item",
+                           r"\b(?P<at>" + name + r")\b")
 
 
 def _undefined(name: str) -> TemplateProblem:

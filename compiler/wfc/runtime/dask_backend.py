@@ -1,0 +1,220 @@
+"""Step attempts on a Dask cluster, everything that decides still in the client.
+
+The scheduler, ready queue, resource counting, retries, journal, context cache and compensation
+stay where they are on one machine: Dask only runs one attempt at a time when a scheduler thread
+asks, as an independent task (no Dask dependencies, so nothing of the plan's graph lives in the
+Dask scheduler, and cancelling never walks a long chain). Measured against the alternatives
+(issue 18): Dask's own semaphores free a dead worker's lease late and overbook under GIL-holding
+tasks, so counted resources are counted by the client's scheduler, as locally.
+
+- Dask's retries are off: on a cluster wfc starts, `allowed-failures` is 0, so a worker that dies
+  mid-attempt fails that attempt (`KilledWorker`) and wfc's retry policy decides, journaled like
+  any failed attempt; an external cluster that allows more gets a warning.
+- Each worker runs attempts through its own executors and process registry (the `StepRunner`
+  plugin): step processes there carry the run's token, die with their worker (parent-death
+  signal and the worker's guard process), and a cancel kills them on every worker.
+- With no address wfc starts a LocalCluster whose every listener (scheduler, workers, nannies,
+  dashboard) is on 127.0.0.1.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import os
+import threading
+import time
+from concurrent.futures import CancelledError
+from pathlib import Path
+from typing import Any, Callable, Optional, Tuple
+
+import dask
+from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, get_worker
+
+from wfc.analysis.plan import Plan
+from wfc.diagnostics.errors import UsageError
+from wfc.runtime.dask_checks import Expectations, examine, expectations, verdict
+from wfc.runtime.executors import Executors, Invocation, ProcessRegistry, StepResult
+from wfc.runtime.outcome import RunOptions
+from wfc.runtime.scheduler import DEFAULT_WORKERS
+
+LOOPBACK = "127.0.0.1"
+CONNECT_TIMEOUT = "10s"
+POLL = 0.5  # seconds between looks at the run's cancel flag while an attempt runs remotely
+CANCEL_GRACE = 5.0  # how long a cancelled attempt may take to report, once its processes are killed
+LOCAL_WORKERS = 2
+LOCAL_SLOTS = 64  # attempts a started LocalCluster runs at once at most (they mostly wait on processes)
+QUIET = logging.ERROR  # a started cluster's own logs: errors only (a lost worker is the journal's to tell)
+
+
+class StepRunner(WorkerPlugin):
+    """One run's presence on a worker: the checks' verdict, and the executors that run its attempts."""
+
+    def __init__(self, token: str, expected: Expectations, agent_command: Optional[str]) -> None:
+        self.token, self.expected, self.agent_command = token, expected, agent_command
+        self.problems: Tuple[str, ...] = ()
+        self.executors: Optional[Executors] = None
+        self.address = ""
+
+    def setup(self, worker: Any) -> None:
+        self.address = str(worker.address)
+        self.problems = examine(self.expected)
+        if not self.problems and os.getcwd() != self.expected.root:
+            os.chdir(self.expected.root)  # steps' relative paths, imports and agents as in the client
+        self.executors = Executors(ProcessRegistry(self.token), self.agent_command)
+
+    def teardown(self, worker: Any) -> None:
+        if self.executors is not None:  # a cancelled run's leftovers are killed, as locally
+            registry = self.executors.registry
+            registry.close(clean=not registry.cancelled.is_set())
+
+    def attempt(self, work: Invocation) -> StepResult:
+        if self.problems or self.executors is None:
+            return StepResult(False, error=f"Dask worker {self.address} {self.problems[0]}", permanent=True)
+        return self.executors.execute(work)
+
+    def cancel(self) -> None:
+        if self.executors is not None:
+            self.executors.registry.cancel_all()
+
+
+def attempt_on_worker(plugin: str, work: Invocation) -> StepResult:
+    """The Dask task: one attempt, run by this run's plugin on whichever worker Dask picked."""
+    runner = get_worker().plugins.get(plugin)
+    if not isinstance(runner, StepRunner):
+        return StepResult(False, error=f"Dask worker {get_worker().address} has no wfc plugin `{plugin}`",
+                          permanent=True)
+    return runner.attempt(work)
+
+
+def _problems(plugin: str, dask_worker: Any) -> Tuple[str, ...]:
+    runner = dask_worker.plugins.get(plugin)
+    return runner.problems if isinstance(runner, StepRunner) else ("has no wfc plugin (it could not be set up)",)
+
+
+def _cancel(plugin: str, dask_worker: Any) -> None:
+    runner = dask_worker.plugins.get(plugin)
+    if isinstance(runner, StepRunner):
+        runner.cancel()
+
+
+def _allowed_failures(dask_scheduler: Any) -> int:
+    return int(dask_scheduler.allowed_failures)
+
+
+class DaskBackend:
+    """Attempts as Dask tasks; the calling scheduler thread waits for each one's result."""
+
+    def __init__(self, plan: Plan, options: RunOptions, executors: Executors) -> None:
+        self.plan, self.options = plan, options
+        self.token = executors.registry.token
+        self.cancelled = executors.registry.cancelled
+        self.run_attempt: Callable[[Invocation], StepResult] = self.attempt
+        self.plugin = f"wfc-{self.token[:16]}"
+        self.client: Optional[Client] = None
+        self.cluster: Optional[LocalCluster] = None
+        self.serial = itertools.count(1)
+        self.plugged = False
+
+    def start(self) -> Tuple[str, ...]:
+        self.client, self.cluster = self.connect()
+        warnings: Tuple[str, ...] = ()
+        allowed = self.client.run_on_scheduler(_allowed_failures)
+        if self.cluster is None and allowed > 0:
+            warnings = (f"the Dask scheduler re-runs a task whose worker died (allowed-failures is {allowed}): a "
+                        f"step could run again outside wfc's retry policy; start it with "
+                        f"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",)
+        expected = expectations(self.plan, self.options.state_dir, self.options.agent_command)
+        self.client.register_plugin(StepRunner(self.token, expected, self.options.agent_command), name=self.plugin)
+        self.plugged = True
+        verdict(self.client.run(_problems, self.plugin))
+        return warnings
+
+    def connect(self) -> Tuple[Client, Optional[LocalCluster]]:
+        options = self.options
+        address = options.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+        if options.scheduler_file is not None:
+            return _client(options.scheduler_file, f"the Dask scheduler of {options.scheduler_file}", True), None
+        if address:
+            return _client(address, f"the Dask scheduler at {address}", False), None
+        cluster = start_local_cluster(self.slots())
+        try:
+            return Client(cluster, set_as_default=False), cluster
+        except BaseException:
+            cluster.close()
+            raise
+
+    def slots(self) -> int:
+        limit = self.options.max_parallel or self.plan.workflow.max_parallel or DEFAULT_WORKERS
+        return min(limit, LOCAL_SLOTS)
+
+    def attempt(self, work: Invocation) -> StepResult:
+        assert self.client is not None, "start() comes first"
+        key = f"{self.plugin}-{work.step.id}-{work.attempt}-{next(self.serial)}"
+        future = self.client.submit(attempt_on_worker, self.plugin, work, key=key, pure=False)
+        try:
+            return self.wait(future)
+        finally:
+            future.release()
+
+    def wait(self, future: Any) -> StepResult:
+        given_up = math.inf
+        while True:
+            try:
+                result: StepResult = future.result(timeout=POLL)
+                return result
+            except TimeoutError:
+                if self.cancelled.is_set():
+                    given_up = min(given_up, time.monotonic() + CANCEL_GRACE)
+                    if time.monotonic() > given_up:  # a Python call cannot be killed: leave it behind
+                        return StepResult(False, error="cancelled; its Dask task was left running", cancelled=True)
+            except KilledWorker as error:
+                return StepResult(False, error=f"the Dask worker running it ({error.last_worker.address}) was lost; "
+                                               f"the step's processes died with it")
+            except CancelledError:
+                return StepResult(False, error="its Dask task was cancelled", cancelled=self.cancelled.is_set())
+            except Exception as error:  # the cluster's failure, not the step's: a failed attempt all the same
+                return StepResult(False, error=f"the Dask cluster could not run it: {type(error).__name__}: {error}")
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+        client = self.client
+        if client is not None:  # not under the scheduler's lock: a slow cluster delays no bookkeeping
+            threading.Thread(target=client.run, args=(_cancel, self.plugin), kwargs={"on_error": "ignore"},
+                             name="wfc-dask-cancel", daemon=True).start()
+
+    def close(self) -> None:
+        client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
+        try:
+            if client is not None and self.plugged:
+                client.unregister_worker_plugin(self.plugin)  # its teardown ends each worker's guard
+        except Exception:  # a cluster gone already has nothing left to tear down
+            pass
+        finally:
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def start_local_cluster(slots: int, processes: bool = True) -> LocalCluster:
+    """A LocalCluster on 127.0.0.1 only, dashboard included, with Dask's retries off."""
+    workers = max(1, min(LOCAL_WORKERS, slots))
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        return LocalCluster(n_workers=workers, threads_per_worker=max(1, math.ceil(slots / workers)),
+                            processes=processes, host=LOOPBACK, protocol="tcp://", dashboard_address=f"{LOOPBACK}:0",
+                            silence_logs=QUIET)
+
+
+def _client(where: Any, what: str, is_file: bool) -> Client:
+    if is_file and not Path(where).is_file():
+        raise UsageError(f"no Dask scheduler file {where}: start a scheduler with "
+                         f"`dask scheduler --scheduler-file {where}`, or give its --scheduler ADDRESS")
+    try:
+        if is_file:
+            return Client(scheduler_file=str(where), timeout=CONNECT_TIMEOUT, set_as_default=False)
+        return Client(where, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise UsageError(f"cannot reach {what} ({error}): start one with `dask scheduler`, or leave "
+                         f"--scheduler and --scheduler-file out to run on a local cluster") from None
+

@@ -1,0 +1,191 @@
+"""The dask executor on a real LocalCluster on 127.0.0.1, shut down by each test (or its module)."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+psutil = pytest.importorskip("psutil")
+
+from runtime_support import Workspace  # noqa: E402
+from wfc.diagnostics.errors import UsageError  # noqa: E402
+from wfc.runtime.dask_backend import start_local_cluster  # noqa: E402
+from wfc.runtime.dask_checks import Expectations, examine  # noqa: E402
+from wfc.runtime.lifetime import carriers  # noqa: E402
+
+CHAIN = """
+    version: 1
+    title: Chain
+    description: d
+    context:
+      greeting: {description: g}
+      said: {description: s}
+      shouted: {description: s}
+    steps:
+      a: {title: A, run: "echo hello", outputs: [greeting]}
+      b:
+        title: B
+        needs: [a]
+        run: "echo {{ context.greeting }} world from $(pwd)"
+        inputs: [greeting]
+        outputs: [said]
+      c: {title: C, needs: [b], call: "helpers:shout", inputs: [said], outputs: [shouted]}
+"""
+HELPERS = "def shout(inputs, args):\n    return inputs['said'].upper()\n"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[distributed.LocalCluster]:
+    """Two in-process workers on loopback (fast); tests that kill a worker start their own."""
+    cluster = start_local_cluster(4, processes=False)
+    yield cluster
+    cluster.close()
+
+
+def listening(pids: List[int]) -> List[str]:
+    found = []
+    for pid in pids:
+        for connection in psutil.Process(pid).net_connections(kind="inet"):
+            if connection.status == psutil.CONN_LISTEN:
+                found.append(connection.laddr.ip)
+    return found
+
+
+def test_a_started_cluster_listens_on_loopback_only_and_allows_no_failures() -> None:
+    cluster = start_local_cluster(4)
+    try:
+        children = [child.pid for child in psutil.Process().children(recursive=True)]
+        addresses = listening([os.getpid(), *children])
+        with distributed.Client(cluster, set_as_default=False) as client:
+            allowed = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures)
+            workers = client.scheduler_info()["workers"]
+    finally:
+        cluster.close()
+    assert len(workers) == 2 and all(address.startswith("tcp://127.0.0.1:") for address in workers)
+    assert len(addresses) >= 5  # scheduler, dashboard, 2 workers, 2 nannies (and whatever else binds)
+    assert set(addresses) == {"127.0.0.1"}
+    assert allowed == 0
+
+
+def test_a_plan_runs_on_the_cluster_with_wfcs_journal(ws: Workspace, cluster: distributed.LocalCluster) -> None:
+    (ws.root / "helpers.py").write_text(HELPERS)
+    plan = ws.plan(CHAIN)
+    result = ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)
+    assert result.status == "succeeded", result.outcomes
+    assert result.outputs["shouted"] == f"HELLO WORLD FROM {str(ws.root).upper()}"
+    assert ws.kinds(result, "step_started", "step_finished") == [
+        ("step_started", "a"), ("step_finished", "a"), ("step_started", "b"), ("step_finished", "b"),
+        ("step_started", "c"), ("step_finished", "c")]
+    assert result.warnings == ()
+
+
+def test_retries_stay_wfcs_and_are_journaled_per_attempt(ws: Workspace, cluster: distributed.LocalCluster) -> None:
+    plan = ws.plan("""
+        version: 1
+        title: Flaky
+        description: d
+        steps:
+          flaky:
+            title: Fails twice
+            run: "echo x >> marks/tries; [ $(wc -l < marks/tries) -ge 3 ]"
+            retry: {attempts: 3, backoff: 0s}
+    """)
+    result = ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)
+    assert result.status == "succeeded"
+    assert ws.markers() == {"tries": 3}
+    retried = [(e["attempt"], e["error"]) for e in ws.events(result) if e["event"] == "step_retried"]
+    failed = "command exited with status 1: (no output)"
+    assert retried == [(2, failed), (3, failed)]
+
+
+def test_a_worker_without_the_calls_module_is_refused_before_any_step(
+        ws: Workspace, cluster: distributed.LocalCluster) -> None:
+    plan = ws.plan(CHAIN.replace("helpers:", "absent_helpers:"))  # in-process workers share sys.modules
+    with pytest.raises(UsageError) as raised:
+        ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)
+    workers = sorted(cluster.scheduler_info["workers"])
+    assert raised.value.message == "the Dask workers cannot run this plan:\n  " + "\n  ".join(
+        f"Dask worker {worker} cannot import `absent_helpers:shout` (ModuleNotFoundError: No module named "
+        f"'absent_helpers'): install what it needs on every worker" for worker in workers)
+    assert list((ws.state / "runs").glob("*/journal.jsonl")) == []  # refused before the run began
+
+
+def test_a_worker_that_sees_another_tree_says_how_to_fix_it(tmp_path: Path) -> None:
+    probe = tmp_path / "probe"
+    probe.write_text("other")
+    expected = Expectations(str(tmp_path), str(probe), "nonce", (), "no-such-agent-program")
+    assert examine(expected) == (
+        f"does not see the client's working tree {tmp_path} (its probe file {probe} is different): run the workers "
+        f"on a filesystem shared with the client, mounted at the same path",)
+    probe.write_text("nonce")
+    assert examine(expected) == ("cannot find the agent program `no-such-agent-program` on its PATH: install it "
+                                 "on every worker, or name another with --agent-command",)
+
+
+def test_an_external_cluster_that_retries_gets_a_warning(ws: Workspace) -> None:
+    cluster = distributed.LocalCluster(n_workers=1, processes=False, host="127.0.0.1", protocol="tcp://",
+                                       dashboard_address=None)
+    try:
+        plan = ws.plan("version: 1\ntitle: One\ndescription: d\nsteps:\n  a: {title: A, run: 'true'}\n")
+        result = ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)
+    finally:
+        cluster.close()
+    assert result.status == "succeeded"
+    assert result.warnings == (
+        "the Dask scheduler re-runs a task whose worker died (allowed-failures is 3): a step could run again "
+        "outside wfc's retry policy; start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",)
+
+
+def test_scheduler_flags_need_the_dask_executor(ws: Workspace) -> None:
+    plan = ws.plan("version: 1\ntitle: One\ndescription: d\nsteps:\n  a: {title: A, run: 'true'}\n")
+    with pytest.raises(UsageError) as raised:
+        ws.run(plan, scheduler="tcp://127.0.0.1:1")
+    assert raised.value.message == "--scheduler names a Dask cluster: add --executor dask to run on it"
+    with pytest.raises(UsageError) as raised:
+        ws.run(plan, executor="dask", scheduler_file=ws.root / "nothing.json")
+    assert raised.value.message == (f"no Dask scheduler file {ws.root / 'nothing.json'}: start a scheduler with "
+                                    f"`dask scheduler --scheduler-file {ws.root / 'nothing.json'}`, or give its "
+                                    f"--scheduler ADDRESS")
+
+
+KILLED = """
+    version: 1
+    title: Killed
+    description: d
+    steps:
+      long:
+        title: Loses its worker once
+        run: "echo $PPID >> marks/workers; if [ $(wc -l < marks/workers) -eq 1 ]; then sleep 60 & wait; fi"
+        retry: {attempts: 2, backoff: 0s}
+"""
+
+
+def test_a_killed_worker_is_a_failed_attempt_and_its_processes_die_with_it(ws: Workspace) -> None:
+    cluster = start_local_cluster(1)
+    try:
+        plan = ws.plan(KILLED)
+        worker = next(iter(cluster.scheduler_info["workers"]))
+        results: list = []
+        run = threading.Thread(target=lambda: results.append(
+            ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)))
+        run.start()
+        marks = ws.root / "marks" / "workers"
+        while not marks.exists():
+            time.sleep(0.02)
+        os.kill(int(marks.read_text().split()[0]), signal.SIGKILL)
+        run.join(60)
+    finally:
+        cluster.close()
+    result = results[0]
+    assert result.status == "succeeded"
+    events = ws.events(result)
+    retried = [(e["attempt"], e["error"]) for e in events if e["event"] == "step_retried"]
+    assert retried == [(2, f"the Dask worker running it ({worker}) was lost; the step's processes died with it")]
+    token = next(e["token"] for e in events if e["event"] == "run_started")
+    assert carriers([token]) == {}  # the first attempt's `sleep 60` died with its worker
