@@ -86,7 +86,7 @@ def test_the_plan_beats_the_legacy_figure(name: str) -> None:
 def test_every_agent_a_step_names_is_defined(name: str) -> None:
     workflow = compiled(name).workflow
     declared: Set[str] = {agent.name for agent in workflow.agents} | BUILT_IN
-    named = {step.action.agent for step in workflow.steps if step.action.agent}
+    named = {step.agent for step in workflow.steps if step.agent}
     assert sorted(named - declared) == []
 
 

@@ -50,7 +50,10 @@ def expected_texts(workflow: Workflow, args: Dict[str, str]) -> List[str]:
         action = step.compensate
         bodies.append(action.prompt if action and action.kind == "agent" else
                       command_line(action.run) if action and action.run else None)
-        texts += [render(body, {**data, "step": {"id": step.id, "title": step.title, "attempt": 1}})
+        # an instance's item is written in; a list found at run time leaves the loop names to the model
+        loop = ({"item": step.instance.item, "index": step.instance.index} if step.instance else
+                {"item": "{{ item }}", "index": "{{ index }}"} if step.fan_out else {})
+        texts += [render(body, {**data, **loop, "step": {"id": step.id, "title": step.title, "attempt": 1}})
                   for body in bodies if body]
     return texts
 
