@@ -110,6 +110,14 @@ steps:
     inputs: findings
     resources: [git]
     compensate: {prompt: Undo the ranking., agent: janitor}
+  review:
+    title: Review {{ item }}
+    prompt: Review {{ item }}, finding {{ index }} of the lint.
+    for_each: context.findings
+    estimate_items: 4
+    max_parallel: 2
+    min_success: 1
+    trigger: always
 on_failure: {compensate: true, keep_going: false}
 docs:
   purpose: Show every key.
@@ -197,7 +205,7 @@ def test_every_property_and_definition_has_title_and_description() -> None:
     missing += [f"#/$defs/{name}" for name, sub in SCHEMA["$defs"].items()
                 if not (sub.get("title") and sub.get("description")) and name not in HELPERS]
     assert missing == []
-    assert sum(1 for _ in _properties()) == 83  # 14 top-level, 27 per step, 42 in nested objects
+    assert sum(1 for _ in _properties()) == 88  # 14 top-level, 32 per step, 42 in nested objects
 
 
 def test_every_object_with_properties_is_closed_against_typos() -> None:
@@ -237,7 +245,7 @@ def test_every_example_and_default_is_valid_where_it_is_given() -> None:
             if any(True for _ in VALIDATOR.evolve(schema=schema).iter_errors(value)):
                 invalid.append((pointer, value))
     assert invalid == []
-    assert checked == 76
+    assert checked == 84
 
 
 def test_duration_pattern_is_the_compilers() -> None:
@@ -303,9 +311,11 @@ def _default_pointers(node: Any, pointer: str = "") -> List[str]:
 
 
 def test_step_properties_are_the_model_fields_a_user_writes() -> None:
-    derived = {"id", "kind", "estimate_defaulted"}
-    step_fields = {name for name in model.Step.__dataclass_fields__} - derived
-    assert set(SCHEMA["$defs"]["step"]["properties"]) == step_fields
+    derived = {"id", "kind", "estimate_defaulted", "instance"}
+    step_fields = {name for name in model.Step.__dataclass_fields__} - derived - {"fan_out"}
+    fan_out_fields = {name for name in model.FanOut.__dataclass_fields__} - {"items", "source", "item_estimate"}
+    assert fan_out_fields == set(vocabulary.FAN_OUT_KEYS[1:])  # `for_each` gives items or source
+    assert set(SCHEMA["$defs"]["step"]["properties"]) == step_fields | set(vocabulary.FAN_OUT_KEYS)
     action_fields = set(model.Action.__dataclass_fields__) - {"kind"}
     assert set(SCHEMA["$defs"]["action"]["properties"]) == action_fields
 
@@ -372,7 +382,7 @@ INVALID: List[Tuple[str, Any, Tuple[str, str, str]]] = [
      ("pattern", "arguments", "properties/arguments/propertyNames/pattern")),
     ("argument typo", {**_minimal(), "arguments": {"x": {"defualt": 1}}},
      ("additionalProperties", "arguments/x", "properties/arguments/additionalProperties/additionalProperties")),
-    ("argument type", {**_minimal(), "arguments": {"x": {"type": "list"}}},
+    ("argument type", {**_minimal(), "arguments": {"x": {"type": "array"}}},
      ("enum", "arguments/x/type", "properties/arguments/additionalProperties/properties/type/enum")),
     ("empty enum", {**_minimal(), "arguments": {"x": {"enum": []}}},
      ("minItems", "arguments/x/enum", "properties/arguments/additionalProperties/properties/enum/minItems")),

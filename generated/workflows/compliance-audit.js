@@ -47,8 +47,17 @@ const LIMIT = 6;  // max_parallel 6
 const FREE = {"prod_access": 2};  // resource units free now
 const COMPENSATE = true, KEEP_GOING = false;
 const C = {};  // context values by name, set as their producers finish
+const S = {"compliance-orchestrator": {"outcome": "not_run", "outputs": {"audit_charter": null}}, "scope-analyzer": {"outcome": "not_run", "outputs": {"system_inventory": null}}, "data-classifier": {"outcome": "not_run", "outputs": {"data_map": null}}, "stakeholder-mapper": {"outcome": "not_run", "outputs": {"control_owners": null}}, "gdpr-auditor": {"outcome": "not_run", "outputs": {"gdpr_findings": null}}, "data-subject-rights-validator": {"outcome": "not_run", "outputs": {"dsr_findings": null}}, "consent-manager-auditor": {"outcome": "not_run", "outputs": {"consent_findings": null}}, "data-protection-impact-assessor": {"outcome": "not_run", "outputs": {"dpia": null}}, "international-transfer-validator": {"outcome": "not_run", "outputs": {"transfers": null}}, "privacy-policy-reviewer": {"outcome": "not_run", "outputs": {"privacy_policy_findings": null}}, "hipaa-auditor": {"outcome": "not_run", "outputs": {"hipaa_findings": null}}, "phi-identifier": {"outcome": "not_run", "outputs": {"phi_map": null}}, "access-control-validator": {"outcome": "not_run", "outputs": {"access_controls": null}}, "audit-log-validator": {"outcome": "not_run", "outputs": {"audit_logging": null}}, "encryption-validator": {"outcome": "not_run", "outputs": {"encryption_controls": null}}, "breach-notification-assessor": {"outcome": "not_run", "outputs": {"breach_readiness": null}}, "soc2-auditor": {"outcome": "not_run", "outputs": {"soc2_findings": null}}, "security-control-validator": {"outcome": "not_run", "outputs": {"security_controls": null}}, "availability-validator": {"outcome": "not_run", "outputs": {"availability_controls": null}}, "confidentiality-validator": {"outcome": "not_run", "outputs": {"confidentiality_controls": null}}, "privacy-validator": {"outcome": "not_run", "outputs": {"soc2_privacy": null}}, "change-management-auditor": {"outcome": "not_run", "outputs": {"change_management": null}}, "pci-dss-auditor": {"outcome": "not_run", "outputs": {"pci_findings": null}}, "cardholder-data-flow-mapper": {"outcome": "not_run", "outputs": {"cde_map": null}}, "network-segmentation-validator": {"outcome": "not_run", "outputs": {"segmentation": null}}, "vulnerability-scanner": {"outcome": "not_run", "outputs": {"vulnerability_scan": null}}, "penetration-test-validator": {"outcome": "not_run", "outputs": {"pentest_review": null}}, "pci-logging-validator": {"outcome": "not_run", "outputs": {"pci_logging": null}}, "iso27001-auditor": {"outcome": "not_run", "outputs": {"iso_findings": null}}, "isms-validator": {"outcome": "not_run", "outputs": {"isms": null}}, "risk-assessment-validator": {"outcome": "not_run", "outputs": {"risk_register_review": null}}, "asset-management-validator": {"outcome": "not_run", "outputs": {"asset_management": null}}, "incident-management-validator": {"outcome": "not_run", "outputs": {"incident_management": null}}, "business-continuity-validator": {"outcome": "not_run", "outputs": {"business_continuity": null}}, "ccpa-auditor": {"outcome": "not_run", "outputs": {"ccpa_findings": null}}, "fedramp-auditor": {"outcome": "not_run", "outputs": {"fedramp_findings": null}}, "nist-csf-mapper": {"outcome": "not_run", "outputs": {"nist_csf_profile": null}}, "industry-specific-auditor": {"outcome": "not_run", "outputs": {"industry_findings": null}}, "control-mapper": {"outcome": "not_run", "outputs": {"control_matrix": null}}, "gap-analyzer": {"outcome": "not_run", "outputs": {"gaps": null}}, "evidence-collector": {"outcome": "not_run", "outputs": {"evidence_index": null}}, "remediation-planner": {"outcome": "not_run", "outputs": {"remediation_plan": null}}, "compliance-orchestrator-2": {"outcome": "not_run", "outputs": {}}};  // steps.NAME as conditions read it (a fan-out by its own name)
 const STEPS = [];
 const step = (s) => STEPS.push({needs: [], holds: {}, attempts: 1, outputs: [], ...s});
+function put(s, values, word) {  // outputs into C, an instance's into its fan-out's lists in item order; its outcome
+  if (!s.collect) s.outputs.forEach((o) => { C[o] = o in values ? values[o] : null; });
+  else s.outputs.forEach((o) => { (C[o] ??= Array(s.collect[2]).fill(null))[s.collect[1]] = values[o] ?? null; });
+  const seen = S[s.collect ? s.collect[0] : s.id];
+  if (!seen) return;
+  if (word === "failed" || seen.outcome === "not_run" || seen.outcome === "skipped") seen.outcome = word;
+  s.outputs.forEach((o) => { seen.outputs[o] = C[o] ?? null; });
+}
 const A = argumentValues(args, [{"name": "target", "type": "path", "default": ".", "required": false, "enum": null}, {"name": "industry", "type": "string", "default": "saas", "required": false, "enum": null}, {"name": "report_dir", "type": "path", "default": "compliance-report", "required": false, "enum": null}]);
 
 function argumentValues(given, declared) {  // the workflow's arguments: given, else their defaults
@@ -94,32 +103,45 @@ async function runWorkflow() {
   const after = new Map(STEPS.map((s) => [s.id, []]));
   STEPS.forEach((s) => s.needs.forEach((id) => after.get(id).push(s)));
   const waiting = new Map(STEPS.map((s) => [s.id, s.needs.length]));
-  const ready = [], done = [], failures = [], phases = new Set();
-  let running = 0, stopping = false, scanQueued = false, finished;
+  const ready = [], done = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
+  let running = 0, stopping = false, scanQueued = false, swept = false, finished;
 
   const fits = (s) => Object.entries(s.holds).every(([name, units]) => FREE[name] >= units);
   const hold = (s, sign) => Object.entries(s.holds).forEach(([name, units]) => { FREE[name] -= sign * units; });
-  function enter(s) {  // every step it needs is done: skip it (`when`) or make it ready
+  function enter(s) {  // every step it needs is done: skip it (`when`, `on_failure`) or make it ready
     let runs = true;
-    try { runs = stopping || !s.when || s.when(); } catch (error) { return end(s, null, error.message, false); }
+    const unneeded = s.trigger === "on_failure" && !s.needs.some((id) => ended.get(id) !== "succeeded");
+    try { runs = !unneeded && ((stopping && !s.trigger) || !s.when || s.when()); } catch (error) { return end(s, null, error.message, false); }
     if (runs) ready.push(s);
-    else { log(`${s.id}: skipped (its condition is false)`); s.outputs.forEach((o) => { C[o] = null; }); release(s); }
+    else { log(`${s.id}: skipped (${unneeded ? "nothing it waits for failed" : "its condition is false"})`); ended.set(s.id, "succeeded"); put(s, {}, "skipped"); release(s); }
   }
   function release(s) {
     for (const t of after.get(s.id)) if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t);
   }
+  function block(s) {  // s failed or will never run: so will what waits for it, except `always`/`on_failure` steps
+    for (const t of after.get(s.id)) {
+      if (t.trigger) { if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t); }
+      else if (!dead.has(t.id)) { dead.add(t.id); block(t); }
+    }
+  }
+  function sweep() {  // a failure stopped the run: what has not started never will, so triggered steps may
+    swept = true;
+    for (const s of STEPS) if (!s.trigger && !ended.has(s.id) && !s.started && !dead.has(s.id)) { dead.add(s.id); block(s); }
+  }
   function scan() {  // start what fits, highest priority first: the plan's own policy
     scanQueued = false;
     ready.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
-    for (let i = 0; i < ready.length && running < LIMIT && !stopping;) {
+    for (let i = 0; i < ready.length && running < LIMIT;) {
       const s = ready[i];
-      if (!fits(s)) { i += 1; continue; }
+      if ((stopping && !s.trigger) || !fits(s)) { i += 1; continue; }
       ready.splice(i, 1);
+      s.started = true;
       hold(s, 1);
       running += 1;
       if (!phases.has(s.phase)) { phases.add(s.phase); phase(s.phase); }
       attempt(s, 1);
     }
+    if (!running && stopping && !swept) { sweep(); return scan(); }
     if (!running) finished();
   }
   function attempt(s, n) {  // one reaction between the agent's answer and settle: finishes at one instant settle together
@@ -137,10 +159,14 @@ async function runWorkflow() {
   }
   function end(s, produced, reason, ran) {
     if (ran) { running -= 1; hold(s, -1); }
-    if (reason === null) { Object.assign(C, produced); done.push(s); }
-    else if (s.continueOnError) { log(`${s.id} failed, and the workflow goes on: ${reason}`); s.outputs.forEach((o) => { C[o] = null; }); }
-    else { log(`${s.id} failed: ${reason}`); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
-    if (reason === null || s.continueOnError) release(s);
+    ended.set(s.id, reason === null ? "succeeded" : "failed");
+    const tolerated = reason !== null && (s.continueOnError || (s.minSuccess > 0 &&
+      s.collect[2] - (lost[s.collect[0]] = (lost[s.collect[0]] ?? 0) + 1) >= s.minSuccess));
+    if (reason === null) { put(s, produced, "succeeded"); done.push(s); }
+    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, {}, "failed"); }
+    else { log(`${s.id} failed: ${reason}`); put(s, {}, "failed"); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
+    if (reason === null || tolerated) release(s);
+    else block(s);
     if (!scanQueued) { scanQueued = true; Promise.resolve().then(scan); }
   }
 

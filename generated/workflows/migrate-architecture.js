@@ -43,8 +43,17 @@ const LIMIT = 6;  // max_parallel 6
 const FREE = {"data_layer": 1, "deploy_config": 1, "test_env": 1};  // resource units free now
 const COMPENSATE = true, KEEP_GOING = false;
 const C = {};  // context values by name, set as their producers finish
+const S = {"migration-strategist": {"outcome": "not_run", "outputs": {"migration_goals": null}}, "architecture-analyzer": {"outcome": "not_run", "outputs": {"current_architecture": null}}, "dependency-mapper": {"outcome": "not_run", "outputs": {"dependency_map": null}}, "data-flow-analyzer": {"outcome": "not_run", "outputs": {"data_flows": null}}, "risk-assessor": {"outcome": "not_run", "outputs": {"migration_risks": null}}, "stakeholder-impact-analyzer": {"outcome": "not_run", "outputs": {"stakeholder_impact": null}}, "migration-pattern-selector": {"outcome": "not_run", "outputs": {"migration_pattern": null}}, "phase-planner": {"outcome": "not_run", "outputs": {"migration_phases": null}}, "rollback-strategist": {"outcome": "not_run", "outputs": {"rollback_strategy": null}}, "data-migration-planner": {"outcome": "not_run", "outputs": {"data_migration_plan": null}}, "testing-strategist": {"outcome": "not_run", "outputs": {"test_strategy": null}}, "communication-planner": {"outcome": "not_run", "outputs": {"communication_plan": null}}, "target-architect": {"outcome": "not_run", "outputs": {"target_architecture": null}}, "api-compatibility-designer": {"outcome": "not_run", "outputs": {"api_contracts": null}}, "data-schema-designer": {"outcome": "not_run", "outputs": {"target_schema": null}}, "integration-architect": {"outcome": "not_run", "outputs": {"integration_design": null}}, "security-architect": {"outcome": "not_run", "outputs": {"security_design": null}}, "observability-designer": {"outcome": "not_run", "outputs": {"observability_design": null}}, "dual-write-implementer": {"outcome": "not_run", "outputs": {"dual_write": null}}, "feature-flag-engineer": {"outcome": "not_run", "outputs": {"feature_flags": null}}, "canary-deployer": {"outcome": "not_run", "outputs": {"canary_pipeline": null}}, "traffic-router-builder": {"outcome": "not_run", "outputs": {"traffic_router": null}}, "data-sync-engineer": {"outcome": "not_run", "outputs": {"data_sync": null}}, "rollback-automator": {"outcome": "not_run", "outputs": {"rollback_automation": null}}, "migration-executor": {"outcome": "not_run", "outputs": {"deployment": null}}, "traffic-shifter": {"outcome": "not_run", "outputs": {"shift_log": null}}, "data-migrator": {"outcome": "not_run", "outputs": {"data_migration_log": null}}, "consistency-validator": {"outcome": "not_run", "outputs": {"consistency_report": null}}, "performance-monitor": {"outcome": "not_run", "outputs": {"performance_report": null}}, "error-rate-monitor": {"outcome": "not_run", "outputs": {"error_report": null}}, "functional-tester": {"outcome": "not_run", "outputs": {"functional_results": null}}, "integration-tester": {"outcome": "not_run", "outputs": {"integration_results": null}}, "performance-tester": {"outcome": "not_run", "outputs": {"perf_results": null}}, "chaos-tester": {"outcome": "not_run", "outputs": {"chaos_results": null}}, "user-acceptance-tester": {"outcome": "not_run", "outputs": {"uat_results": null}}, "data-integrity-validator": {"outcome": "not_run", "outputs": {"integrity_results": null}}, "cutover-coordinator": {"outcome": "not_run", "outputs": {"cutover_log": null}}, "legacy-decommissioner": {"outcome": "not_run", "outputs": {"decommission_log": null}}, "documentation-updater": {"outcome": "not_run", "outputs": {"docs_update": null}}, "runbook-creator": {"outcome": "not_run", "outputs": {"runbooks": null}}, "migration-orchestrator": {"outcome": "not_run", "outputs": {}}};  // steps.NAME as conditions read it (a fan-out by its own name)
 const STEPS = [];
 const step = (s) => STEPS.push({needs: [], holds: {}, attempts: 1, outputs: [], ...s});
+function put(s, values, word) {  // outputs into C, an instance's into its fan-out's lists in item order; its outcome
+  if (!s.collect) s.outputs.forEach((o) => { C[o] = o in values ? values[o] : null; });
+  else s.outputs.forEach((o) => { (C[o] ??= Array(s.collect[2]).fill(null))[s.collect[1]] = values[o] ?? null; });
+  const seen = S[s.collect ? s.collect[0] : s.id];
+  if (!seen) return;
+  if (word === "failed" || seen.outcome === "not_run" || seen.outcome === "skipped") seen.outcome = word;
+  s.outputs.forEach((o) => { seen.outputs[o] = C[o] ?? null; });
+}
 const A = argumentValues(args, [{"name": "current", "type": "string", "default": "monolith", "required": false, "enum": null}, {"name": "desired", "type": "string", "default": "microservices", "required": false, "enum": null}, {"name": "path", "type": "path", "default": ".", "required": false, "enum": null}, {"name": "environment", "type": "string", "default": "staging", "required": false, "enum": ["staging", "prod"]}]);
 
 function argumentValues(given, declared) {  // the workflow's arguments: given, else their defaults
@@ -90,32 +99,45 @@ async function runWorkflow() {
   const after = new Map(STEPS.map((s) => [s.id, []]));
   STEPS.forEach((s) => s.needs.forEach((id) => after.get(id).push(s)));
   const waiting = new Map(STEPS.map((s) => [s.id, s.needs.length]));
-  const ready = [], done = [], failures = [], phases = new Set();
-  let running = 0, stopping = false, scanQueued = false, finished;
+  const ready = [], done = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
+  let running = 0, stopping = false, scanQueued = false, swept = false, finished;
 
   const fits = (s) => Object.entries(s.holds).every(([name, units]) => FREE[name] >= units);
   const hold = (s, sign) => Object.entries(s.holds).forEach(([name, units]) => { FREE[name] -= sign * units; });
-  function enter(s) {  // every step it needs is done: skip it (`when`) or make it ready
+  function enter(s) {  // every step it needs is done: skip it (`when`, `on_failure`) or make it ready
     let runs = true;
-    try { runs = stopping || !s.when || s.when(); } catch (error) { return end(s, null, error.message, false); }
+    const unneeded = s.trigger === "on_failure" && !s.needs.some((id) => ended.get(id) !== "succeeded");
+    try { runs = !unneeded && ((stopping && !s.trigger) || !s.when || s.when()); } catch (error) { return end(s, null, error.message, false); }
     if (runs) ready.push(s);
-    else { log(`${s.id}: skipped (its condition is false)`); s.outputs.forEach((o) => { C[o] = null; }); release(s); }
+    else { log(`${s.id}: skipped (${unneeded ? "nothing it waits for failed" : "its condition is false"})`); ended.set(s.id, "succeeded"); put(s, {}, "skipped"); release(s); }
   }
   function release(s) {
     for (const t of after.get(s.id)) if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t);
   }
+  function block(s) {  // s failed or will never run: so will what waits for it, except `always`/`on_failure` steps
+    for (const t of after.get(s.id)) {
+      if (t.trigger) { if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t); }
+      else if (!dead.has(t.id)) { dead.add(t.id); block(t); }
+    }
+  }
+  function sweep() {  // a failure stopped the run: what has not started never will, so triggered steps may
+    swept = true;
+    for (const s of STEPS) if (!s.trigger && !ended.has(s.id) && !s.started && !dead.has(s.id)) { dead.add(s.id); block(s); }
+  }
   function scan() {  // start what fits, highest priority first: the plan's own policy
     scanQueued = false;
     ready.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
-    for (let i = 0; i < ready.length && running < LIMIT && !stopping;) {
+    for (let i = 0; i < ready.length && running < LIMIT;) {
       const s = ready[i];
-      if (!fits(s)) { i += 1; continue; }
+      if ((stopping && !s.trigger) || !fits(s)) { i += 1; continue; }
       ready.splice(i, 1);
+      s.started = true;
       hold(s, 1);
       running += 1;
       if (!phases.has(s.phase)) { phases.add(s.phase); phase(s.phase); }
       attempt(s, 1);
     }
+    if (!running && stopping && !swept) { sweep(); return scan(); }
     if (!running) finished();
   }
   function attempt(s, n) {  // one reaction between the agent's answer and settle: finishes at one instant settle together
@@ -133,10 +155,14 @@ async function runWorkflow() {
   }
   function end(s, produced, reason, ran) {
     if (ran) { running -= 1; hold(s, -1); }
-    if (reason === null) { Object.assign(C, produced); done.push(s); }
-    else if (s.continueOnError) { log(`${s.id} failed, and the workflow goes on: ${reason}`); s.outputs.forEach((o) => { C[o] = null; }); }
-    else { log(`${s.id} failed: ${reason}`); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
-    if (reason === null || s.continueOnError) release(s);
+    ended.set(s.id, reason === null ? "succeeded" : "failed");
+    const tolerated = reason !== null && (s.continueOnError || (s.minSuccess > 0 &&
+      s.collect[2] - (lost[s.collect[0]] = (lost[s.collect[0]] ?? 0) + 1) >= s.minSuccess));
+    if (reason === null) { put(s, produced, "succeeded"); done.push(s); }
+    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, {}, "failed"); }
+    else { log(`${s.id} failed: ${reason}`); put(s, {}, "failed"); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
+    if (reason === null || tolerated) release(s);
+    else block(s);
     if (!scanQueued) { scanQueued = true; Promise.resolve().then(scan); }
   }
 

@@ -47,8 +47,17 @@ const LIMIT = 6;  // max_parallel 6
 const FREE = {"backend_code": 1, "bench": 1, "cluster_config": 1, "db_migrations": 1, "edge_config": 1, "frontend_code": 1};  // resource units free now
 const COMPENSATE = true, KEEP_GOING = false;
 const C = {};  // context values by name, set as their producers finish
+const S = {"performance-profiler": {"outcome": "not_run", "outputs": {"profile": null}}, "bottleneck-detective": {"outcome": "not_run", "outputs": {"bottlenecks": null}}, "resource-monitor": {"outcome": "not_run", "outputs": {"resource_usage": null}}, "user-experience-analyzer": {"outcome": "not_run", "outputs": {"ux_metrics": null}}, "frontend-optimizer": {"outcome": "not_run", "outputs": {"frontend_plan": null}}, "bundle-analyzer": {"outcome": "not_run", "outputs": {"bundle_report": null}}, "asset-optimizer": {"outcome": "not_run", "outputs": {"asset_changes": null}}, "rendering-optimizer": {"outcome": "not_run", "outputs": {"rendering_changes": null}}, "lazy-loading-specialist": {"outcome": "not_run", "outputs": {"lazy_loading_changes": null}}, "web-vitals-optimizer": {"outcome": "not_run", "outputs": {"vitals_results": null}}, "api-performance-tuner": {"outcome": "not_run", "outputs": {"api_hotspots": null}}, "n-plus-one-hunter": {"outcome": "not_run", "outputs": {"n_plus_one_fixes": null}}, "algorithm-optimizer": {"outcome": "not_run", "outputs": {"algorithm_changes": null}}, "concurrency-engineer": {"outcome": "not_run", "outputs": {"concurrency_changes": null}}, "memory-optimizer": {"outcome": "not_run", "outputs": {"memory_changes": null}}, "connection-pool-tuner": {"outcome": "not_run", "outputs": {"pool_settings": null}}, "query-optimizer": {"outcome": "not_run", "outputs": {"query_plan": null}}, "index-architect": {"outcome": "not_run", "outputs": {"index_changes": null}}, "schema-optimizer": {"outcome": "not_run", "outputs": {"schema_changes": null}}, "database-cache-strategist": {"outcome": "not_run", "outputs": {"db_cache_plan": null}}, "partition-specialist": {"outcome": "not_run", "outputs": {"partition_changes": null}}, "slow-query-eliminator": {"outcome": "not_run", "outputs": {"db_results": null}}, "cache-architect": {"outcome": "not_run", "outputs": {"cache_design": null}}, "redis-optimizer": {"outcome": "not_run", "outputs": {"redis_changes": null}}, "cdn-strategist": {"outcome": "not_run", "outputs": {"cdn_changes": null}}, "cache-invalidation-specialist": {"outcome": "not_run", "outputs": {"invalidation_changes": null}}, "http-cache-optimizer": {"outcome": "not_run", "outputs": {"http_cache_changes": null}}, "network-optimizer": {"outcome": "not_run", "outputs": {"network_analysis": null}}, "compression-specialist": {"outcome": "not_run", "outputs": {"compression_changes": null}}, "protocol-optimizer": {"outcome": "not_run", "outputs": {"protocol_changes": null}}, "dns-optimizer": {"outcome": "not_run", "outputs": {"dns_changes": null}}, "tcp-tuner": {"outcome": "not_run", "outputs": {"tcp_changes": null}}, "container-optimizer": {"outcome": "not_run", "outputs": {"container_changes": null}}, "autoscaling-engineer": {"outcome": "not_run", "outputs": {"autoscaling_changes": null}}, "load-balancer-tuner": {"outcome": "not_run", "outputs": {"lb_changes": null}}, "serverless-optimizer": {"outcome": "not_run", "outputs": {"serverless_changes": null}}, "resource-allocator": {"outcome": "not_run", "outputs": {"allocation_changes": null}}, "data-transfer-optimizer": {"outcome": "not_run", "outputs": {"payload_changes": null}}, "latency-optimizer": {"outcome": "not_run", "outputs": {"latency_results": null}}, "throughput-maximizer": {"outcome": "not_run", "outputs": {"throughput_results": null}}, "cost-optimizer": {"outcome": "not_run", "outputs": {"cost_impact": null}}, "performance-orchestrator": {"outcome": "not_run", "outputs": {}}};  // steps.NAME as conditions read it (a fan-out by its own name)
 const STEPS = [];
 const step = (s) => STEPS.push({needs: [], holds: {}, attempts: 1, outputs: [], ...s});
+function put(s, values, word) {  // outputs into C, an instance's into its fan-out's lists in item order; its outcome
+  if (!s.collect) s.outputs.forEach((o) => { C[o] = o in values ? values[o] : null; });
+  else s.outputs.forEach((o) => { (C[o] ??= Array(s.collect[2]).fill(null))[s.collect[1]] = values[o] ?? null; });
+  const seen = S[s.collect ? s.collect[0] : s.id];
+  if (!seen) return;
+  if (word === "failed" || seen.outcome === "not_run" || seen.outcome === "skipped") seen.outcome = word;
+  s.outputs.forEach((o) => { seen.outputs[o] = C[o] ?? null; });
+}
 const A = argumentValues(args, [{"name": "target", "type": "path", "default": ".", "required": false, "enum": null}, {"name": "url", "type": "string", "default": "http://localhost:3000", "required": false, "enum": null}, {"name": "latency_budget", "type": "string", "default": "200ms", "required": false, "enum": null}]);
 
 function argumentValues(given, declared) {  // the workflow's arguments: given, else their defaults
@@ -94,32 +103,45 @@ async function runWorkflow() {
   const after = new Map(STEPS.map((s) => [s.id, []]));
   STEPS.forEach((s) => s.needs.forEach((id) => after.get(id).push(s)));
   const waiting = new Map(STEPS.map((s) => [s.id, s.needs.length]));
-  const ready = [], done = [], failures = [], phases = new Set();
-  let running = 0, stopping = false, scanQueued = false, finished;
+  const ready = [], done = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
+  let running = 0, stopping = false, scanQueued = false, swept = false, finished;
 
   const fits = (s) => Object.entries(s.holds).every(([name, units]) => FREE[name] >= units);
   const hold = (s, sign) => Object.entries(s.holds).forEach(([name, units]) => { FREE[name] -= sign * units; });
-  function enter(s) {  // every step it needs is done: skip it (`when`) or make it ready
+  function enter(s) {  // every step it needs is done: skip it (`when`, `on_failure`) or make it ready
     let runs = true;
-    try { runs = stopping || !s.when || s.when(); } catch (error) { return end(s, null, error.message, false); }
+    const unneeded = s.trigger === "on_failure" && !s.needs.some((id) => ended.get(id) !== "succeeded");
+    try { runs = !unneeded && ((stopping && !s.trigger) || !s.when || s.when()); } catch (error) { return end(s, null, error.message, false); }
     if (runs) ready.push(s);
-    else { log(`${s.id}: skipped (its condition is false)`); s.outputs.forEach((o) => { C[o] = null; }); release(s); }
+    else { log(`${s.id}: skipped (${unneeded ? "nothing it waits for failed" : "its condition is false"})`); ended.set(s.id, "succeeded"); put(s, {}, "skipped"); release(s); }
   }
   function release(s) {
     for (const t of after.get(s.id)) if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t);
   }
+  function block(s) {  // s failed or will never run: so will what waits for it, except `always`/`on_failure` steps
+    for (const t of after.get(s.id)) {
+      if (t.trigger) { if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t); }
+      else if (!dead.has(t.id)) { dead.add(t.id); block(t); }
+    }
+  }
+  function sweep() {  // a failure stopped the run: what has not started never will, so triggered steps may
+    swept = true;
+    for (const s of STEPS) if (!s.trigger && !ended.has(s.id) && !s.started && !dead.has(s.id)) { dead.add(s.id); block(s); }
+  }
   function scan() {  // start what fits, highest priority first: the plan's own policy
     scanQueued = false;
     ready.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
-    for (let i = 0; i < ready.length && running < LIMIT && !stopping;) {
+    for (let i = 0; i < ready.length && running < LIMIT;) {
       const s = ready[i];
-      if (!fits(s)) { i += 1; continue; }
+      if ((stopping && !s.trigger) || !fits(s)) { i += 1; continue; }
       ready.splice(i, 1);
+      s.started = true;
       hold(s, 1);
       running += 1;
       if (!phases.has(s.phase)) { phases.add(s.phase); phase(s.phase); }
       attempt(s, 1);
     }
+    if (!running && stopping && !swept) { sweep(); return scan(); }
     if (!running) finished();
   }
   function attempt(s, n) {  // one reaction between the agent's answer and settle: finishes at one instant settle together
@@ -137,10 +159,14 @@ async function runWorkflow() {
   }
   function end(s, produced, reason, ran) {
     if (ran) { running -= 1; hold(s, -1); }
-    if (reason === null) { Object.assign(C, produced); done.push(s); }
-    else if (s.continueOnError) { log(`${s.id} failed, and the workflow goes on: ${reason}`); s.outputs.forEach((o) => { C[o] = null; }); }
-    else { log(`${s.id} failed: ${reason}`); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
-    if (reason === null || s.continueOnError) release(s);
+    ended.set(s.id, reason === null ? "succeeded" : "failed");
+    const tolerated = reason !== null && (s.continueOnError || (s.minSuccess > 0 &&
+      s.collect[2] - (lost[s.collect[0]] = (lost[s.collect[0]] ?? 0) + 1) >= s.minSuccess));
+    if (reason === null) { put(s, produced, "succeeded"); done.push(s); }
+    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, {}, "failed"); }
+    else { log(`${s.id} failed: ${reason}`); put(s, {}, "failed"); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
+    if (reason === null || tolerated) release(s);
+    else block(s);
     if (!scanQueued) { scanQueued = true; Promise.resolve().then(scan); }
   }
 

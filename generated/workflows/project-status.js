@@ -47,8 +47,17 @@ const LIMIT = 6;  // max_parallel 6
 const FREE = {"github_api": 2};  // resource units free now
 const COMPENSATE = true, KEEP_GOING = false;
 const C = {};  // context values by name, set as their producers finish
+const S = {"phase-tracker": {"outcome": "not_run", "outputs": {"phase_status": null}}, "milestone-validator": {"outcome": "not_run", "outputs": {"milestone_status": null}}, "dependency-mapper": {"outcome": "not_run", "outputs": {"work_dependencies": null}}, "blocke-identifier": {"outcome": "not_run", "outputs": {"blockers": null}}, "completion-forecaster": {"outcome": "not_run", "outputs": {"completion_forecast": null}}, "git-analyzer": {"outcome": "not_run", "outputs": {"git_activity": null}}, "pr-monitor": {"outcome": "not_run", "outputs": {"pr_status": null}}, "commit-analyzer": {"outcome": "not_run", "outputs": {"commit_insights": null}}, "branch-health": {"outcome": "not_run", "outputs": {"branch_status": null}}, "contribution-metrics": {"outcome": "not_run", "outputs": {"contributions": null}}, "velocity-calculator": {"outcome": "not_run", "outputs": {"velocity": null}}, "burndown-analyzer": {"outcome": "not_run", "outputs": {"burndown": null}}, "capacity-planner": {"outcome": "not_run", "outputs": {"team_capacity": null}}, "scope-tracker": {"outcome": "not_run", "outputs": {"scope_changes": null}}, "impediment-detector": {"outcome": "not_run", "outputs": {"impediments": null}}, "debt-scanner": {"outcome": "not_run", "outputs": {"debt_register": null}}, "code-quality-analyzer": {"outcome": "not_run", "outputs": {"quality_metrics": null}}, "test-coverage-analyzer": {"outcome": "not_run", "outputs": {"coverage": null}}, "documentation-gap-finder": {"outcome": "not_run", "outputs": {"doc_gaps": null}}, "refactoring-opportunity-finder": {"outcome": "not_run", "outputs": {"refactorings": null}}, "dependency-analyzer": {"outcome": "not_run", "outputs": {"dependency_inventory": null}}, "vulnerability-scanner": {"outcome": "not_run", "outputs": {"vulnerabilities": null}}, "outdated-package-detector": {"outcome": "not_run", "outputs": {"outdated": null}}, "license-compliance-checker": {"outcome": "not_run", "outputs": {"licenses": null}}, "breaking-change-detector": {"outcome": "not_run", "outputs": {"breaking_changes": null}}, "resource-mapper": {"outcome": "not_run", "outputs": {"assignments": null}}, "utilization-analyzer": {"outcome": "not_run", "outputs": {"utilization": null}}, "bottleneck-detector": {"outcome": "not_run", "outputs": {"people_bottlenecks": null}}, "capacity-forecaster": {"outcome": "not_run", "outputs": {"capacity_forecast": null}}, "cost-analyzer": {"outcome": "not_run", "outputs": {"cost_report": null}}, "risk-scanner": {"outcome": "not_run", "outputs": {"risks": null}}, "active-risk-tracker": {"outcome": "not_run", "outputs": {"risk_register": null}}, "mitigation-validator": {"outcome": "not_run", "outputs": {"mitigations": null}}, "risk-forecaster": {"outcome": "not_run", "outputs": {"risk_forecast": null}}, "impact-analyzer": {"outcome": "not_run", "outputs": {"risk_impact": null}}, "priority-ranker": {"outcome": "not_run", "outputs": {"priorities": null}}, "capacity-matcher": {"outcome": "not_run", "outputs": {"capacity_match": null}}, "dependency-sequencer": {"outcome": "not_run", "outputs": {"sequence": null}}, "risk-optimizer": {"outcome": "not_run", "outputs": {"risk_adjusted": null}}, "value-optimizer": {"outcome": "not_run", "outputs": {"value_ranking": null}}, "ai-planner": {"outcome": "not_run", "outputs": {}}};  // steps.NAME as conditions read it (a fan-out by its own name)
 const STEPS = [];
 const step = (s) => STEPS.push({needs: [], holds: {}, attempts: 1, outputs: [], ...s});
+function put(s, values, word) {  // outputs into C, an instance's into its fan-out's lists in item order; its outcome
+  if (!s.collect) s.outputs.forEach((o) => { C[o] = o in values ? values[o] : null; });
+  else s.outputs.forEach((o) => { (C[o] ??= Array(s.collect[2]).fill(null))[s.collect[1]] = values[o] ?? null; });
+  const seen = S[s.collect ? s.collect[0] : s.id];
+  if (!seen) return;
+  if (word === "failed" || seen.outcome === "not_run" || seen.outcome === "skipped") seen.outcome = word;
+  s.outputs.forEach((o) => { seen.outputs[o] = C[o] ?? null; });
+}
 const A = argumentValues(args, [{"name": "target", "type": "path", "default": ".", "required": false, "enum": null}, {"name": "period", "type": "string", "default": "2 weeks ago", "required": false, "enum": null}, {"name": "report", "type": "path", "default": "STATUS.md", "required": false, "enum": null}]);
 
 function argumentValues(given, declared) {  // the workflow's arguments: given, else their defaults
@@ -94,32 +103,45 @@ async function runWorkflow() {
   const after = new Map(STEPS.map((s) => [s.id, []]));
   STEPS.forEach((s) => s.needs.forEach((id) => after.get(id).push(s)));
   const waiting = new Map(STEPS.map((s) => [s.id, s.needs.length]));
-  const ready = [], done = [], failures = [], phases = new Set();
-  let running = 0, stopping = false, scanQueued = false, finished;
+  const ready = [], done = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
+  let running = 0, stopping = false, scanQueued = false, swept = false, finished;
 
   const fits = (s) => Object.entries(s.holds).every(([name, units]) => FREE[name] >= units);
   const hold = (s, sign) => Object.entries(s.holds).forEach(([name, units]) => { FREE[name] -= sign * units; });
-  function enter(s) {  // every step it needs is done: skip it (`when`) or make it ready
+  function enter(s) {  // every step it needs is done: skip it (`when`, `on_failure`) or make it ready
     let runs = true;
-    try { runs = stopping || !s.when || s.when(); } catch (error) { return end(s, null, error.message, false); }
+    const unneeded = s.trigger === "on_failure" && !s.needs.some((id) => ended.get(id) !== "succeeded");
+    try { runs = !unneeded && ((stopping && !s.trigger) || !s.when || s.when()); } catch (error) { return end(s, null, error.message, false); }
     if (runs) ready.push(s);
-    else { log(`${s.id}: skipped (its condition is false)`); s.outputs.forEach((o) => { C[o] = null; }); release(s); }
+    else { log(`${s.id}: skipped (${unneeded ? "nothing it waits for failed" : "its condition is false"})`); ended.set(s.id, "succeeded"); put(s, {}, "skipped"); release(s); }
   }
   function release(s) {
     for (const t of after.get(s.id)) if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t);
   }
+  function block(s) {  // s failed or will never run: so will what waits for it, except `always`/`on_failure` steps
+    for (const t of after.get(s.id)) {
+      if (t.trigger) { if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t); }
+      else if (!dead.has(t.id)) { dead.add(t.id); block(t); }
+    }
+  }
+  function sweep() {  // a failure stopped the run: what has not started never will, so triggered steps may
+    swept = true;
+    for (const s of STEPS) if (!s.trigger && !ended.has(s.id) && !s.started && !dead.has(s.id)) { dead.add(s.id); block(s); }
+  }
   function scan() {  // start what fits, highest priority first: the plan's own policy
     scanQueued = false;
     ready.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
-    for (let i = 0; i < ready.length && running < LIMIT && !stopping;) {
+    for (let i = 0; i < ready.length && running < LIMIT;) {
       const s = ready[i];
-      if (!fits(s)) { i += 1; continue; }
+      if ((stopping && !s.trigger) || !fits(s)) { i += 1; continue; }
       ready.splice(i, 1);
+      s.started = true;
       hold(s, 1);
       running += 1;
       if (!phases.has(s.phase)) { phases.add(s.phase); phase(s.phase); }
       attempt(s, 1);
     }
+    if (!running && stopping && !swept) { sweep(); return scan(); }
     if (!running) finished();
   }
   function attempt(s, n) {  // one reaction between the agent's answer and settle: finishes at one instant settle together
@@ -137,10 +159,14 @@ async function runWorkflow() {
   }
   function end(s, produced, reason, ran) {
     if (ran) { running -= 1; hold(s, -1); }
-    if (reason === null) { Object.assign(C, produced); done.push(s); }
-    else if (s.continueOnError) { log(`${s.id} failed, and the workflow goes on: ${reason}`); s.outputs.forEach((o) => { C[o] = null; }); }
-    else { log(`${s.id} failed: ${reason}`); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
-    if (reason === null || s.continueOnError) release(s);
+    ended.set(s.id, reason === null ? "succeeded" : "failed");
+    const tolerated = reason !== null && (s.continueOnError || (s.minSuccess > 0 &&
+      s.collect[2] - (lost[s.collect[0]] = (lost[s.collect[0]] ?? 0) + 1) >= s.minSuccess));
+    if (reason === null) { put(s, produced, "succeeded"); done.push(s); }
+    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, {}, "failed"); }
+    else { log(`${s.id} failed: ${reason}`); put(s, {}, "failed"); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
+    if (reason === null || tolerated) release(s);
+    else block(s);
     if (!scanQueued) { scanQueued = true; Promise.resolve().then(scan); }
   }
 

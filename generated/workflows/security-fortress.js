@@ -43,8 +43,17 @@ const LIMIT = 6;  // max_parallel 6
 const FREE = {"cloud_api": 2, "staging": 3};  // resource units free now
 const COMPENSATE = true, KEEP_GOING = false;
 const C = {};  // context values by name, set as their producers finish
+const S = {"threat-modeler": {"outcome": "not_run", "outputs": {"threat_model": null}}, "attack-surface-mapper": {"outcome": "not_run", "outputs": {"attack_surface": null}}, "asset-identifier": {"outcome": "not_run", "outputs": {"assets": null}}, "trust-boundary-analyzer": {"outcome": "not_run", "outputs": {"trust_boundaries": null}}, "code-scanner-sast": {"outcome": "not_run", "outputs": {"sast_findings": null}}, "dependency-auditor": {"outcome": "not_run", "outputs": {"dependency_findings": null}}, "secrets-detective": {"outcome": "not_run", "outputs": {"secrets_findings": null}}, "configuration-hardener": {"outcome": "not_run", "outputs": {"hardening_changes": null}}, "penetration-tester-web": {"outcome": "not_run", "outputs": {"web_findings": null}}, "penetration-tester-api": {"outcome": "not_run", "outputs": {"api_findings": null}}, "authentication-breaker": {"outcome": "not_run", "outputs": {"auth_findings": null}}, "injection-specialist": {"outcome": "not_run", "outputs": {"injection_findings": null}}, "xss-hunter": {"outcome": "not_run", "outputs": {"xss_findings": null}}, "csrf-detector": {"outcome": "not_run", "outputs": {"csrf_findings": null}}, "network-security-analyst": {"outcome": "not_run", "outputs": {"network_findings": null}}, "container-security-scanner": {"outcome": "not_run", "outputs": {"container_findings": null}}, "cloud-security-auditor": {"outcome": "not_run", "outputs": {"cloud_findings": null}}, "secrets-management-validator": {"outcome": "not_run", "outputs": {"secrets_mgmt_findings": null}}, "cryptography-expert": {"outcome": "not_run", "outputs": {"crypto_findings": null}}, "pii-detector": {"outcome": "not_run", "outputs": {"pii_map": null}}, "gdpr-compliance-checker": {"outcome": "not_run", "outputs": {"gdpr_findings": null}}, "encryption-auditor": {"outcome": "not_run", "outputs": {"encryption_findings": null}}, "session-security-analyst": {"outcome": "not_run", "outputs": {"session_findings": null}}, "rate-limiter-validator": {"outcome": "not_run", "outputs": {"rate_limit_findings": null}}, "cors-policy-auditor": {"outcome": "not_run", "outputs": {"cors_findings": null}}, "security-header-checker": {"outcome": "not_run", "outputs": {"header_findings": null}}, "compliance-orchestrator": {"outcome": "not_run", "outputs": {"compliance_status": null}}, "vulnerability-scorer": {"outcome": "not_run", "outputs": {"scored_vulnerabilities": null}}, "remediation-planner": {"outcome": "not_run", "outputs": {"remediation_plan": null}}, "security-reporter": {"outcome": "not_run", "outputs": {}}};  // steps.NAME as conditions read it (a fan-out by its own name)
 const STEPS = [];
 const step = (s) => STEPS.push({needs: [], holds: {}, attempts: 1, outputs: [], ...s});
+function put(s, values, word) {  // outputs into C, an instance's into its fan-out's lists in item order; its outcome
+  if (!s.collect) s.outputs.forEach((o) => { C[o] = o in values ? values[o] : null; });
+  else s.outputs.forEach((o) => { (C[o] ??= Array(s.collect[2]).fill(null))[s.collect[1]] = values[o] ?? null; });
+  const seen = S[s.collect ? s.collect[0] : s.id];
+  if (!seen) return;
+  if (word === "failed" || seen.outcome === "not_run" || seen.outcome === "skipped") seen.outcome = word;
+  s.outputs.forEach((o) => { seen.outputs[o] = C[o] ?? null; });
+}
 const A = argumentValues(args, [{"name": "target", "type": "path", "default": ".", "required": false, "enum": null}, {"name": "url", "type": "string", "default": "http://localhost:8080", "required": false, "enum": null}, {"name": "report_dir", "type": "path", "default": "security-report", "required": false, "enum": null}]);
 
 function argumentValues(given, declared) {  // the workflow's arguments: given, else their defaults
@@ -90,32 +99,45 @@ async function runWorkflow() {
   const after = new Map(STEPS.map((s) => [s.id, []]));
   STEPS.forEach((s) => s.needs.forEach((id) => after.get(id).push(s)));
   const waiting = new Map(STEPS.map((s) => [s.id, s.needs.length]));
-  const ready = [], done = [], failures = [], phases = new Set();
-  let running = 0, stopping = false, scanQueued = false, finished;
+  const ready = [], done = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
+  let running = 0, stopping = false, scanQueued = false, swept = false, finished;
 
   const fits = (s) => Object.entries(s.holds).every(([name, units]) => FREE[name] >= units);
   const hold = (s, sign) => Object.entries(s.holds).forEach(([name, units]) => { FREE[name] -= sign * units; });
-  function enter(s) {  // every step it needs is done: skip it (`when`) or make it ready
+  function enter(s) {  // every step it needs is done: skip it (`when`, `on_failure`) or make it ready
     let runs = true;
-    try { runs = stopping || !s.when || s.when(); } catch (error) { return end(s, null, error.message, false); }
+    const unneeded = s.trigger === "on_failure" && !s.needs.some((id) => ended.get(id) !== "succeeded");
+    try { runs = !unneeded && ((stopping && !s.trigger) || !s.when || s.when()); } catch (error) { return end(s, null, error.message, false); }
     if (runs) ready.push(s);
-    else { log(`${s.id}: skipped (its condition is false)`); s.outputs.forEach((o) => { C[o] = null; }); release(s); }
+    else { log(`${s.id}: skipped (${unneeded ? "nothing it waits for failed" : "its condition is false"})`); ended.set(s.id, "succeeded"); put(s, {}, "skipped"); release(s); }
   }
   function release(s) {
     for (const t of after.get(s.id)) if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t);
   }
+  function block(s) {  // s failed or will never run: so will what waits for it, except `always`/`on_failure` steps
+    for (const t of after.get(s.id)) {
+      if (t.trigger) { if (waiting.set(t.id, waiting.get(t.id) - 1).get(t.id) === 0) enter(t); }
+      else if (!dead.has(t.id)) { dead.add(t.id); block(t); }
+    }
+  }
+  function sweep() {  // a failure stopped the run: what has not started never will, so triggered steps may
+    swept = true;
+    for (const s of STEPS) if (!s.trigger && !ended.has(s.id) && !s.started && !dead.has(s.id)) { dead.add(s.id); block(s); }
+  }
   function scan() {  // start what fits, highest priority first: the plan's own policy
     scanQueued = false;
     ready.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
-    for (let i = 0; i < ready.length && running < LIMIT && !stopping;) {
+    for (let i = 0; i < ready.length && running < LIMIT;) {
       const s = ready[i];
-      if (!fits(s)) { i += 1; continue; }
+      if ((stopping && !s.trigger) || !fits(s)) { i += 1; continue; }
       ready.splice(i, 1);
+      s.started = true;
       hold(s, 1);
       running += 1;
       if (!phases.has(s.phase)) { phases.add(s.phase); phase(s.phase); }
       attempt(s, 1);
     }
+    if (!running && stopping && !swept) { sweep(); return scan(); }
     if (!running) finished();
   }
   function attempt(s, n) {  // one reaction between the agent's answer and settle: finishes at one instant settle together
@@ -133,10 +155,14 @@ async function runWorkflow() {
   }
   function end(s, produced, reason, ran) {
     if (ran) { running -= 1; hold(s, -1); }
-    if (reason === null) { Object.assign(C, produced); done.push(s); }
-    else if (s.continueOnError) { log(`${s.id} failed, and the workflow goes on: ${reason}`); s.outputs.forEach((o) => { C[o] = null; }); }
-    else { log(`${s.id} failed: ${reason}`); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
-    if (reason === null || s.continueOnError) release(s);
+    ended.set(s.id, reason === null ? "succeeded" : "failed");
+    const tolerated = reason !== null && (s.continueOnError || (s.minSuccess > 0 &&
+      s.collect[2] - (lost[s.collect[0]] = (lost[s.collect[0]] ?? 0) + 1) >= s.minSuccess));
+    if (reason === null) { put(s, produced, "succeeded"); done.push(s); }
+    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, {}, "failed"); }
+    else { log(`${s.id} failed: ${reason}`); put(s, {}, "failed"); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
+    if (reason === null || tolerated) release(s);
+    else block(s);
     if (!scanQueued) { scanQueued = true; Promise.resolve().then(scan); }
   }
 

@@ -28,7 +28,10 @@ from wfc.analysis.graph import Graph
 from wfc.model import Step, Workflow, field_values
 
 PRESENTATIONAL = frozenset(
-    {"title", "active", "description", "group", "estimate", "cached_estimate", "estimate_defaulted"}
+    {"title", "active", "description", "group", "estimate", "cached_estimate", "estimate_defaulted",
+     # how a fan-out is planned and how many of it run at once; an instance's item is in `instance`
+     # (so a changed item misses alone), a map node's list in its `inputs`
+     "fan_out"}
 )
 
 

@@ -23,6 +23,7 @@ from wfc.analysis import schedule
 from wfc.analysis.levels import Levels
 from wfc.analysis.graph import Graph
 from wfc.model import Step, Workflow
+from wfc.model.fan_out import scheduled_resources
 from wfc.analysis.plan import Estimate, ScheduledStep
 
 
@@ -52,14 +53,15 @@ class Inputs:
 def problem(workflow: Workflow, graph: Graph, durations: Mapping[str, float],
             priorities: Mapping[str, float], max_parallel: Optional[int] = None) -> schedule.Problem:
     """The scheduling problem for `workflow` with the given durations (and a tighter slot limit)."""
+    requests, capacities = scheduled_resources(workflow)
     return schedule.Problem(
         steps=graph.steps,
         dependencies=graph.dependency_map,
         durations=durations,
         priorities=priorities,
         max_parallel=workflow.max_parallel if max_parallel is None else max_parallel,
-        requests={step.id: step.resources for step in workflow.steps if step.resources},
-        capacities=workflow.resources,
+        requests=requests,
+        capacities=capacities,
         dependents=graph.dependent_map,
     )
 
@@ -121,7 +123,8 @@ def _recomputation(graph: Graph, estimates: Mapping[str, float]) -> Tuple[float,
     distinct steps: what unshared readers would recompute, and what all readers would."""
     readers: Dict[str, Set[str]] = {}
     for name in graph.produced():
-        readers.setdefault(graph.producer_of(name), set()).update(graph.consumers_of(name))
+        for producer in graph.producers_of(name):
+            readers.setdefault(producer, set()).update(graph.consumers_of(name))
     extra = math.fsum((len(users) - 1) * estimates[p] for p, users in readers.items() if users)
     total = math.fsum(len(users) * estimates[p] for p, users in readers.items() if users)
     return extra, total
@@ -131,11 +134,10 @@ def _level_barrier(given: Inputs, estimates: Mapping[str, float]) -> float:
     """The seed's executor: each level scheduled alone, the next starting when it ends."""
     total = 0.0
     limit = given.workflow.max_parallel
-    requests = {step.id: step.resources for step in given.workflow.steps if step.resources}
+    requests, capacities = scheduled_resources(given.workflow)
     for level in given.levels:
         held = {step: requests[step] for step in level if step in requests}
-        alone = schedule.Problem(level, {}, estimates, given.priorities, limit, held,
-                                 given.workflow.resources)
+        alone = schedule.Problem(level, {}, estimates, given.priorities, limit, held, capacities)
         total += schedule.makespan_of(alone)
     return total
 

@@ -29,7 +29,7 @@ class Graph:
     steps: Tuple[str, ...]
     _dependencies: Mapping[str, Tuple[str, ...]] = field(repr=False)
     _dependents: Mapping[str, Tuple[str, ...]] = field(repr=False)
-    _producers: Mapping[str, str] = field(repr=False)
+    _producers: Mapping[str, Tuple[str, ...]] = field(repr=False)
     _consumers: Mapping[str, Tuple[str, ...]] = field(repr=False)
 
     def dependencies_of(self, step_id: str) -> Tuple[str, ...]:
@@ -50,7 +50,11 @@ class Graph:
         return self._dependents
 
     def producer_of(self, context_name: str) -> str:
-        """The one step that lists `context_name` in its `outputs`."""
+        """The step that lists `context_name` in its `outputs` (the first instance of a fan-out)."""
+        return self._producers[context_name][0]
+
+    def producers_of(self, context_name: str) -> Tuple[str, ...]:
+        """Every step that writes `context_name`: one, or each instance of a fan-out in item order."""
         return self._producers[context_name]
 
     def is_produced(self, context_name: str) -> bool:
@@ -154,20 +158,24 @@ def build_graph(workflow: Workflow) -> Graph:
         if not step.inputs and len(step.needs) < 2:
             dependencies[step.id] = tuple(step.needs)
         else:
-            found = set(step.needs).union(producers[name] for name in step.inputs)
+            found = set(step.needs).union(*(producers[name] for name in step.inputs))
             dependencies[step.id] = tuple(sorted(found))
     return Graph(ids, dependencies, _invert(ids, dependencies), producers,
                  {name: tuple(sorted(set(users))) for name, users in consumers.items()})
 
 
-def _producers(workflow: Workflow) -> Dict[str, str]:
-    producers: Dict[str, str] = {}
+def _producers(workflow: Workflow) -> Dict[str, Tuple[str, ...]]:
+    """Context name -> its producer, or the instances of the one fan-out that produces it."""
+    producers: Dict[str, List[str]] = {}
+    origin: Dict[str, str] = {}
     for step in workflow.steps:
+        written_as = step.instance.of if step.instance is not None else step.id
         for name in step.outputs:
-            if producers.setdefault(name, step.id) != step.id:
-                raise GraphError(f"internal error: '{name}' has two producers, '{producers[name]}' "
+            producers.setdefault(name, []).append(step.id)
+            if origin.setdefault(name, written_as) != written_as:
+                raise GraphError(f"internal error: '{name}' has two producers, '{producers[name][0]}' "
                                  f"and '{step.id}'; validation should have rejected it")
-    return producers
+    return {name: tuple(steps) for name, steps in producers.items()}
 
 
 def _invert(ids: Iterable[str], dependencies: Mapping[str, Tuple[str, ...]]) -> Dict[str, Tuple[str, ...]]:

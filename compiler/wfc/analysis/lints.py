@@ -33,7 +33,7 @@ def _ttl(workflow: Workflow, graph: Graph, slots: Mapping[str, ScheduledStep]) -
         readers = graph.consumers_of(entry.name)
         if not graph.is_produced(entry.name) or not readers:
             continue
-        producer = graph.producer_of(entry.name)
+        producer = max(graph.producers_of(entry.name), key=lambda s: (slots[s].finish, s))
         last = max(readers, key=lambda s: (slots[s].start, s))
         gap = slots[last].start - slots[producer].finish
         if entry.ttl < gap:
@@ -52,14 +52,16 @@ def _ttl(workflow: Workflow, graph: Graph, slots: Mapping[str, ScheduledStep]) -
 def _unread(workflow: Workflow, graph: Graph) -> List[Diagnostic]:
     found = []
     for step in workflow.steps:
+        if step.instance is not None and step.instance.index:
+            continue  # a fan-out's instances share their outputs: one warning for all of them
         for index, name in enumerate(step.outputs):
             if not graph.consumers_of(name):
                 found.append(_warning(
-                    workflow, codes.OUTPUT_UNREAD, ("steps", step.id, "outputs", index),
-                    f"step '{step.id}' writes context '{name}' but no step reads it: "
+                    workflow, codes.OUTPUT_UNREAD, ("steps", step.written_id, "outputs", index),
+                    f"step '{step.written_id}' writes context '{name}' but no step reads it: "
                     f"expected some step to list '{name}' in `inputs`",
                     f"add '{name}' to the `inputs` of the step that uses it, or drop it from "
-                    f"the `outputs` of '{step.id}'",
+                    f"the `outputs` of '{step.written_id}'",
                 ))
     return found
 
@@ -67,12 +69,12 @@ def _unread(workflow: Workflow, graph: Graph) -> List[Diagnostic]:
 def _defaulted(workflow: Workflow) -> List[Diagnostic]:
     return [
         _warning(
-            workflow, codes.ESTIMATE_DEFAULTED, ("steps", step.id),
-            f"step '{step.id}' has no `estimate` (here or in `defaults`); the plan assumes "
+            workflow, codes.ESTIMATE_DEFAULTED, ("steps", step.written_id),
+            f"step '{step.written_id}' has no `estimate` (here or in `defaults`); the plan assumes "
             f"{format_duration(step.estimate)}",
-            f"add `estimate:` to '{step.id}' (for example `estimate: 5m`) or `defaults.estimate`, "
+            f"add `estimate:` to '{step.written_id}' (for example `estimate: 5m`) or `defaults.estimate`, "
             "so the schedule and speedup figures rest on real durations",
         )
         for step in workflow.steps
-        if step.estimate_defaulted
+        if step.estimate_defaulted and (step.instance is None or not step.instance.index)
     ]

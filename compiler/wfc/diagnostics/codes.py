@@ -3,7 +3,7 @@ docs/errors.md explains it (a test holds the document to this registry).
 
 Codes by stage: WFC000-WFC009 loading the file, WFC010-WFC021 the shape (the JSON schema),
 WFC030-WFC0xx the meaning (references, producers, cycles, resources, templates), WFC070-WFC079
-agents and permissions, WFC3xx warnings
+agents and permissions, WFC080-WFC089 fan-out and conditions on results, WFC3xx warnings
 from the analysis and the outputs, WFC6xx `wfc import`.
 """
 from __future__ import annotations
@@ -106,6 +106,17 @@ UNKNOWN_AGENT = _register("WFC070", "an agent Claude Code would not find", WARNI
 BROAD_RULE = _register("WFC071", "a permission rule that approves too much", WARNING)
 AGENT_TWICE = _register("WFC072", "an agent defined by two workflows")
 
+# -- fan-out and conditions on results
+
+FAN_OUT_ARGUMENT = _register("WFC080", "`for_each` over an argument that is not a declared list")
+FAN_OUT_CONTEXT = _register("WFC081", "`for_each` over context no earlier step produces")
+DUPLICATE_INSTANCE = _register("WFC082", "two items of a fan-out give one instance id")
+LOOP_OUTSIDE_FAN_OUT = _register("WFC083", "`item` or `index` outside a fan-out")
+FAN_OUT_KEY_ALONE = _register("WFC084", "a fan-out key on a step without `for_each`")
+MIN_SUCCESS_TOO_HIGH = _register("WFC085", "`min_success` above the number of items")
+CONDITION_STEP = _register("WFC086", "a condition reads a step it does not wait for")
+CONDITION_ATTRIBUTE = _register("WFC087", "a condition reads what a step does not have")
+
 # -- warnings from the analysis
 
 TTL_TOO_SHORT = _register("WFC301", "a context entry expires before its last reader starts", WARNING)
@@ -115,6 +126,12 @@ ESTIMATE_DEFAULTED = _register("WFC303", "a defaulted estimate", WARNING)
 # -- warnings from the outputs
 
 SCRIPT_CANNOT_CARRY = _register("WFC320", "a template the Workflow script cannot carry", WARNING)
+
+# -- warnings about fan-out and triggers
+
+ESTIMATE_ITEMS_IGNORED = _register("WFC340", "`estimate_items` on a list written in the file", WARNING)
+ON_FAILURE_UNREACHABLE = _register("WFC341", "an `on_failure` step that waits for nothing", WARNING)
+OUTCOME_NEVER_SEEN = _register("WFC342", "a condition tests an outcome its trigger never lets it see", WARNING)
 
 # -- `wfc import`
 

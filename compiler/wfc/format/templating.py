@@ -135,8 +135,9 @@ def render_command(command: Command, data: Mapping[str, Any]) -> Command:
     return tuple(render(item, data, "run item") for item in command)
 
 
-def evaluate_when(expression: str, args: Mapping[str, Any]) -> bool:
+def evaluate_when(expression: str, args: Mapping[str, Any], names: Mapping[str, Any] = {}) -> bool:
+    """`names`: what else the condition sees (the step's inputs, `steps`, a fan-out's item)."""
     try:
-        return bool(_condition(expression)(args=dict(args)))
+        return bool(_condition(expression)(**{**names, "args": dict(args)}))
     except Exception as error:  # as in `render`
         raise TemplateFailed(f"when {expression!r} does not evaluate: {error}") from error

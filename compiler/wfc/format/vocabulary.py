@@ -30,9 +30,23 @@ BACKOFF_KEYS: Tuple[str, ...] = ("backoff", "max_backoff")
 # Argument type -> the Python types its values may have.
 ARGUMENT_TYPES: Dict[str, Tuple[type, ...]] = {
     "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "path": (str,),
+    "list": (list,),
 }
 
 PROGRESS_TOOLS: Tuple[str, ...] = ("todowrite", "tasks")
+
+# -- fan-out: one step run once per item of a list (docs/format.md, "Fan-out") ----------------------
+
+# The step keys that shape a fan-out; the model gathers them into one `FanOut` (its `fan_out` field).
+FAN_OUT_KEYS: Tuple[str, ...] = ("for_each", "estimate_items", "max_parallel", "min_success")
+# What a fan-out's templates see besides args, context and step.
+LOOP_NAMES: Tuple[str, ...] = ("item", "index")
+# When a step runs, given how the steps it waits for ended.
+TRIGGERS: Tuple[str, ...] = ("on_success", "always", "on_failure")
+# How a step ended, as `when: steps.X.outcome == '...'` reads it.
+OUTCOMES: Tuple[str, ...] = ("succeeded", "failed", "skipped", "not_run")
+# An item becomes part of an instance id (`review[api]`) when it is a short plain string.
+PLAIN_ITEM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 
 # -- agents: the `agents:` map and what Claude Code calls each key --------------------------------
 
@@ -71,6 +85,8 @@ DEFAULT_CACHE = True
 DEFAULT_CONTINUE_ON_ERROR = False
 DEFAULT_COMPENSATE = True  # on failure, undo completed steps
 DEFAULT_KEEP_GOING = False  # on failure, let independent branches finish
+DEFAULT_TRIGGER = "on_success"
+DEFAULT_ESTIMATE_ITEMS = 10  # the items a list known only at run time is planned with
 
 # The schema's `default` annotations, by the JSON pointer of the property that carries them.
 SCHEMA_DEFAULTS: Dict[str, object] = {
@@ -85,4 +101,6 @@ SCHEMA_DEFAULTS: Dict[str, object] = {
     "/$defs/onFailure/properties/compensate": DEFAULT_COMPENSATE,
     "/$defs/onFailure/properties/keep_going": DEFAULT_KEEP_GOING,
     "/$defs/step/properties/continue_on_error": DEFAULT_CONTINUE_ON_ERROR,
+    "/$defs/step/properties/trigger": DEFAULT_TRIGGER,
+    "/$defs/step/properties/estimate_items": DEFAULT_ESTIMATE_ITEMS,
 }

@@ -12,12 +12,13 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from wfc.format.vocabulary import (
     AGENT_KEYS, DEFAULT_ARGUMENT_TYPE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_CACHE, DEFAULT_COMPENSATE,
-    DEFAULT_CONTINUE_ON_ERROR, DEFAULT_ESTIMATE, DEFAULT_FACTOR, DEFAULT_KEEP_GOING, DEFAULT_PROGRESS, DEFAULT_TTL,
+    DEFAULT_CONTINUE_ON_ERROR, DEFAULT_ESTIMATE, DEFAULT_ESTIMATE_ITEMS, DEFAULT_FACTOR, DEFAULT_KEEP_GOING,
+    DEFAULT_PROGRESS, DEFAULT_TRIGGER, DEFAULT_TTL,
 )
 from wfc.load.document import Position
 
-__all__ = ["Action", "AgentDefinition", "Argument", "ContextEntry", "Docs", "OnFailure", "Position", "Retry", "Step",
-           "Workflow", "field_values", "to_dict"]
+__all__ = ["Action", "AgentDefinition", "Argument", "ContextEntry", "Docs", "FanOut", "Instance", "OnFailure",
+           "Position", "Retry", "Step", "Workflow", "field_values", "to_dict"]
 
 
 Command = Union[str, Tuple[str, ...]]  # a string goes to the shell, a tuple of arguments does not
@@ -96,6 +97,29 @@ class Action:
 
 
 @dataclass(frozen=True)
+class FanOut:
+    """A step's `for_each` and the keys that shape it. `items` is the written list (a static fan-out,
+    expanded into instances at compile time); `source` is `args.NAME` or `context.NAME` otherwise:
+    the plan keeps one map node, planned with `estimate_items` items."""
+
+    items: Optional[Tuple[Any, ...]] = None
+    source: Optional[str] = None
+    estimate_items: int = DEFAULT_ESTIMATE_ITEMS
+    max_parallel: Optional[int] = None
+    min_success: Optional[int] = None
+    item_estimate: float = DEFAULT_ESTIMATE  # one instance's estimate; a map node's `estimate` covers all
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One instance of a static fan-out: `of` is the step as written, `item` its item."""
+
+    of: str
+    item: Any
+    index: int
+
+
+@dataclass(frozen=True)
 class Step:
     id: str
     title: str
@@ -133,6 +157,14 @@ class Step:
     continue_on_error: bool = DEFAULT_CONTINUE_ON_ERROR
     compensate: Optional[Action] = None
     group: Optional[str] = None
+    trigger: str = DEFAULT_TRIGGER
+    fan_out: Optional[FanOut] = None  # a map node (dynamic list) or, with `instance`, one instance's fan-out
+    instance: Optional[Instance] = None
+
+    @property
+    def written_id(self) -> str:
+        """The id in the file: an instance's (`review[api]`) is its fan-out's (`review`)."""
+        return self.instance.of if self.instance is not None else self.id
 
 
 @dataclass(frozen=True)
@@ -199,8 +231,11 @@ class Workflow:
         return {entry.name: entry for entry in self.context}
 
     def position_of(self, *yaml_path: Any) -> Position:
-        """Where a node was written, falling back to its nearest written ancestor."""
+        """Where a node was written, falling back to its nearest written ancestor. An instance of
+        a fan-out (`review[api]`) was written as its step (`review`)."""
         path = tuple(yaml_path)
+        if len(path) > 1 and path[0] == "steps" and isinstance(path[1], str) and path[1].endswith("]"):
+            path = (path[0], path[1].partition("[")[0]) + path[2:]
         while path and path not in self.positions:
             path = path[:-1]
         return self.positions.get(path, Position(1, 1))

@@ -13,6 +13,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from wfc.format.durations import parse_duration
 from wfc.load.document import Document, Position
 from wfc.format import vocabulary
+from wfc.model.fan_out import expand, fan_out_of
 from wfc.model import (
     Action,
     AgentDefinition,
@@ -38,7 +39,8 @@ def build_workflow(document: Document, name: str) -> Workflow:
         source_sha256=document.sha256,
         title=data["title"],
         description=data["description"],
-        steps=tuple(build_step(step_id, raw, defaults) for step_id, raw in data["steps"].items()),
+        steps=expand([build_step(step_id, raw, defaults) for step_id, raw in data["steps"].items()],
+                     data.get("max_parallel")),
         version=data["version"],
         arguments=tuple(build_argument(arg, spec or {}) for arg, spec in (data.get("arguments") or {}).items()),
         max_parallel=data.get("max_parallel"),
@@ -100,6 +102,8 @@ def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]
         continue_on_error=raw.get("continue_on_error", vocabulary.DEFAULT_CONTINUE_ON_ERROR),
         compensate=build_action(raw["compensate"]) if raw.get("compensate") else None,
         group=raw.get("group"),
+        trigger=raw.get("trigger", vocabulary.DEFAULT_TRIGGER),
+        fan_out=fan_out_of(raw, estimate),
     )
 
 

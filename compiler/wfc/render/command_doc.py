@@ -21,7 +21,7 @@ from wfc.format.permissions import bash_rules
 from wfc.format.vocabulary import DEFAULT_AGENT
 from wfc.model import Workflow
 from wfc.analysis.plan import Plan
-from wfc.render.command_steps import producers, readers, step_views
+from wfc.render.command_steps import fan_out_producers, producers, readers, step_views
 from wfc.render.command_text import Rewrites, command_line, has_template_logic, inert, placeholders, rewrites
 from wfc.render.environment import code_fence, inline_code, markdown_piece, markdown_text, render
 from wfc.emit.header import header_text
@@ -89,9 +89,11 @@ def argument_rows(workflow: Workflow, md: Callable[[str], str]) -> List[Dict[str
 def context_rows(plan: Plan, made: Rewrites) -> List[Dict[str, Any]]:
     """Entries some step reads: what to keep, and whose prompts it goes into."""
     workflow = plan.workflow
-    made_by, read_by = producers(workflow), readers(workflow)
+    made_by, read_by, collected = producers(workflow), readers(workflow), fan_out_producers(workflow)
     md, code = _escapes(made)
-    return [{"name": code(entry.name), "producer": code(made_by.get(entry.name, "")),
+    return [{"name": code(entry.name), "producer": code(made_by.get(entry.name, "")) + (
+                " (every instance: readers get the list of their results, in item order)"
+                if entry.name in collected else ""),
              "readers": ", ".join(map(code, read_by[entry.name])), "description": md(entry.description)}
             for entry in workflow.context if read_by[entry.name]]
 

@@ -15,6 +15,7 @@ from wfc.format.durations import format_duration
 from wfc.format.permissions import bash_rules
 from wfc.format.vocabulary import DEFAULT_AGENT
 from wfc.model import Step, Workflow
+from wfc.model.fan_out import fan_out_sizes
 from wfc.analysis.plan import Plan
 from wfc.render.command_text import Rewrites, command_line, has_template_logic
 from wfc.render.environment import code_fence, inline_code, markdown_piece, markdown_text
@@ -49,10 +50,17 @@ class StepView(NamedTuple):
     timeout: str
     retry: str
     unapproved: str  # command parts no rule pre-approves (their program is templated)
+    fan_out: str  # for an instance: which fan-out it belongs to, and how many of it run at once
 
 
 def producers(workflow: Workflow) -> Dict[str, str]:
-    return {name: step.id for step in workflow.steps for name in step.outputs}
+    """Context name -> its producer's id; a fan-out's by the id it was written with."""
+    return {name: step.written_id for step in workflow.steps for name in step.outputs}
+
+
+def fan_out_producers(workflow: Workflow) -> Dict[str, str]:
+    """Context name -> the fan-out whose instances write it (their results are read as one list)."""
+    return {name: step.written_id for step in workflow.steps if step.instance is not None for name in step.outputs}
 
 
 def readers(workflow: Workflow) -> Dict[str, List[str]]:
@@ -83,6 +91,8 @@ class _Facts:
     def __init__(self, plan: Plan, made: Rewrites) -> None:
         self.made = made
         self.made_by = producers(plan.workflow)
+        self.collected = fan_out_producers(plan.workflow)
+        self.sizes = fan_out_sizes(plan.workflow)
         self.planned = {step.id: step for step in plan.steps}
         self.durations: Dict[float, str] = {}
 
@@ -112,13 +122,30 @@ def step_view(step: Step, number: int, facts: _Facts, title: str, active_form: s
         code(step.call or ""), code(step.cwd or ""),
         ", ".join(code(f"{key}={value}") for key, value in step.env.items()),
         ", ".join(map(code, planned.dependencies)),
-        ", ".join(code(name) + (f" (from {code(facts.made_by[name])})" if name in facts.made_by else "")
-                  for name in step.inputs),
+        ", ".join(code(name) + _source(facts, name) for name in step.inputs),
         ", ".join(map(code, step.outputs)),
         ", ".join(code(name) + (f" ({units} units)" if units != 1 else "") for name, units in step.resources.items()),
         code(step.when or ""), step.continue_on_error, facts.duration(planned.estimate), start,
         facts.duration(step.timeout) if step.timeout else "", retry_text(step),
-        ", ".join(code(made.text(part, step)) for part in unapproved))
+        ", ".join(code(made.text(part, step)) for part in unapproved), _fan_out(step, facts))
+
+
+def _source(facts: _Facts, name: str) -> str:
+    if name in facts.collected:
+        return f" (a list of the results of every instance of {facts.code(facts.collected[name])}, in item order)"
+    return f" (from {facts.code(facts.made_by[name])})" if name in facts.made_by else ""
+
+
+def _fan_out(step: Step, facts: _Facts) -> str:
+    """`Instance 2 of 12 of `review`; at most 3 of them at once` for an instance."""
+    if step.instance is None or step.fan_out is None:
+        return ""
+    text = f"Instance {step.instance.index + 1} of {facts.sizes[step.instance.of]} of {facts.code(step.instance.of)}"
+    if step.fan_out.max_parallel is not None:
+        text += f"; at most {step.fan_out.max_parallel} of them run at once"
+    if step.fan_out.min_success is not None:
+        text += f"; {step.fan_out.min_success} of them must succeed, the others may fail"
+    return text
 
 
 def retry_text(step: Step) -> str:

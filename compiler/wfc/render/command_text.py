@@ -17,11 +17,19 @@ import re
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
 from wfc.model import Command, Step, Workflow
+from wfc.model.fan_out import loop_data
 
 _BANG = re.compile(r"(?<=!)(?=`)|(?<=```)(?=!)")
 _ENVIRONMENT = re.compile(r"\$(?=\{(?:CLAUDE_[A-Z_]+|user_config\.)[^}]*\})")
 _LOOKUP = r"\{\{-?\s*(args|context|step)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(['\"])(.*?)\3\s*\])\s*-?\}\}"
 _TEMPLATE_LOOKUP = re.compile(_LOOKUP)
+_LOOP_LOOKUP = re.compile(r"\{\{-?\s*(item|index)\s*-?\}\}")
+
+
+def _item_text(step: Step, name: str) -> str:
+    """An instance's `{{ item }}` or `{{ index }}` as Jinja would print it; the doc shows it written in."""
+    value = loop_data(step)[name]
+    return value if isinstance(value, str) else str(value)
 _TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#")
 _WORD_OR_BRACKET = re.compile(r"[A-Za-z0-9_\[]")
 ZWSP = "\u200b"
@@ -84,6 +92,8 @@ class TextRewriter:
         """`escape` (markdown, say) applies to the workflow's literal text before it is made inert:
         an escape added afterwards could undo the `\\$` that keeps a `$` from being filled."""
         literal = (lambda piece: self.inert(escape(piece))) if escape else self.inert
+        if step is not None and step.instance is not None and "{" in text:
+            text = _LOOP_LOOKUP.sub(lambda match: _item_text(step, match.group(1)), text)
         if "{" not in text:
             return literal(text)
         pieces: List[str] = []

@@ -59,6 +59,8 @@ class Scope:
     helpers: Set[str] = field(default_factory=set)
     loops: List[str] = field(default_factory=list)  # loop variables in scope, innermost last
     reads_attempt: bool = False  # set once a template reads `step.attempt`
+    item: Dict[str, object] = field(default_factory=dict)  # an instance's `item` and `index`, known at compile time
+    steps: Sequence[str] = ()  # the steps a `when` may read as `steps.NAME` (outcome, outputs)
 
 
 def template(text: str, scope: Scope) -> str:
@@ -192,6 +194,8 @@ class _Translator:
             return f"$_{name}"
         if name == "loop" and self.scope.loops:
             return "$loop"
+        if name in self.scope.item:
+            return js_literal(self.scope.item[name])
         if name == "args":
             return "A"
         if name == "context":
@@ -221,6 +225,8 @@ class _Translator:
                 return f"A[{js_literal(key)}]"
             if target.name == "context" and key in self.scope.context:
                 return f"C[{js_literal(key)}]"
+            if target.name == "steps" and key in self.scope.steps:
+                return f"S[{js_literal(key)}]"
             if target.name == "step" and key in self.scope.step:
                 return js_literal(self.scope.step[key])
             if target.name == "step" and key == "attempt" and self.scope.attempt:

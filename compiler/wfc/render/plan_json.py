@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from typing import Any, Iterable, List, Tuple
+from typing import Any, Dict, Iterable, List, Tuple
 
 from wfc.analysis.plan import Estimate, Plan
 from wfc.emit.header import header_text
+from wfc.model import Step
 
 FORMAT = 2
 
@@ -46,8 +47,16 @@ def _slots(plan: Plan) -> List[Tuple[str, Any]]:
     """Each step in schedule order: when it starts and ends in the makespan schedule, how long it
     may slip without delaying the run, and its static cache key."""
     planned = {step.id: step for step in plan.steps}
+    steps = plan.workflow.steps_by_id()
     return [(slot.step, {"start": slot.start, "finish": slot.finish, "slack": planned[slot.step].slack,
-                         "cache_key": planned[slot.step].cache_key}) for slot in plan.schedule]
+                         "cache_key": planned[slot.step].cache_key, **_map_node(steps[slot.step])})
+            for slot in plan.schedule]
+
+
+def _map_node(step: Step) -> Dict[str, Any]:
+    """A fan-out over a list known only at run time: how many items its slot was planned with."""
+    fan_out = step.fan_out
+    return {"estimate_items": fan_out.estimate_items} if fan_out is not None and step.instance is None else {}
 
 
 def _compact(value: Any) -> str:

@@ -21,6 +21,7 @@ from wfc.diagnostics.codes import SCRIPT_CANNOT_CARRY
 from wfc.emit.header import header_text
 from wfc.format.durations import format_duration
 from wfc.model import Action, Command, Step, Workflow
+from wfc.model.fan_out import fan_out_sizes, loop_data, scheduled_resources
 from wfc.render import js_template
 from wfc.render.environment import render
 from wfc.render.js_runtime import helpers_source
@@ -70,6 +71,8 @@ class _Script:
         self.refusals: Dict[str, str] = {}
         self.shell = False
         self.phases = phase_of_steps(plan)
+        self.requests = scheduled_resources(self.workflow)[0]
+        self.sizes = fan_out_sizes(self.workflow)
         self.blocks = [self.step(step) for step in self.workflow.steps]
 
     def text(self) -> str:
@@ -81,9 +84,10 @@ class _Script:
             TEMPLATE, header=comment_safe(header_text(workflow)), meta=meta_literal(self.plan, self.phases),
             name_comment=comment_safe(workflow.name), name_text=template_safe(workflow.name),
             source_text=template_safe(workflow.source), limit=limit, limit_note=note,
-            free=js_literal(dict(workflow.resources)), compensate=js_literal(workflow.on_failure.compensate),
+            free=js_literal(scheduled_resources(workflow)[1]), compensate=js_literal(workflow.on_failure.compensate),
             keep_going=js_literal(workflow.on_failure.keep_going), arguments=arguments_literal(workflow),
-            shell=self.shell, helpers=helpers_source(sorted(self.helpers)), steps=self.blocks)
+            shell=self.shell, helpers=helpers_source(sorted(self.helpers)), steps=self.blocks,
+            steps_seen=js_literal(steps_seen(workflow)))
 
     def warnings(self) -> List[Diagnostic]:
         found = []
@@ -108,16 +112,23 @@ class _Script:
             fields["needs"] = js_literal(list(planned.dependencies))
         fields["priority"] = js_literal(int(planned.priority) if planned.priority.is_integer() else planned.priority)
         fields["phase"] = js_literal(self.phases[step.id])
-        if step.resources:
-            fields["holds"] = js_literal(dict(step.resources))
+        holds = self.requests.get(step.id)
+        if holds:
+            fields["holds"] = js_literal(holds)
         if step.retry.attempts > 1:
             fields["attempts"] = str(step.retry.attempts)
         if step.outputs:
             fields["outputs"] = js_literal(list(step.outputs))
+        if step.instance is not None and step.outputs:
+            fields["collect"] = js_literal([step.instance.of, step.instance.index, self.sizes[step.instance.of]])
         if self.keyed(step):
             fields["keyed"] = "true"
         if step.continue_on_error:
             fields["continueOnError"] = "true"
+        if step.trigger != "on_success":
+            fields["trigger"] = js_literal(step.trigger)
+        if step.instance is not None and step.fan_out is not None and step.fan_out.min_success is not None:
+            fields["minSuccess"] = str(step.fan_out.min_success)
         blocked = self.when(step, fields)
         run = self.run(step) if blocked is None else None
         if run is None or blocked is not None:
@@ -141,7 +152,10 @@ class _Script:
         if step.when is None:
             return None
         try:
-            fields["when"] = "() => " + js_template.condition(step.when, self.scope(step, (), attempt=False))
+            scope = self.scope(step, step.inputs, attempt=False)
+            scope.steps = tuple(dict.fromkeys(self.workflow.step(dep).written_id
+                                              for dep in self.plan.planned(step.id).dependencies))
+            fields["when"] = "() => " + js_template.condition(step.when, scope)
         except Untranslatable as problem:
             return self.refuse(step, ("steps", step.id, "when"), "the condition", problem)
         return None
@@ -204,7 +218,7 @@ class _Script:
 
     def scope(self, step: Step, context: Sequence[str], attempt: bool = True) -> Scope:
         return Scope(context=tuple(context), step={"id": step.id, "title": step.title}, attempt=attempt,
-                     helpers=self.helpers)
+                     helpers=self.helpers, item=dict(loop_data(step)))
 
     def command(self, command: Command, scope: Scope) -> str:
         if isinstance(command, str):
@@ -265,6 +279,14 @@ def shell_circumstances(work: Any) -> str:
     if timeout is not None:
         parts.append(f"stopping it after {format_duration(timeout)} (then report exit status 124)")
     return "".join(", " + part for part in parts)
+
+
+def steps_seen(workflow: Workflow) -> Dict[str, Any]:
+    """`S` before anything ran: every step (a fan-out by the id it was written with) not run yet."""
+    seen: Dict[str, Any] = {}
+    for step in workflow.steps:
+        seen.setdefault(step.written_id, {"outcome": "not_run", "outputs": {name: None for name in step.outputs}})
+    return seen
 
 
 def phase_of_steps(plan: Plan) -> Dict[str, str]:

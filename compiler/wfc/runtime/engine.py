@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from wfc.analysis.plan import Plan
+from wfc.model.fan_out import scheduled_resources
 from wfc.diagnostics.errors import UsageError
 from wfc.runtime import progress as progress_module
 from wfc.runtime.backend import Backend, ThreadBackend, open_backend
@@ -21,6 +22,7 @@ from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
 from wfc.runtime.options import argument_values
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry, StepResult
 from wfc.runtime.journal import Journal, PastRun
+from wfc.runtime.mapping import Collected, condition_names, upstream_failed
 from wfc.runtime.lifetime import new_token
 from wfc.runtime.preview import schedule_text
 from wfc.runtime.resume import KEY_CHARS, RunLock, Session, open_session
@@ -47,6 +49,7 @@ class PlanRun:
         self.definitions = {planned.id: planned.cache_key[:KEY_CHARS] for planned in plan.steps}  # resume checks
         self.args = dict(options.args)
         self.context: Dict[str, Any] = {}
+        self.collected = Collected(plan.workflow)
         self.outcomes: Dict[str, StepOutcome] = {}
         self.completed: List[str] = list(past.completed)
         self.hits = self.misses = 0
@@ -54,7 +57,9 @@ class PlanRun:
         self.logs: Optional[StepLogs] = None  # where attempts' output is kept; None keeps nothing
         # steps with nothing to decide before running them: `immediate` answers these in one lookup
         self.plain = frozenset(step_id for step_id, step in self.steps.items()
-                               if step_id not in past.done and step.when is None and not self.cacheable(step_id))
+                               if step_id not in past.done and step.when is None and step.trigger == "on_success"
+                               and not self.cacheable(step_id))
+        self.dependencies = {planned.id: planned.dependencies for planned in plan.steps}
 
     def cacheable(self, step_id: str) -> bool:
         step = self.steps[step_id]
@@ -68,12 +73,15 @@ class PlanRun:
                 return StepOutcome(RESUMED, {name: SKIPPED_VALUE for name in self.steps[step_id].outputs})
             return StepOutcome(RESUMED, self.past.outputs.get(step_id, {}))
         step = self.steps[step_id]
+        if step.trigger == "on_failure" and not upstream_failed(self.dependencies[step_id], self.outcomes):
+            return StepOutcome(SKIPPED, {name: SKIPPED_VALUE for name in step.outputs})
         if step.when is not None:
             try:
-                if not evaluate_when(step.when, self.args):
+                names = condition_names(step, self.dependencies[step_id], self.steps, self.outcomes, self.context)
+                if not evaluate_when(step.when, self.args, names):
                     return StepOutcome(SKIPPED, {name: SKIPPED_VALUE for name in step.outputs})
             except TemplateFailed as error:
-                return StepOutcome(FAILED, error=str(error), continue_on_error=step.continue_on_error)
+                return StepOutcome(FAILED, error=str(error), continue_on_error=self.collected.tolerated(step))
         if not self.cacheable(step_id):
             return None
         found = Lookup(None) if self.options.refresh else self.store.lookup(step.outputs, self.keys[step_id])  # type: ignore[union-attr]
@@ -118,7 +126,7 @@ class PlanRun:
         if cancelled.is_set():
             return StepOutcome(CANCELLED, error="cancelled", attempts=attempt)
         return StepOutcome(FAILED, error=last_error, attempts=attempt, duration=self.journal.now() - began,
-                           continue_on_error=step.continue_on_error)
+                           continue_on_error=self.collected.tolerated(step))
 
     def keep(self, step_id: str, attempt: int, result: StepResult) -> None:
         if self.logs is None or result.captured is None:
@@ -137,9 +145,8 @@ class PlanRun:
     def finished(self, step_id: str, outcome: StepOutcome) -> None:
         self.outcomes[step_id] = outcome
         step = self.steps[step_id]
-        if outcome.status == FAILED and outcome.continue_on_error:
-            self.context.update({name: None for name in step.outputs})
-        self.context.update(outcome.values)
+        failed = {name: None for name in step.outputs} if outcome.status == FAILED and outcome.continue_on_error else {}
+        self.collected.record(self.context, step, {**failed, **outcome.values})
         if outcome.status == FINISHED and self.cacheable(step_id):
             problem = self.store.store(outcome.values, self.keys[step_id])  # type: ignore[union-attr]
             if problem:
@@ -161,9 +168,11 @@ class PlanRun:
 
 
 def nodes_of(plan: Plan) -> Dict[str, Node]:
+    requests = scheduled_resources(plan.workflow)[0]
     steps = plan.workflow.steps_by_id()
     return {planned.id: Node(planned.id, planned.dependencies, planned.dependents, planned.priority,
-                             steps[planned.id].resources) for planned in plan.steps}  # read, never changed
+                             requests.get(planned.id, {}), steps[planned.id].trigger)
+            for planned in plan.steps}  # read, never changed
 
 
 def plan_keys(plan: Plan, args: Mapping[str, Any]) -> Dict[str, str]:
@@ -222,7 +231,7 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
     hooks.logs = StepLogs(session.run_dir) if options.journal else None
     scheduler = Scheduler(nodes_of(plan), hooks,
                           max_parallel=options.max_parallel or workflow.max_parallel,
-                          capacities=workflow.resources, keep_going=workflow.on_failure.keep_going,
+                          capacities=scheduled_resources(workflow)[1], keep_going=workflow.on_failure.keep_going,
                           batch=journal)
     clean = False
     try:
@@ -343,7 +352,7 @@ def dry_run(plan: Plan, options: RunOptions) -> RunResult:
     hooks = Rehearsal(plan, options, journal, PastRun("dry-run", {}, {}), ThreadBackend(Executors(registry)), None, {})
     workflow = plan.workflow
     scheduler = Scheduler(nodes_of(plan), hooks, max_parallel=options.max_parallel or workflow.max_parallel,
-                          capacities=workflow.resources, keep_going=workflow.on_failure.keep_going)
+                          capacities=scheduled_resources(workflow)[1], keep_going=workflow.on_failure.keep_going)
     if options.time_scale > 0:
         with _interrupts(scheduler, registry):
             summary = scheduler.run()

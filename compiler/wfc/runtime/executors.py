@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from wfc.model import Action, Step
 from wfc.format.templating import TemplateFailed, is_template, render, render_command
+from wfc.model.fan_out import loop_data
 from wfc.runtime.deadline import Interrupted, bounded
 from wfc.runtime.lifetime import STEP_VARIABLE, TOKEN_VARIABLE, Guard, carriers, die_with_parent
 from wfc.runtime.step_logs import Captured, result_text
@@ -214,7 +215,7 @@ def output_tails(out: str, err: str) -> str:
 def template_data(work: Invocation) -> Dict[str, Any]:
     step = work.step
     return {"args": dict(work.args), "context": dict(work.inputs),
-            "step": {"id": step.id, "title": step.title, "attempt": work.attempt}}
+            "step": {"id": step.id, "title": step.title, "attempt": work.attempt}, **loop_data(step)}
 
 
 Rendered = TypeVar("Rendered")

@@ -7,6 +7,8 @@ same cache keys. The run options are the ones every way of running a plan shares
 whose flag would collide with one of them is spelled `--arg-NAME`."""
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 from typing import Any, Dict, List, Mapping
 
@@ -33,8 +35,23 @@ def coerce(argument: Argument, value: Any) -> Any:
     return converted
 
 
+def list_value(name: str, text: str) -> List[Any]:
+    """`--modules '["api", "web"]'` (JSON) or `--modules api,web` (words between commas)."""
+    if text.lstrip().startswith("["):
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise UsageError(f"argument `{name}` must be a JSON list or words separated by commas; "
+                             f"{text!r} does not parse: {error}") from None
+        if isinstance(value, list):
+            return value
+    return [word.strip() for word in text.split(",") if word.strip()]
+
+
 def _convert(argument: Argument, text: str) -> Any:
     kind = argument.type
+    if kind == "list":
+        return list_value(argument.name, text)
     try:
         if kind == "integer":
             return int(text)

@@ -14,6 +14,8 @@ from wfc.analysis.plan import Plan, ScheduledStep
 from wfc.format.durations import format_duration
 from wfc.format.figures import ratio
 from wfc.format.templating import TemplateFailed, evaluate_when
+from wfc.model.fan_out import scheduled_resources
+from wfc.runtime.mapping import reads_results
 
 
 def when_outcomes(plan: Plan, args: Mapping[str, Any]) -> Tuple[Tuple[str, ...], Dict[str, str]]:
@@ -21,8 +23,8 @@ def when_outcomes(plan: Plan, args: Mapping[str, Any]) -> Tuple[Tuple[str, ...],
     skipped: List[str] = []
     broken: Dict[str, str] = {}
     for step in plan.workflow.steps:
-        if step.when is None:
-            continue
+        if step.when is None or reads_results(step.when):
+            continue  # no `when`, or one only the run can decide: the step is planned to run
         try:
             if not evaluate_when(step.when, args):
                 skipped.append(step.id)
@@ -35,11 +37,11 @@ def resimulated(plan: Plan, skipped: Tuple[str, ...]) -> Tuple[ScheduledStep, ..
     """The plan's schedule again, each skipped step taking no time."""
     steps = plan.workflow.steps_by_id()
     durations = {planned.id: 0.0 if planned.id in skipped else steps[planned.id].estimate for planned in plan.steps}
+    requests, capacities = scheduled_resources(plan.workflow)
     problem = schedule.Problem(
         steps=plan.order, dependencies={planned.id: planned.dependencies for planned in plan.steps},
         durations=durations, priorities={planned.id: planned.priority for planned in plan.steps},
-        max_parallel=plan.workflow.max_parallel, requests={step.id: step.resources for step in plan.workflow.steps},
-        capacities=plan.workflow.resources)
+        max_parallel=plan.workflow.max_parallel, requests=requests, capacities=capacities)
     return schedule.ordered(schedule.simulate(problem))
 
 

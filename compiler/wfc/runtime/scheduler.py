@@ -42,6 +42,7 @@ class Node:
     dependents: Tuple[str, ...]
     priority: float
     resources: Mapping[str, int]
+    trigger: str = "on_success"  # `always` and `on_failure` steps also start after a failure
 
 
 class Outcome(Protocol):
@@ -154,6 +155,10 @@ class Scheduler:
         self.queue = ReadyQueue({step_id: node.priority for step_id, node in nodes.items()},
                                 {step_id: node.resources for step_id, node in nodes.items()})
         self.started = [False] * len(self.ids)
+        # steps that run however what they wait for ended; blocked: steps that never will run
+        self.triggered = [node.trigger != "on_success" for node in listed]
+        self.blocked = [False] * len(self.ids)
+        self.finale: List[int] = []  # triggered steps ready while the run is stopping
         self.running = 0
         self.failed = self.cancelled = self.stopping = False
         self.lock = threading.Lock()
@@ -268,9 +273,11 @@ class Scheduler:
         while finished or pending:
             while pending:
                 index = pending.pop()
-                outcome = None if self.stopping else hooks.immediate(ids[index])
-                if outcome is None:
+                outcome = None if self.stopping and not self.triggered[index] else hooks.immediate(ids[index])
+                if outcome is None and not self.stopping:
                     self.queue.push(ids[index])
+                elif outcome is None and self.triggered[index]:
+                    self.finale.append(index)
                 else:
                     self.started[index] = True
                     finished.append((index, outcome))
@@ -285,10 +292,50 @@ class Scheduler:
                         waiting[dependent] -= 1
                         if not waiting[dependent]:
                             pending.append(dependent)
+                else:
+                    self._block(index, pending)
+
+    def _block(self, index: int, pending: List[int]) -> None:
+        """`index` ended without satisfying its dependents, or will never run: those that wait for
+        it never run either, except triggered steps, for which it now counts as ended."""
+        stack = [index]
+        while stack:
+            for dependent in self.dependents[stack.pop()]:
+                if self.triggered[dependent]:
+                    self.waiting[dependent] -= 1
+                    if not self.waiting[dependent]:
+                        pending.append(dependent)
+                elif not self.blocked[dependent]:
+                    self.blocked[dependent] = True
+                    stack.append(dependent)
+
+    def _closing(self) -> List[int]:
+        """A failure stopped the run: once nothing runs, every step not started will never run,
+        so the triggered steps waiting for them (cleanup, reports) start, in priority order."""
+        if self.cancelled:
+            return []
+        if not self.running and not self.finale:
+            ready = self.queue.take(None, {name: len(self.ids) * 2**31 for name in self.free})
+            self.finale.extend(self.position[step_id] for step_id in ready if self.triggered[self.position[step_id]])
+            pending: List[int] = []
+            for index, began in enumerate(self.started):
+                if not began and not self.triggered[index] and not self.blocked[index]:
+                    self.blocked[index] = True
+                    self._block(index, pending)
+            self._settle(pending)
+        room = self.limit - self.running
+        launched, self.finale = self.finale[:room], self.finale[room:]
+        self.running += len(launched)
+        for index in launched:
+            self.started[index] = True
+            self.hooks.started(self.ids[index])
+        return launched
 
     def _launch(self) -> List[int]:
         """Start ready steps in priority order while they fit; returns them in start order."""
-        if self.stopping or not len(self.queue):
+        if self.stopping:
+            return self._closing()
+        if not len(self.queue):
             return []
         launched = [self.position[step_id] for step_id in self.queue.take(self.limit - self.running, self.free)]
         self.running += len(launched)

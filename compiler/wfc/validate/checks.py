@@ -17,6 +17,7 @@ from wfc.format.durations import parse_duration
 from wfc.format.vocabulary import (
     ARGUMENT_TYPES, BACKOFF_KEYS, DEFAULT_ARGUMENT_TYPE, DURATION_KEYS, KIND_KEYS, KIND_ONLY_KEYS, TEMPLATE_KEYS,
 )
+from wfc.validate.fan_out_checks import fan_out_findings, waited_for
 from wfc.validate.finding import Finding, indexed, mapping, names, suggest
 from wfc.validate.template_checks import TemplateProblem, check_expression, check_template
 
@@ -36,6 +37,7 @@ def all_findings(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
     yield from check_resources(steps, data.get("resources"))
     yield from check_cycles(steps)
     yield from check_templates(data, steps)
+    yield from fan_out_findings(data, steps, producers_of(steps))
 
 
 def check_name(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
@@ -267,8 +269,8 @@ def dependency_map(steps: Mapping[str, Mapping[str, Any]]) -> Dict[str, List[str
     edges: Dict[str, List[str]] = {}
     for step_id, step in steps.items():
         wanted = [n for n in names(step.get("needs")) if n in steps and n != step_id]
-        wanted += [producers[n] for n in names(step.get("inputs")) if n in producers and producers[n] != step_id]
-        edges[step_id] = list(dict.fromkeys(wanted))
+        wanted += sorted(waited_for(step, producers) - set(wanted) - {step_id})
+        edges[step_id] = [n for n in dict.fromkeys(wanted) if n in steps]
     return edges
 
 
@@ -310,25 +312,34 @@ def check_cycles(steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
 def check_templates(data: Mapping[str, Any], steps: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
     arguments = list(mapping(data.get("arguments")))
     for step_id, step in steps.items():
-        inputs = names(step.get("inputs"))
+        inputs = names(step.get("inputs")) + fan_out_input(step)
+        loop = "for_each" in step
         for key in TEMPLATE_KEYS:
             value = step.get(key)
             if type(value) is str and "{" not in value:
                 continue  # plain text: nothing to check, and most titles are
             for suffix, text in indexed(value):
-                yield from _template_findings(_templates_in(text, arguments, inputs), ("steps", step_id, key) + suffix)
+                found = _templates_in(text, arguments, inputs, loop)
+                yield from _template_findings(found, ("steps", step_id, key) + suffix)
         compensate = mapping(step.get("compensate"))
         for key in ("prompt", "run"):
             for suffix, text in indexed(compensate.get(key)):
-                found = _templates_in(text, arguments, inputs)
+                found = _templates_in(text, arguments, inputs, loop)
                 yield from _template_findings(found, ("steps", step_id, "compensate", key) + suffix)
         if isinstance(step.get("when"), str):
-            yield from _template_findings(check_expression(step["when"], arguments), ("steps", step_id, "when"))
+            found = check_expression(step["when"], arguments, inputs, loop)
+            yield from _template_findings(found, ("steps", step_id, "when"))
 
 
-def _templates_in(text: str, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
+def fan_out_input(step: Mapping[str, Any]) -> List[str]:
+    """`for_each: context.NAME` reads NAME as an input does."""
+    listed = step.get("for_each")
+    return [listed[8:]] if isinstance(listed, str) and listed.startswith("context.") else []
+
+
+def _templates_in(text: str, arguments: Sequence[str], inputs: Sequence[str], loop: bool) -> List[TemplateProblem]:
     """Plain text cannot be a bad template; skipping it avoids a Jinja parse per title and prompt."""
-    return check_template(text, arguments, inputs) if "{" in text else []
+    return check_template(text, arguments, inputs, loop) if "{" in text else []
 
 
 def _template_findings(problems: List[TemplateProblem], path: Tuple[Any, ...]) -> Iterator[Finding]:

@@ -13,6 +13,7 @@ from jinja2 import TemplateSyntaxError, nodes
 
 from wfc.diagnostics.wording import closest
 from wfc.format.templating import References, parse, parse_expression, references, sandbox
+from wfc.format.vocabulary import LOOP_NAMES
 from wfc.diagnostics import codes
 from wfc.diagnostics.codes import Code
 
@@ -30,13 +31,15 @@ _NAMED_BY_ARGUMENT = {"map": ("filter", 0), "select": ("test", 0), "reject": ("t
                       "selectattr": ("test", 1), "rejectattr": ("test", 1)}
 
 
-def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
-    """Syntax and names of one template (prompt, title, command)."""
+def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str],
+                   loop: bool = False) -> List[TemplateProblem]:
+    """Syntax and names of one template (prompt, title, command); `loop`: the step fans out, so
+    `item` and `index` are defined."""
     try:
         tree = parse(text)
     except TemplateSyntaxError as error:
         return [_syntax(error)]
-    return _checked(tree, arguments, inputs)
+    return _checked(tree, arguments, inputs, LOOP_NAMES if loop else ())
 
 
 def _syntax(error: TemplateSyntaxError) -> TemplateProblem:
@@ -46,7 +49,8 @@ def _syntax(error: TemplateSyntaxError) -> TemplateProblem:
                            "{% raw %}...{% endraw %}")
 
 
-def _checked(tree: nodes.Template, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
+def _checked(tree: nodes.Template, arguments: Sequence[str], inputs: Sequence[str],
+             defined: Sequence[str]) -> List[TemplateProblem]:
     """Unknown filters and tests first: Jinja's own reading of the names fails on them."""
     unknown = list(unknown_filters_and_tests(tree))
     if unknown:
@@ -55,7 +59,7 @@ def _checked(tree: nodes.Template, arguments: Sequence[str], inputs: Sequence[st
         found = references(tree)
     except TemplateSyntaxError as error:  # what only compiling finds (Jinja's assertion errors)
         return [_syntax(error)]
-    return _problems(found, arguments, inputs)
+    return _problems(found, arguments, inputs, defined)
 
 
 def unknown_filters_and_tests(tree: nodes.Template) -> Iterator[TemplateProblem]:
@@ -100,24 +104,34 @@ def _name_argument(node: nodes.Filter | nodes.Test) -> Optional[Tuple[str, str]]
     return (kind, argument.value) if isinstance(argument, nodes.Const) and isinstance(argument.value, str) else None
 
 
-def check_expression(expression: str, arguments: Sequence[str]) -> List[TemplateProblem]:
-    """Syntax and names of a `when` condition, which sees only the arguments."""
+def check_expression(expression: str, arguments: Sequence[str], inputs: Sequence[str] = (),
+                     loop: bool = False) -> List[TemplateProblem]:
+    """Syntax and names of a `when` condition, which sees the arguments, the step's inputs and
+    `steps` (the outcomes and outputs of the steps it waits for; `fan_out_checks` reads those)."""
     try:
         tree = parse_expression(expression)
     except TemplateSyntaxError as error:
         return [TemplateProblem(codes.TEMPLATE_SYNTAX, f"the condition does not parse: {error.message}",
                                 "write a Jinja expression such as `args.deploy` or `args.env == 'prod'`")]
-    return _checked(tree, arguments, ())
+    return _checked(tree, arguments, inputs, ("steps",) + (LOOP_NAMES if loop else ()))
 
 
-def _problems(found: References, arguments: Sequence[str], inputs: Sequence[str]) -> List[TemplateProblem]:
-    problems = [_undefined(name) for name in sorted(found.free)]
+def _problems(found: References, arguments: Sequence[str], inputs: Sequence[str],
+              defined: Sequence[str]) -> List[TemplateProblem]:
+    free = sorted(found.free - set(defined))
+    problems = [_outside_fan_out(name) if name in LOOP_NAMES else _undefined(name) for name in free]
     known = {"args": list(arguments), "context": list(inputs)}
     for namespace, names in known.items():
         for attribute in sorted(found.names_in(namespace)):
             if attribute not in names:
                 problems.append(_unknown_lookup(namespace, attribute, names))
     return problems
+
+
+def _outside_fan_out(name: str) -> TemplateProblem:
+    return TemplateProblem(codes.LOOP_OUTSIDE_FAN_OUT, f"the template uses '{name}', but the step has no `for_each`",
+                           "add `for_each:` (a list, `args.NAME` or `context.NAME`) to run the step once per item",
+                           r"\b(?P<at>" + name + r")\b")
 
 
 def _undefined(name: str) -> TemplateProblem:

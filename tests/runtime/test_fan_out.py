@@ -1,0 +1,151 @@
+"""Fan-out at run time: instances run for real, readers get their outputs as one list in item
+order, one changed item misses the cache alone, and triggers and conditions on results decide
+which steps run."""
+from __future__ import annotations
+
+import json
+
+from runtime_support import Workspace
+
+TWELVE = [f"m{n:02d}" for n in range(12)]
+
+STATIC = """\
+version: 1
+title: Fan out
+description: Twelve reviews, then a merge.
+max_parallel: 4
+context:
+  findings: {{description: One review's finding}}
+steps:
+  review:
+    title: Review {{{{ item }}}}
+    for_each: {items}
+    max_parallel: 3
+    run: "printf '%s-%s' {{{{ item }}}} {{{{ index }}}}"
+    outputs: [findings]
+    estimate: 1m
+  merge:
+    title: Merge the findings
+    run: "printf '%s' '{{{{ context.findings | tojson }}}}' > merged.json"
+    inputs: [findings]
+    estimate: 1m
+"""
+
+
+def test_a_static_fan_out_of_twelve_runs_each_instance_and_hands_the_reader_the_list_in_item_order(
+        ws: Workspace) -> None:
+    plan = ws.plan(STATIC.format(items=json.dumps(TWELVE)))
+    result = ws.run(plan)
+    assert result.status == "succeeded"
+    assert sorted(step for _, step in ws.kinds(result, "step_finished")) == sorted(
+        [f"review[{item}]" for item in TWELVE] + ["merge"])
+    assert json.loads((ws.root / "merged.json").read_text()) == [f"{item}-{n}" for n, item in enumerate(TWELVE)]
+    assert result.outputs["findings"] == [f"{item}-{n}" for n, item in enumerate(TWELVE)]
+    order = [step for _, step in ws.kinds(result, "step_started")]
+    assert order[-1] == "merge"  # it waited for all twelve
+
+
+def test_a_fan_outs_max_parallel_holds_at_run_time(ws: Workspace) -> None:
+    result = ws.run(ws.plan(STATIC.format(items=json.dumps(TWELVE))))
+    running, most = 0, 0
+    for event in ws.events(result):
+        if event["event"] == "step_started" and event["step"].startswith("review["):
+            running += 1
+            most = max(most, running)
+        elif event["event"] == "step_finished" and event["step"].startswith("review["):
+            running -= 1
+    assert most == 3
+
+
+def test_changing_one_item_misses_the_cache_for_that_instance_alone(ws: Workspace) -> None:
+    ws.run(ws.plan(STATIC.format(items=json.dumps(TWELVE))))
+    changed = TWELVE[:5] + ["new"] + TWELVE[6:]
+    result = ws.run(ws.plan(STATIC.format(items=json.dumps(changed))))
+    assert [step for _, step in ws.kinds(result, "step_finished")] == ["review[new]", "merge"]
+    assert len(ws.kinds(result, "step_cache_hit")) == 11
+    assert (result.cache_hits, result.cache_misses) == (11, 1)
+
+
+POLICY = """\
+version: 1
+title: Policy
+description: Three instances, one of which fails.
+context:
+  out: {{description: An instance's output}}
+steps:
+  probe:
+    title: Probe {{{{ item }}}}
+    for_each: [a, bad, c]
+    {policy}
+    run: "test {{{{ item }}}} != bad && printf {{{{ item }}}}"
+    outputs: [out]
+  use:
+    title: Use
+    run: "printf '%s' '{{{{ context.out | tojson }}}}' > used.json"
+    inputs: [out]
+"""
+
+
+def test_min_success_lets_the_reader_run_with_null_for_the_failed_instance(ws: Workspace) -> None:
+    result = ws.run(ws.plan(POLICY.format(policy="min_success: 2")))
+    assert result.status == "succeeded"
+    assert json.loads((ws.root / "used.json").read_text()) == ["a", None, "c"]
+
+
+def test_min_success_out_of_reach_fails_the_fan_out_and_the_run(ws: Workspace) -> None:
+    result = ws.run(ws.plan(POLICY.format(policy="min_success: 3")))
+    assert result.status == "failed"
+    assert result.not_run == ("use",)
+    (failed,) = [e for e in ws.events(result) if e["event"] == "step_failed"]
+    assert (failed["step"], failed.get("continue_on_error")) == ("probe[bad]", None)
+
+
+def test_without_a_policy_one_failed_instance_fails_the_run(ws: Workspace) -> None:
+    result = ws.run(ws.plan(POLICY.format(policy="cache: false")))
+    assert (result.status, result.not_run) == ("failed", ("use",))
+
+
+CONDITIONS = """\
+version: 1
+title: Conditions
+description: Tests, a fix only when they failed, a cleanup always.
+steps:
+  tests:
+    title: Run the tests
+    run: "{tests}"
+  report-failure:
+    title: Report the failure
+    run: echo failed >> marks/log
+    needs: [tests]
+    trigger: always
+    when: steps.tests.outcome == 'failed'
+  deploy:
+    title: Deploy
+    run: echo deploy >> marks/log
+    needs: [tests]
+  cleanup:
+    title: Clean up
+    run: echo cleanup >> marks/log
+    needs: [deploy]
+    trigger: always
+  on-failure:
+    title: Page someone
+    run: echo page >> marks/log
+    needs: [tests]
+    trigger: on_failure
+"""
+
+
+def test_after_a_failure_only_the_failure_steps_and_the_always_cleanup_run(ws: Workspace) -> None:
+    result = ws.run(ws.plan(CONDITIONS.format(tests="false")))
+    assert (result.status, result.not_run) == ("failed", ("deploy",))
+    ran = [step for _, step in ws.kinds(result, "step_finished")]
+    assert sorted(ran) == ["cleanup", "on-failure", "report-failure"]
+    assert sorted((ws.root / "marks" / "log").read_text().split()) == ["cleanup", "failed", "page"]
+
+
+def test_after_a_success_the_failure_steps_are_skipped_and_cleanup_runs_after_deploy(ws: Workspace) -> None:
+    result = ws.run(ws.plan(CONDITIONS.format(tests="true")))
+    assert result.status == "succeeded"
+    assert sorted(step for _, step in ws.kinds(result, "step_skipped")) == ["on-failure", "report-failure"]
+    assert (ws.root / "marks" / "log").read_text().split() == ["deploy", "cleanup"]
