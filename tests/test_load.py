@@ -156,3 +156,13 @@ def test_the_digest_is_of_the_bytes_as_read() -> None:
 def test_load_stage_diagnostics_show_the_source_line() -> None:
     text = "steps:\n  a:\n    title: A\n  a:\n    title: B\n"
     assert only(load_text(text, "dup.yaml").diagnostics).source_line == "  a:"
+
+
+@pytest.mark.parametrize("text, line, column", [
+    (b"key: [", 1, 7), (b"key: [\n", 1, 7), (b"version: 1\nsteps: {a: [", 2, 13), (b"x: {b: 1\n\n", 1, 4),
+])
+def test_an_unexpected_end_is_reported_inside_the_file(text: bytes, line: int, column: int) -> None:
+    """The parser marks an unclosed bracket at the end on the line after the last: the report
+    points at the end of the last line instead, a position an editor can show."""
+    diagnostic = only(load_bytes(text, "end.yaml").diagnostics)
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("WFC001", line, column)

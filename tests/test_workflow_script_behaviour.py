@@ -54,7 +54,7 @@ def test_a_shell_step_is_an_agent_told_to_run_exactly_its_command(tmp_path: Path
                             "with LC_ALL=\"C\" in its environment, stopping it after 2m (then report exit status 124), "
                             "and do nothing else. The command, as a JSON string: \"ls -l 'src dir'\". Report its exit "
                             "status and its standard output.")
-    assert "The command, as a JSON string: \"wc -l < src dir && echo done\"." in sent["count"]
+    assert "The command, as a JSON string: \"wc -l < 'src dir' && echo done\"." in sent["count"]
     assert sent["read"] == "Files: a.txt\nb.txt"  # stdout without its trailing newlines, as `wfc run` keeps it
     schema = {"type": "object", "properties": {"exit_status": {"type": "integer"}, "stdout": {"type": "string"}},
               "required": ["exit_status", "stdout"]}

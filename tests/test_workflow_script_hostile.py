@@ -2,6 +2,7 @@
 `meta` a pure literal, runs, and hands each agent exactly the text Jinja renders (property test)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -58,10 +59,12 @@ def test_hostile_text_in_every_field_yields_a_script_that_parses_and_runs(tmp_pa
     if text["value"] == text["other"]:
         text["other"] += "x"
     os.chdir(tmp_path)
-    source = Path("workflows") / f"{name}.yaml"
+    source = Path("workflows") / "hostile.yaml"
     source.parent.mkdir(exist_ok=True)
     source.write_text(yaml_text(workflow(text)), encoding="utf-8")
+    # Validation refuses such a file name (WFC057); the renderer must still be safe for any name
     plan = harness.plan_of(source)
+    plan = dataclasses.replace(plan, workflow=dataclasses.replace(plan.workflow, name=name))
     script = tmp_path / "script.js"
     script.write_bytes(render_workflow_script(plan).encode("utf-8"))
     assert harness.node_check(script).returncode == 0

@@ -245,6 +245,26 @@ function repr(v) {
   if (isMap(v)) return "{" + Object.keys(v).map((k) => quote(k) + ": " + repr(v[k])).join(", ") + "}";
   return v === null ? "None" : v === true ? "True" : v === false ? "False" : num(v);
 }
+function shq(s, [kind, backticks, delimiter, tabs]) {  // wfc.format.shell_quoting.quote: s, literal where it lands
+  const plain = (t) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(t) ? t : "'" + t.replaceAll("'", "'\\''") + "'");
+  let quoted;
+  if (kind === "plain" || kind === "comment") {
+    if (kind === "comment" && s.includes("\n")) {
+      throw new Error("a value in a shell comment holds a line break, which would end the comment");
+    }
+    quoted = plain(s);
+  } else if (kind === "sq") quoted = s.replaceAll("'", "'\\''");
+  else if (kind === "ansi") quoted = "'" + plain(s) + "$'";
+  else if (kind === "dq") quoted = s.replace(/[\\"$`]/g, "\\$&");
+  else {
+    if (s.split("\n").some((line) => (tabs ? line.replace(/^\t+/, "") : line) === delimiter)) {
+      throw new Error(`a value in a here-document holds the line ${quote(delimiter)}, which would end the document`);
+    }
+    quoted = kind === "heredoc" ? s.replace(/[\\$`]/g, "\\$&") : s;
+  }
+  for (let i = 0; i < backticks; i += 1) quoted = quoted.replace(/[\\$`]/g, "\\$&");
+  return quoted;
+}
 function str(v) {  // what Jinja prints for a value: Python's str()
   defined(v);
   return typeof v === "string" ? v : repr(v);
@@ -352,32 +372,32 @@ step({id: "hpa-configurator",
   priority: 2400, phase: "Implementation", holds: {"manifests": 1}, attempts: 2, outputs: ["hpa_changes"],
   undoShell: true,
   run: () => agent("Write HorizontalPodAutoscaler manifests under " + str(A["target"]) + " for the workloads assigned to HPA, using the target tracking targets, step bands, thresholds and cooldowns (behavior stabilizationWindowSeconds). Validate them with kubectl --dry-run=server and list every file changed.", {"label": "hpa-configurator", "phase": "Implementation", "agentType": "autoscaler-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:hpa-configurator", "phase": "Implementation"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:hpa-configurator", "phase": "Implementation"})});
 step({id: "vpa-configurator", needs: ["policy-architect", "rightsizing-analyzer"], priority: 2400,
   phase: "Implementation", holds: {"manifests": 1}, attempts: 2, outputs: ["vpa_changes"], undoShell: true,
   run: () => agent("Write VerticalPodAutoscaler manifests under " + str(A["target"]) + " for the workloads the policy design assigns to VPA, with min and max allowed from the rightsizing results; never put VPA in Auto mode on a workload that also has a CPU-based HPA. List every file changed.", {"label": "vpa-configurator", "phase": "Implementation", "agentType": "autoscaler-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:vpa-configurator", "phase": "Implementation"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:vpa-configurator", "phase": "Implementation"})});
 step({id: "asg-configurator",
   needs: ["instance-type-optimizer", "predictive-scaling-designer", "spot-instance-optimizer", "step-scaling-designer", "target-tracking-designer"],
   priority: 2400, phase: "Implementation", holds: {"cloud_api": 1}, attempts: 2, outputs: ["asg_changes"],
   undoShell: true,
   run: () => agent("Update the Terraform for AWS auto scaling groups under " + str(A["target"]) + " with the bounds, step and target tracking policies, predictive schedules, instance types and spot mix. Run terraform plan and keep its summary. If " + str(A["environment"]) + " has no AWS capacity, change nothing and say so.", {"label": "asg-configurator", "phase": "Implementation", "agentType": "autoscaler-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:asg-configurator", "phase": "Implementation"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:asg-configurator", "phase": "Implementation"})});
 step({id: "gcp-autoscaler-configurator",
   needs: ["instance-type-optimizer", "predictive-scaling-designer", "target-tracking-designer"], priority: 2400,
   phase: "Implementation", holds: {"cloud_api": 1}, attempts: 2, outputs: ["gcp_changes"], undoShell: true,
   run: () => agent("Update the managed instance group autoscaler settings under " + str(A["target"]) + " (utilization targets, scale-in controls, predictive autoscaling) from the policies and instance types. If " + str(A["environment"]) + " has no GCP capacity, change nothing and say so.", {"label": "gcp-autoscaler-configurator", "phase": "Implementation", "agentType": "autoscaler-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:gcp-autoscaler-configurator", "phase": "Implementation"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:gcp-autoscaler-configurator", "phase": "Implementation"})});
 step({id: "azure-autoscale-configurator",
   needs: ["cooldown-tuner", "instance-type-optimizer", "step-scaling-designer"], priority: 2340,
   phase: "Implementation", holds: {"cloud_api": 1}, attempts: 2, outputs: ["azure_changes"], undoShell: true,
   run: () => agent("Update the Azure autoscale settings for scale sets under " + str(A["target"]) + " (profiles, rules, cooldowns) from the policies and instance types. If " + str(A["environment"]) + " has no Azure capacity, change nothing and say so.", {"label": "azure-autoscale-configurator", "phase": "Implementation", "agentType": "autoscaler-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:azure-autoscale-configurator", "phase": "Implementation"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:azure-autoscale-configurator", "phase": "Implementation"})});
 step({id: "custom-scaler-builder", needs: ["cooldown-tuner", "metric-selector", "threshold-optimizer"],
   priority: 2400, phase: "Implementation", holds: {"manifests": 1}, attempts: 2, outputs: ["custom_scaler"],
   undoShell: true,
   run: () => agent("For workloads that scale on queue depth or other custom metrics, write KEDA ScaledObjects or custom metric adapters under " + str(A["target"]) + ", with the selected metrics and thresholds. List every file changed.", {"label": "custom-scaler-builder", "phase": "Implementation", "agentType": "autoscaler-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:custom-scaler-builder", "phase": "Implementation"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:custom-scaler-builder", "phase": "Implementation"})});
 step({id: "load-tester",
   needs: ["asg-configurator", "azure-autoscale-configurator", "custom-scaler-builder", "demand-forecaster", "gcp-autoscaler-configurator", "hpa-configurator", "vpa-configurator"],
   priority: 2040, phase: "Testing & Validation", holds: {"cluster": 1}, attempts: 2, outputs: ["load_results"],
@@ -400,7 +420,7 @@ step({id: "scaling-monitor", needs: ["custom-scaler-builder", "hpa-configurator"
   priority: 900, phase: "Monitoring & Tuning", holds: {"manifests": 1}, attempts: 2,
   outputs: ["monitoring_setup"], undoShell: true,
   run: () => agent("Add dashboards for " + str(A["environment"]) + " that show desired against actual capacity, scaling events and their triggers for every configured scaler, as code under " + str(A["target"]) + ".", {"label": "scaling-monitor", "phase": "Monitoring & Tuning", "agentType": "scaling-sre"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:scaling-monitor", "phase": "Monitoring & Tuning"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:scaling-monitor", "phase": "Monitoring & Tuning"})});
 step({id: "performance-tracker", needs: ["baseline-calculator", "performance-validator"], priority: 900,
   phase: "Monitoring & Tuning", attempts: 2, outputs: ["perf_tracking"],
   run: () => agent("Define the performance tracking for the validated policies: latency and saturation per workload against the baseline, with the targets the validation established.", {"label": "performance-tracker", "phase": "Monitoring & Tuning", "agentType": "scaling-sre"})});
@@ -411,12 +431,12 @@ step({id: "alert-configurator",
   needs: ["cost-tracker", "performance-tracker", "scaling-monitor", "threshold-optimizer"], priority: 600,
   phase: "Monitoring & Tuning", attempts: 2, outputs: ["alerts"], undoShell: true,
   run: () => agent("Write alert rules under " + str(A["target"]) + " for capacity at maximum, scaling failures, latency above target and spend above budget, using the thresholds and both trackers; link each alert to the dashboard.", {"label": "alert-configurator", "phase": "Monitoring & Tuning", "agentType": "scaling-sre"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:alert-configurator", "phase": "Monitoring & Tuning"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:alert-configurator", "phase": "Monitoring & Tuning"})});
 step({id: "policy-tuner", needs: ["cost-validator", "performance-validator", "scale-down-tester"], priority: 600,
   phase: "Monitoring & Tuning", holds: {"manifests": 1}, attempts: 2, outputs: ["tuned_policies"],
   undoShell: true,
   run: () => agent("Adjust thresholds, cooldowns and bounds in the manifests under " + str(A["target"]) + " for every policy that missed its budget or flapped in the tests, and explain each change.", {"label": "policy-tuner", "phase": "Monitoring & Tuning", "agentType": "scaling-sre"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:policy-tuner", "phase": "Monitoring & Tuning"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:policy-tuner", "phase": "Monitoring & Tuning"})});
 step({id: "scaling-orchestrator",
   needs: ["alert-configurator", "cost-tracker", "performance-tracker", "policy-tuner"], priority: 300,
   phase: "Monitoring & Tuning", attempts: 2,

@@ -241,6 +241,26 @@ function repr(v) {
   if (isMap(v)) return "{" + Object.keys(v).map((k) => quote(k) + ": " + repr(v[k])).join(", ") + "}";
   return v === null ? "None" : v === true ? "True" : v === false ? "False" : num(v);
 }
+function shq(s, [kind, backticks, delimiter, tabs]) {  // wfc.format.shell_quoting.quote: s, literal where it lands
+  const plain = (t) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(t) ? t : "'" + t.replaceAll("'", "'\\''") + "'");
+  let quoted;
+  if (kind === "plain" || kind === "comment") {
+    if (kind === "comment" && s.includes("\n")) {
+      throw new Error("a value in a shell comment holds a line break, which would end the comment");
+    }
+    quoted = plain(s);
+  } else if (kind === "sq") quoted = s.replaceAll("'", "'\\''");
+  else if (kind === "ansi") quoted = "'" + plain(s) + "$'";
+  else if (kind === "dq") quoted = s.replace(/[\\"$`]/g, "\\$&");
+  else {
+    if (s.split("\n").some((line) => (tabs ? line.replace(/^\t+/, "") : line) === delimiter)) {
+      throw new Error(`a value in a here-document holds the line ${quote(delimiter)}, which would end the document`);
+    }
+    quoted = kind === "heredoc" ? s.replace(/[\\$`]/g, "\\$&") : s;
+  }
+  for (let i = 0; i < backticks; i += 1) quoted = quoted.replace(/[\\$`]/g, "\\$&");
+  return quoted;
+}
 function str(v) {  // what Jinja prints for a value: Python's str()
   defined(v);
   return typeof v === "string" ? v : repr(v);
@@ -305,33 +325,33 @@ step({id: "dual-write-implementer", needs: ["data-migration-planner", "data-sche
   phase: "Migration Infrastructure", holds: {"data_layer": 1}, attempts: 2, outputs: ["dual_write"],
   undoShell: true,
   run: () => agent("In " + str(A["path"]) + ", add dual-write paths that write both the current and the target schema, behind a flag, with idempotent writes and a reconciliation log. Add tests and list the files changed.", {"label": "dual-write-implementer", "phase": "Migration Infrastructure", "agentType": "migration-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["path"]), "", {"label": "compensate:dual-write-implementer", "phase": "Migration Infrastructure"})});
+  undo: () => shell("git checkout -- " + shq(str(A["path"]), ["plain", 0, "", false]), "", {"label": "compensate:dual-write-implementer", "phase": "Migration Infrastructure"})});
 step({id: "feature-flag-engineer", needs: ["api-compatibility-designer", "phase-planner"], priority: 4380,
   phase: "Migration Infrastructure", attempts: 2, outputs: ["feature_flags"], undoShell: true,
   run: () => agent("Add one flag per increment that routes between the old and new paths, defaulting to old, with a kill switch; document each flag's owner and removal date.", {"label": "feature-flag-engineer", "phase": "Migration Infrastructure", "agentType": "migration-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["path"]), "", {"label": "compensate:feature-flag-engineer", "phase": "Migration Infrastructure"})});
+  undo: () => shell("git checkout -- " + shq(str(A["path"]), ["plain", 0, "", false]), "", {"label": "compensate:feature-flag-engineer", "phase": "Migration Infrastructure"})});
 step({id: "canary-deployer", needs: ["observability-designer", "target-architect"], priority: 4440,
   phase: "Migration Infrastructure", holds: {"deploy_config": 1}, attempts: 2, outputs: ["canary_pipeline"],
   undoShell: true,
   run: () => agent("Add a canary deployment pipeline for the new components that promotes automatically only when the SLOs from the observability design hold, and aborts otherwise.", {"label": "canary-deployer", "phase": "Migration Infrastructure", "agentType": "migration-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["path"]), "", {"label": "compensate:canary-deployer", "phase": "Migration Infrastructure"})});
+  undo: () => shell("git checkout -- " + shq(str(A["path"]), ["plain", 0, "", false]), "", {"label": "compensate:canary-deployer", "phase": "Migration Infrastructure"})});
 step({id: "traffic-router-builder",
   needs: ["api-compatibility-designer", "feature-flag-engineer", "integration-architect", "security-architect"],
   priority: 3300, phase: "Migration Infrastructure", holds: {"deploy_config": 1}, attempts: 2,
   outputs: ["traffic_router"], undoShell: true,
   run: () => agent("Configure the routing layer (ingress, gateway or service mesh) to split traffic between old and new components by percentage and by flag, enforcing the contracts and the security design at the edge.", {"label": "traffic-router-builder", "phase": "Migration Infrastructure", "agentType": "migration-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["path"]), "", {"label": "compensate:traffic-router-builder", "phase": "Migration Infrastructure"})});
+  undo: () => shell("git checkout -- " + shq(str(A["path"]), ["plain", 0, "", false]), "", {"label": "compensate:traffic-router-builder", "phase": "Migration Infrastructure"})});
 step({id: "data-sync-engineer", needs: ["data-schema-designer", "dual-write-implementer"], priority: 3900,
   phase: "Migration Infrastructure", holds: {"data_layer": 1}, attempts: 2, outputs: ["data_sync"],
   undoShell: true,
   run: () => agent("Build the sync or change data capture jobs that keep the target stores consistent with the current ones alongside the dual writes, with lag metrics and replay.", {"label": "data-sync-engineer", "phase": "Migration Infrastructure", "agentType": "migration-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["path"]), "", {"label": "compensate:data-sync-engineer", "phase": "Migration Infrastructure"})});
+  undo: () => shell("git checkout -- " + shq(str(A["path"]), ["plain", 0, "", false]), "", {"label": "compensate:data-sync-engineer", "phase": "Migration Infrastructure"})});
 step({id: "rollback-automator",
   needs: ["data-sync-engineer", "feature-flag-engineer", "rollback-strategist", "traffic-router-builder"],
   priority: 2880, phase: "Migration Infrastructure", attempts: 2, outputs: ["rollback_automation"],
   undoShell: true,
   run: () => agent("Script the rollback of each increment per the rollback strategy - flip the flags, route traffic back, pause the sync - triggered by the rollback metrics, and test it in " + str(A["environment"]) + " dry-run mode.", {"label": "rollback-automator", "phase": "Migration Infrastructure", "agentType": "migration-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["path"]), "", {"label": "compensate:rollback-automator", "phase": "Migration Infrastructure"})});
+  undo: () => shell("git checkout -- " + shq(str(A["path"]), ["plain", 0, "", false]), "", {"label": "compensate:rollback-automator", "phase": "Migration Infrastructure"})});
 step({id: "migration-executor", needs: ["canary-deployer", "feature-flag-engineer", "phase-planner"], priority: 3960,
   phase: "Migration Execution", attempts: 2, outputs: ["deployment"],
   run: () => agent("Deploy the new components to " + str(A["environment"]) + " through the canary pipeline with all migration flags off, and confirm they are healthy at zero traffic.", {"label": "migration-executor", "phase": "Migration Execution", "agentType": "migration-operator"}),
@@ -386,11 +406,11 @@ step({id: "legacy-decommissioner", needs: ["cutover-coordinator", "dependency-ma
 step({id: "documentation-updater", needs: ["api-compatibility-designer", "cutover-coordinator", "target-architect"],
   priority: 660, phase: "Cutover & Completion", attempts: 2, outputs: ["docs_update"], undoShell: true,
   run: () => agent("Update the architecture documentation and API references in " + str(A["path"]) + " to describe the target architecture as it was cut over.", {"label": "documentation-updater", "phase": "Cutover & Completion", "agentType": "cutover-lead"}),
-  undo: () => shell("git checkout -- " + str(A["path"]), "", {"label": "compensate:documentation-updater", "phase": "Cutover & Completion"})});
+  undo: () => shell("git checkout -- " + shq(str(A["path"]), ["plain", 0, "", false]), "", {"label": "compensate:documentation-updater", "phase": "Cutover & Completion"})});
 step({id: "runbook-creator", needs: ["cutover-coordinator", "observability-designer", "rollback-automator"],
   priority: 660, phase: "Cutover & Completion", attempts: 2, outputs: ["runbooks"], undoShell: true,
   run: () => agent("Write runbooks for operating the new architecture - alerts and what to do, rollback, data repair - from the observability design and the rollback automation.", {"label": "runbook-creator", "phase": "Cutover & Completion", "agentType": "cutover-lead"}),
-  undo: () => shell("git checkout -- " + str(A["path"]), "", {"label": "compensate:runbook-creator", "phase": "Cutover & Completion"})});
+  undo: () => shell("git checkout -- " + shq(str(A["path"]), ["plain", 0, "", false]), "", {"label": "compensate:runbook-creator", "phase": "Cutover & Completion"})});
 step({id: "migration-orchestrator",
   needs: ["cutover-coordinator", "documentation-updater", "legacy-decommissioner", "runbook-creator"],
   priority: 300, phase: "Cutover & Completion", attempts: 2,

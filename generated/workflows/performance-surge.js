@@ -245,6 +245,26 @@ function repr(v) {
   if (isMap(v)) return "{" + Object.keys(v).map((k) => quote(k) + ": " + repr(v[k])).join(", ") + "}";
   return v === null ? "None" : v === true ? "True" : v === false ? "False" : num(v);
 }
+function shq(s, [kind, backticks, delimiter, tabs]) {  // wfc.format.shell_quoting.quote: s, literal where it lands
+  const plain = (t) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(t) ? t : "'" + t.replaceAll("'", "'\\''") + "'");
+  let quoted;
+  if (kind === "plain" || kind === "comment") {
+    if (kind === "comment" && s.includes("\n")) {
+      throw new Error("a value in a shell comment holds a line break, which would end the comment");
+    }
+    quoted = plain(s);
+  } else if (kind === "sq") quoted = s.replaceAll("'", "'\\''");
+  else if (kind === "ansi") quoted = "'" + plain(s) + "$'";
+  else if (kind === "dq") quoted = s.replace(/[\\"$`]/g, "\\$&");
+  else {
+    if (s.split("\n").some((line) => (tabs ? line.replace(/^\t+/, "") : line) === delimiter)) {
+      throw new Error(`a value in a here-document holds the line ${quote(delimiter)}, which would end the document`);
+    }
+    quoted = kind === "heredoc" ? s.replace(/[\\$`]/g, "\\$&") : s;
+  }
+  for (let i = 0; i < backticks; i += 1) quoted = quoted.replace(/[\\$`]/g, "\\$&");
+  return quoted;
+}
 function str(v) {  // what Jinja prints for a value: Python's str()
   defined(v);
   return typeof v === "string" ? v : repr(v);
@@ -271,17 +291,17 @@ step({id: "bundle-analyzer", priority: 1380, phase: "Frontend Optimization", att
 step({id: "asset-optimizer", needs: ["frontend-optimizer"], priority: 840, phase: "Frontend Optimization",
   holds: {"frontend_code": 1}, attempts: 2, outputs: ["asset_changes"], undoShell: true,
   run: () => agent("Apply the plan's asset items - modern image formats with sizes per breakpoint, font subsetting and font-display, long-lived hashed file names. Keep visual output identical and list files changed.", {"label": "asset-optimizer", "phase": "Frontend Optimization", "agentType": "frontend-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:asset-optimizer", "phase": "Frontend Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:asset-optimizer", "phase": "Frontend Optimization"})});
 step({id: "rendering-optimizer", needs: ["frontend-optimizer", "user-experience-analyzer"], priority: 900,
   phase: "Frontend Optimization", holds: {"frontend_code": 1}, attempts: 2, outputs: ["rendering_changes"],
   undoShell: true,
   run: () => agent("Apply the plan's rendering items - remove layout thrashing, memoize expensive components, server-render the largest contentful element, reserve space to stop layout shifts. Run the frontend tests.", {"label": "rendering-optimizer", "phase": "Frontend Optimization", "agentType": "frontend-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:rendering-optimizer", "phase": "Frontend Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:rendering-optimizer", "phase": "Frontend Optimization"})});
 step({id: "lazy-loading-specialist", needs: ["bundle-analyzer", "frontend-optimizer"], priority: 840,
   phase: "Frontend Optimization", holds: {"frontend_code": 1}, attempts: 2, outputs: ["lazy_loading_changes"],
   undoShell: true,
   run: () => agent("Split routes and heavy components found in the bundle report into lazily loaded chunks, lazy load offscreen images, and preload only what the first view needs.", {"label": "lazy-loading-specialist", "phase": "Frontend Optimization", "agentType": "frontend-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:lazy-loading-specialist", "phase": "Frontend Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:lazy-loading-specialist", "phase": "Frontend Optimization"})});
 step({id: "web-vitals-optimizer",
   needs: ["asset-optimizer", "lazy-loading-specialist", "rendering-optimizer", "user-experience-analyzer"],
   priority: 600, phase: "Frontend Optimization", holds: {"bench": 1}, attempts: 2, outputs: ["vitals_results"],
@@ -292,38 +312,38 @@ step({id: "api-performance-tuner", needs: ["bottleneck-detective", "performance-
 step({id: "n-plus-one-hunter", needs: ["api-performance-tuner"], priority: 1740, phase: "Backend/API Optimization",
   holds: {"backend_code": 1}, attempts: 2, outputs: ["n_plus_one_fixes"], undoShell: true,
   run: () => agent("In the hotspot endpoints, find N+1 query patterns and replace them with eager loading or batched queries; assert query counts in tests.", {"label": "n-plus-one-hunter", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:n-plus-one-hunter", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:n-plus-one-hunter", "phase": "Backend/API Optimization"})});
 step({id: "algorithm-optimizer", needs: ["api-performance-tuner", "performance-profiler"], priority: 660,
   phase: "Backend/API Optimization", holds: {"backend_code": 1}, attempts: 2, outputs: ["algorithm_changes"],
   undoShell: true,
   run: () => agent("Replace quadratic or repeated work on the profiled hot paths of the hotspot endpoints with better algorithms or data structures, keeping behaviour identical under the existing tests.", {"label": "algorithm-optimizer", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:algorithm-optimizer", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:algorithm-optimizer", "phase": "Backend/API Optimization"})});
 step({id: "concurrency-engineer", needs: ["api-performance-tuner", "resource-monitor"], priority: 660,
   phase: "Backend/API Optimization", holds: {"backend_code": 1}, attempts: 2, outputs: ["concurrency_changes"],
   undoShell: true,
   run: () => agent("Run independent external calls and queries of the hotspot endpoints concurrently, move blocking I/O off request threads, and bound concurrency by the measured resource headroom.", {"label": "concurrency-engineer", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:concurrency-engineer", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:concurrency-engineer", "phase": "Backend/API Optimization"})});
 step({id: "memory-optimizer", needs: ["performance-profiler", "resource-monitor"], priority: 1380,
   phase: "Backend/API Optimization", holds: {"backend_code": 1}, attempts: 2, outputs: ["memory_changes"],
   undoShell: true,
   run: () => agent("Cut allocations and peak memory on the profiled paths (streaming instead of loading whole results, object reuse, leak fixes), targeting the services closest to their memory limit.", {"label": "memory-optimizer", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:memory-optimizer", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:memory-optimizer", "phase": "Backend/API Optimization"})});
 step({id: "connection-pool-tuner", needs: ["api-performance-tuner", "resource-monitor"], priority: 900,
   phase: "Backend/API Optimization", holds: {"backend_code": 1}, attempts: 2, outputs: ["pool_settings"],
   undoShell: true,
   run: () => agent("Size database, HTTP and Redis connection pools per service from the concurrency of the hotspot endpoints and the measured usage, and set acquisition timeouts below the latency budget.", {"label": "connection-pool-tuner", "phase": "Backend/API Optimization", "agentType": "backend-optimizer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:connection-pool-tuner", "phase": "Backend/API Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:connection-pool-tuner", "phase": "Backend/API Optimization"})});
 step({id: "query-optimizer", needs: ["bottleneck-detective", "n-plus-one-hunter"], priority: 1440,
   phase: "Database Optimization", attempts: 2, outputs: ["query_plan"],
   run: () => agent("Take the slowest and most frequent queries (after the N+1 fixes) and capture their EXPLAIN ANALYZE plans on the benchmark database; say for each whether it needs an index, a rewrite, a schema change or caching.", {"label": "query-optimizer", "phase": "Database Optimization", "agentType": "database-architect"})});
 step({id: "index-architect", needs: ["query-optimizer"], priority: 960, phase: "Database Optimization",
   holds: {"db_migrations": 1}, attempts: 2, outputs: ["index_changes"], undoShell: true,
   run: () => agent("Add migrations with the indexes the query plans need (composite and partial where they fit), created concurrently, and drop indexes nothing uses.", {"label": "index-architect", "phase": "Database Optimization", "agentType": "database-architect"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:index-architect", "phase": "Database Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:index-architect", "phase": "Database Optimization"})});
 step({id: "schema-optimizer", needs: ["query-optimizer"], priority: 960, phase: "Database Optimization",
   holds: {"db_migrations": 1}, attempts: 2, outputs: ["schema_changes"], undoShell: true,
   run: () => agent("Add migrations for the schema changes the query plans call for (narrower types, targeted denormalization, moving large columns out of hot tables), each reversible.", {"label": "schema-optimizer", "phase": "Database Optimization", "agentType": "database-architect"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:schema-optimizer", "phase": "Database Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:schema-optimizer", "phase": "Database Optimization"})});
 step({id: "database-cache-strategist", needs: ["query-optimizer", "resource-monitor"], priority: 1140,
   phase: "Database Optimization", attempts: 2, outputs: ["db_cache_plan"],
   run: () => agent("Decide which expensive read queries become materialized views or cached results, with refresh strategy, given the query plans and database load.", {"label": "database-cache-strategist", "phase": "Database Optimization", "agentType": "database-architect"})});
@@ -331,12 +351,12 @@ step({id: "partition-specialist", needs: ["query-optimizer", "resource-monitor"]
   phase: "Database Optimization", holds: {"db_migrations": 1}, attempts: 2, outputs: ["partition_changes"],
   undoShell: true,
   run: () => agent("For tables whose scans dominate the query plans and keep growing, add migrations that partition them by time or tenant, with the data move done online.", {"label": "partition-specialist", "phase": "Database Optimization", "agentType": "database-architect"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:partition-specialist", "phase": "Database Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:partition-specialist", "phase": "Database Optimization"})});
 step({id: "slow-query-eliminator", needs: ["index-architect", "partition-specialist", "schema-optimizer"],
   priority: 660, phase: "Database Optimization", holds: {"backend_code": 1, "bench": 1}, attempts: 2,
   outputs: ["db_results"], undoShell: true,
   run: () => agent("Apply the index, schema and partition migrations to the benchmark database, rewrite the queries still slow afterwards, and record every query's latency before and after.", {"label": "slow-query-eliminator", "phase": "Database Optimization", "agentType": "database-architect"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:slow-query-eliminator", "phase": "Database Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:slow-query-eliminator", "phase": "Database Optimization"})});
 step({id: "cache-architect", needs: ["api-performance-tuner", "database-cache-strategist", "query-optimizer"],
   priority: 840, phase: "Caching Strategy", attempts: 2, outputs: ["cache_design"],
   run: () => agent("Decide what is cached at the CDN, in HTTP caches, in the application and in Redis for the hotspot endpoints and database plan, with keys, TTLs and the writes that invalidate each.", {"label": "cache-architect", "phase": "Caching Strategy", "agentType": "caching-engineer"})});
@@ -344,20 +364,20 @@ step({id: "redis-optimizer", needs: ["cache-architect", "resource-monitor"], pri
   phase: "Caching Strategy", holds: {"cluster_config": 1}, attempts: 2, outputs: ["redis_changes"],
   undoShell: true,
   run: () => agent("Implement the Redis part of the cache design - eviction policy, memory limit, pipelining and key expiry - sized from the measured usage.", {"label": "redis-optimizer", "phase": "Caching Strategy", "agentType": "caching-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:redis-optimizer", "phase": "Caching Strategy"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:redis-optimizer", "phase": "Caching Strategy"})});
 step({id: "cdn-strategist", needs: ["bundle-analyzer", "cache-architect"], priority: 600, phase: "Caching Strategy",
   holds: {"edge_config": 1}, attempts: 2, outputs: ["cdn_changes"], undoShell: true,
   run: () => agent("Implement the CDN part of the cache design - cache rules for hashed bundles and assets, edge TTLs for public API responses, stale-while-revalidate.", {"label": "cdn-strategist", "phase": "Caching Strategy", "agentType": "caching-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:cdn-strategist", "phase": "Caching Strategy"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:cdn-strategist", "phase": "Caching Strategy"})});
 step({id: "cache-invalidation-specialist", needs: ["cache-architect"], priority: 600, phase: "Caching Strategy",
   holds: {"backend_code": 1}, attempts: 2, outputs: ["invalidation_changes"], undoShell: true,
   run: () => agent("Add invalidation on every write path the cache design names, and a test per cached item proving that a write is visible after invalidation.", {"label": "cache-invalidation-specialist", "phase": "Caching Strategy", "agentType": "caching-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:cache-invalidation-specialist", "phase": "Caching Strategy"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:cache-invalidation-specialist", "phase": "Caching Strategy"})});
 step({id: "http-cache-optimizer", needs: ["api-performance-tuner", "cache-architect"], priority: 600,
   phase: "Caching Strategy", holds: {"backend_code": 1}, attempts: 2, outputs: ["http_cache_changes"],
   undoShell: true,
   run: () => agent("Add Cache-Control, ETag and conditional request handling to the hotspot endpoints the cache design marks cacheable.", {"label": "http-cache-optimizer", "phase": "Caching Strategy", "agentType": "caching-engineer"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:http-cache-optimizer", "phase": "Caching Strategy"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:http-cache-optimizer", "phase": "Caching Strategy"})});
 step({id: "network-optimizer", needs: ["performance-profiler", "resource-monitor"], priority: 1020,
   phase: "Network Optimization", attempts: 2, outputs: ["network_analysis"],
   run: () => agent("From the profiles and usage, analyze request waterfalls, round trips per page, payload sizes and connection reuse for " + str(A["url"]) + " and between services.", {"label": "network-optimizer", "phase": "Network Optimization", "agentType": "network-tuner"})});
@@ -365,49 +385,49 @@ step({id: "compression-specialist", needs: ["bundle-analyzer", "network-optimize
   phase: "Network Optimization", holds: {"edge_config": 1}, attempts: 2, outputs: ["compression_changes"],
   undoShell: true,
   run: () => agent("Enable Brotli for text responses and bundles with levels chosen for static versus dynamic content, and skip compression for already compressed formats.", {"label": "compression-specialist", "phase": "Network Optimization", "agentType": "network-tuner"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:compression-specialist", "phase": "Network Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:compression-specialist", "phase": "Network Optimization"})});
 step({id: "protocol-optimizer", needs: ["network-optimizer"], priority: 600, phase: "Network Optimization",
   holds: {"edge_config": 1}, attempts: 2, outputs: ["protocol_changes"], undoShell: true,
   run: () => agent("Enable HTTP/2 or HTTP/3 at the edge, keep-alive and connection reuse between services, and remove redirects and round trips the waterfalls show.", {"label": "protocol-optimizer", "phase": "Network Optimization", "agentType": "network-tuner"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:protocol-optimizer", "phase": "Network Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:protocol-optimizer", "phase": "Network Optimization"})});
 step({id: "dns-optimizer", needs: ["network-optimizer"], priority: 600, phase: "Network Optimization",
   holds: {"edge_config": 1}, attempts: 2, outputs: ["dns_changes"], undoShell: true,
   run: () => agent("Cut DNS lookups on the critical path - preconnect and dns-prefetch hints, fewer third-party origins, sensible record TTLs.", {"label": "dns-optimizer", "phase": "Network Optimization", "agentType": "network-tuner"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:dns-optimizer", "phase": "Network Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:dns-optimizer", "phase": "Network Optimization"})});
 step({id: "tcp-tuner", needs: ["network-optimizer"], priority: 600, phase: "Network Optimization",
   holds: {"cluster_config": 1}, attempts: 2, outputs: ["tcp_changes"], undoShell: true,
   run: () => agent("Tune kernel and TCP settings of the service nodes (backlog, congestion control, keep-alive intervals) where the network analysis shows connection setup cost.", {"label": "tcp-tuner", "phase": "Network Optimization", "agentType": "network-tuner"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:tcp-tuner", "phase": "Network Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:tcp-tuner", "phase": "Network Optimization"})});
 step({id: "container-optimizer", needs: ["memory-optimizer", "resource-monitor"], priority: 1080,
   phase: "Infrastructure Optimization", holds: {"cluster_config": 1}, attempts: 2,
   outputs: ["container_changes"], undoShell: true,
   run: () => agent("Slim the container images (multi-stage builds, smaller bases) and tune runtime settings (heap sizes, worker counts) to the reduced memory footprint.", {"label": "container-optimizer", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:container-optimizer", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:container-optimizer", "phase": "Infrastructure Optimization"})});
 step({id: "autoscaling-engineer", needs: ["container-optimizer", "resource-monitor"], priority: 840,
   phase: "Infrastructure Optimization", holds: {"cluster_config": 1}, attempts: 2,
   outputs: ["autoscaling_changes"], undoShell: true,
   run: () => agent("Adjust autoscaling thresholds and minimum replicas so that scaling happens before latency degrades, using the measured usage and the new container settings.", {"label": "autoscaling-engineer", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:autoscaling-engineer", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:autoscaling-engineer", "phase": "Infrastructure Optimization"})});
 step({id: "load-balancer-tuner", needs: ["connection-pool-tuner", "network-optimizer"], priority: 600,
   phase: "Infrastructure Optimization", holds: {"edge_config": 1}, attempts: 2, outputs: ["lb_changes"],
   undoShell: true,
   run: () => agent("Choose the balancing algorithm (least requests for uneven endpoints), health checks and idle timeouts consistent with the connection pool settings.", {"label": "load-balancer-tuner", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:load-balancer-tuner", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:load-balancer-tuner", "phase": "Infrastructure Optimization"})});
 step({id: "serverless-optimizer", needs: ["performance-profiler"], priority: 600,
   phase: "Infrastructure Optimization", holds: {"cluster_config": 1}, attempts: 2,
   outputs: ["serverless_changes"], undoShell: true,
   run: () => agent("For serverless functions in " + str(A["target"]) + ", cut cold starts (smaller packages, lazy imports, provisioned concurrency where the profile shows it pays) and right-size memory.", {"label": "serverless-optimizer", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:serverless-optimizer", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:serverless-optimizer", "phase": "Infrastructure Optimization"})});
 step({id: "resource-allocator", needs: ["autoscaling-engineer", "container-optimizer", "resource-monitor"],
   priority: 600, phase: "Infrastructure Optimization", holds: {"cluster_config": 1}, attempts: 2,
   outputs: ["allocation_changes"], undoShell: true,
   run: () => agent("Set CPU and memory requests and limits per service from the measured usage after the container and autoscaling changes, removing throttling without over-provisioning.", {"label": "resource-allocator", "phase": "Infrastructure Optimization", "agentType": "devops-automator"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:resource-allocator", "phase": "Infrastructure Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:resource-allocator", "phase": "Infrastructure Optimization"})});
 step({id: "data-transfer-optimizer", needs: ["api-performance-tuner", "compression-specialist", "network-optimizer"],
   priority: 540, phase: "Cross-Layer Optimization", holds: {"backend_code": 1}, attempts: 2,
   outputs: ["payload_changes"], undoShell: true,
   run: () => agent("Trim response payloads of the hotspot endpoints (field selection, pagination, compact serialization) where the network analysis shows large transfers after compression.", {"label": "data-transfer-optimizer", "phase": "Cross-Layer Optimization", "agentType": "performance-analyst"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:data-transfer-optimizer", "phase": "Cross-Layer Optimization"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:data-transfer-optimizer", "phase": "Cross-Layer Optimization"})});
 step({id: "latency-optimizer",
   needs: ["algorithm-optimizer", "cache-invalidation-specialist", "cdn-strategist", "data-transfer-optimizer", "dns-optimizer", "http-cache-optimizer", "protocol-optimizer", "serverless-optimizer", "slow-query-eliminator", "web-vitals-optimizer"],
   priority: 360, phase: "Cross-Layer Optimization", holds: {"bench": 1}, attempts: 2,

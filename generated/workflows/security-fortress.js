@@ -241,6 +241,26 @@ function repr(v) {
   if (isMap(v)) return "{" + Object.keys(v).map((k) => quote(k) + ": " + repr(v[k])).join(", ") + "}";
   return v === null ? "None" : v === true ? "True" : v === false ? "False" : num(v);
 }
+function shq(s, [kind, backticks, delimiter, tabs]) {  // wfc.format.shell_quoting.quote: s, literal where it lands
+  const plain = (t) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(t) ? t : "'" + t.replaceAll("'", "'\\''") + "'");
+  let quoted;
+  if (kind === "plain" || kind === "comment") {
+    if (kind === "comment" && s.includes("\n")) {
+      throw new Error("a value in a shell comment holds a line break, which would end the comment");
+    }
+    quoted = plain(s);
+  } else if (kind === "sq") quoted = s.replaceAll("'", "'\\''");
+  else if (kind === "ansi") quoted = "'" + plain(s) + "$'";
+  else if (kind === "dq") quoted = s.replace(/[\\"$`]/g, "\\$&");
+  else {
+    if (s.split("\n").some((line) => (tabs ? line.replace(/^\t+/, "") : line) === delimiter)) {
+      throw new Error(`a value in a here-document holds the line ${quote(delimiter)}, which would end the document`);
+    }
+    quoted = kind === "heredoc" ? s.replace(/[\\$`]/g, "\\$&") : s;
+  }
+  for (let i = 0; i < backticks; i += 1) quoted = quoted.replace(/[\\$`]/g, "\\$&");
+  return quoted;
+}
 function str(v) {  // what Jinja prints for a value: Python's str()
   defined(v);
   return typeof v === "string" ? v : repr(v);
@@ -268,7 +288,7 @@ step({id: "secrets-detective", priority: 1440, phase: "Static Analysis", attempt
 step({id: "configuration-hardener", needs: ["threat-modeler"], priority: 1500, phase: "Static Analysis", attempts: 2,
   outputs: ["hardening_changes"], undoShell: true,
   run: () => agent("Harden the configuration in " + str(A["target"]) + " against the threats modeled - debug off, secure cookie flags, strict TLS, least-privilege service accounts, safe defaults - and list every file changed with the threat it addresses.", {"label": "configuration-hardener", "phase": "Static Analysis", "agentType": "static-analyst"}),
-  undo: () => shell("git checkout -- " + str(A["target"]), "", {"label": "compensate:configuration-hardener", "phase": "Static Analysis"})});
+  undo: () => shell("git checkout -- " + shq(str(A["target"]), ["plain", 0, "", false]), "", {"label": "compensate:configuration-hardener", "phase": "Static Analysis"})});
 step({id: "penetration-tester-web", needs: ["attack-surface-mapper", "threat-modeler"], priority: 1200,
   phase: "Dynamic Analysis", holds: {"staging": 1}, attempts: 2, outputs: ["web_findings"],
   run: () => agent("Test the web pages on the attack surface at " + str(A["url"]) + " for the modeled threats - access control, business logic, file upload and open redirects - with proof for each finding and no destructive payloads.", {"label": "penetration-tester-web", "phase": "Dynamic Analysis", "agentType": "penetration-tester"})});

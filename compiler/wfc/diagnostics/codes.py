@@ -99,6 +99,9 @@ DEFAULT_NOT_IN_ENUM = _register("WFC052", "an argument default outside its enum"
 DEFAULT_WRONG_TYPE = _register("WFC053", "an argument default of the wrong type")
 NUMBER_NOT_REPRESENTABLE = _register("WFC054", "an argument number that JSON cannot carry")
 UNKNOWN_FILTER = _register("WFC055", "a template uses a filter or test Jinja does not have")
+UNQUOTED_VALUE = _register("WFC056", "a shell command pastes a value unquoted", WARNING)
+FILE_NAME_NOT_COMMAND = _register("WFC057", "a workflow file name that cannot be a command name")
+QUOTING_UNDECIDABLE = _register("WFC058", "a shell command whose quoting wfc cannot tell")
 
 # -- agents and permissions (Claude Code)
 

@@ -16,6 +16,8 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Set, Tuple
 from jinja2 import StrictUndefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from wfc.format.shell_quoting import UNQUOTED, Context, ShellProblem, contexts, opted_out, quote
+
 NAMESPACES = ("args", "context", "step")
 Command = Union[str, Tuple[str, ...]]
 
@@ -26,7 +28,29 @@ class TemplateFailed(Exception):
 
 @lru_cache(maxsize=1)
 def sandbox() -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    environment = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    environment.filters[UNQUOTED] = _printed  # in a shell command: paste as it is (see shell_quoting)
+    return environment
+
+
+def _printed(value: Any) -> str:
+    """The text Jinja prints for a value (`str`; an undefined value raises, as printing it would)."""
+    return value if isinstance(value, str) else str(value)
+
+
+_QUOTE_FILTER = "wfc_shell_quote"  # not in `sandbox()`: no template can name it
+
+
+@lru_cache(maxsize=1)
+def _command_sandbox() -> ImmutableSandboxedEnvironment:
+    environment = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    environment.filters.update(sandbox().filters)
+    environment.filters[_QUOTE_FILTER] = _quoted
+    return environment
+
+
+def _quoted(value: Any, kind: str, backticks: int, delimiter: str, tabs: bool) -> str:
+    return quote(_printed(value), Context(kind, backticks, delimiter, tabs))
 
 
 def is_template(text: str) -> bool:
@@ -127,11 +151,36 @@ def render(text: str, data: Mapping[str, Any], role: str = "template") -> str:
         raise TemplateFailed(f"{role} {text!r} does not render: {error}") from error
 
 
+@lru_cache(maxsize=1024)
+def _shell_compiled(text: str) -> Any:
+    """`text` with each printed value wrapped in the quoting of where it lands (see
+    `shell_quoting`); raises ShellProblem. Parsed afresh: the shared parse is not to be changed."""
+    tree = sandbox().parse(text)
+    found = contexts(tree)
+    for output in tree.find_all(nodes.Output):
+        assert isinstance(output, nodes.Output)  # what find_all was asked for
+        output.nodes = [_wrapped(child, found[id(child)]) if id(child) in found and not opted_out(child) else child
+                        for child in output.nodes]
+    return _command_sandbox().from_string(tree)
+
+
+def _wrapped(node: nodes.Expr, context: Context) -> nodes.Expr:
+    arguments = [nodes.Const(part) for part in context.as_list()]
+    return nodes.Filter(node, _QUOTE_FILTER, arguments, [], None, None, lineno=node.lineno)
+
+
 def render_command(command: Command, data: Mapping[str, Any]) -> Command:
-    """A string renders whole (it goes to a shell); a list renders item by item and stays a list,
-    so an argument value can never become shell syntax."""
+    """A string renders whole (it goes to a shell), each value quoted for where it lands; a list
+    renders item by item and stays a list, so an argument value can never become shell syntax."""
     if isinstance(command, str):
-        return render(command, data, "run")
+        if not is_template(command):
+            return command
+        try:
+            return str(_shell_compiled(command).render(**data))
+        except ShellProblem as problem:
+            raise TemplateFailed(f"run {command!r} cannot be quoted: {problem.message}") from problem
+        except Exception as error:  # as in `render`; QuotingRefused names the value's problem
+            raise TemplateFailed(f"run {command!r} does not render: {error}") from error
     return tuple(render(item, data, "run item") for item in command)
 
 

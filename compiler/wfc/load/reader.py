@@ -66,7 +66,7 @@ def _reader_problem(error: Exception, text: str) -> LoadError:
         at_end = mark is not None and mark.index >= len(text.rstrip())
         if at_end and error.context_mark is not None:
             mark = error.context_mark  # the bracket or quote that was never closed
-        position = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+        position = _inside(Position(mark.line + 1, mark.column + 1), text) if mark else Position(1, 1)
         problem = " ".join(str(part) for part in (error.context, error.problem) if part)
         return LoadError(codes.INVALID_YAML, f"invalid YAML: {problem}", position,
                          "check the indentation, quotes and brackets near this position")
@@ -80,6 +80,16 @@ def _reader_problem(error: Exception, text: str) -> LoadError:
                          Position(1, 1), "save the file as UTF-8")
     return LoadError(codes.INVALID_YAML, f"invalid YAML: {error}", Position(1, 1),  # the C reader's own complaints
                      "check the file for control characters or an unusual encoding")
+
+
+def _inside(position: Position, text: str) -> Position:
+    """The parser marks an unexpected end on the line after the last one (`key: [` -> 2:1): the
+    end of the last line is where the text stops, and every reported position lies in the file."""
+    lines = text.splitlines() or [""]
+    if position.line <= len(lines) and position.column <= len(lines[position.line - 1]) + 1:
+        return position
+    line = min(position.line, len(lines))
+    return Position(line, len(lines[line - 1]) + 1)
 
 
 def _mark(event: Any) -> Position:

@@ -20,6 +20,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, cast
 
 from jinja2 import TemplateError, nodes
 
+from wfc.format.shell_quoting import Context, ShellProblem, contexts, opted_out
 from wfc.format.templating import is_template, parse, parse_expression
 
 # Names Python resolves on a dict, list or str before any key (`d.items` is a method, not d["items"])
@@ -61,6 +62,25 @@ class Scope:
     reads_attempt: bool = False  # set once a template reads `step.attempt`
     item: Dict[str, object] = field(default_factory=dict)  # an instance's `item` and `index`, known at compile time
     steps: Sequence[str] = ()  # the steps a `when` may read as `steps.NAME` (outcome, outputs)
+    quoting: Dict[int, Context] = field(default_factory=dict)  # a shell command's values: where each lands
+
+
+def shell_template(text: str, scope: Scope) -> str:
+    """A string `run` command: `template`, with each value quoted for where it lands in the shell's
+    syntax (`shq`, the quoting `wfc run` applies), except those written `| unquoted`."""
+    if not is_template(text):
+        return js_literal(text)
+    try:
+        tree = parse(text)
+        scope.quoting = contexts(tree)
+    except TemplateError as error:
+        raise Untranslatable(f"a template that does not parse ({error})") from None
+    except ShellProblem as problem:
+        raise Untranslatable(f"shell syntax wfc cannot quote values in ({problem.message})") from None
+    try:
+        return _Translator(scope).body(tree.body)
+    finally:
+        scope.quoting = {}
 
 
 def template(text: str, scope: Scope) -> str:
@@ -127,14 +147,21 @@ class _Translator:
 
     def statement(self, node: nodes.Node) -> List[str]:
         if isinstance(node, nodes.Output):
-            return [js_literal(child.data) if isinstance(child, nodes.TemplateData)
-                    else self.call("str", self.expr(child))
+            return [js_literal(child.data) if isinstance(child, nodes.TemplateData) else self.printed(child)
                     for child in node.nodes if not (isinstance(child, nodes.TemplateData) and not child.data)]
         if isinstance(node, nodes.If):
             return [self.branches(node)]
         if isinstance(node, nodes.For):
             return [self.loop(node)]
         raise Untranslatable(_statement_name(node))
+
+    def printed(self, node: nodes.Expr) -> str:
+        """`{{ node }}`: its text, quoted for the shell where it lands in a shell command."""
+        text = self.call("str", self.expr(node))
+        context = self.scope.quoting.get(id(node))
+        if context is None or opted_out(node):
+            return text
+        return self.call("shq", text, js_literal(context.as_list()))
 
     def branches(self, node: nodes.If) -> str:
         otherwise = self.body(node.else_)
@@ -286,6 +313,8 @@ class _Translator:
             fallback = arguments[0] if arguments else '""'
             boolean = arguments[1] if len(arguments) == 2 else self.expr(keywords["boolean"]) if keywords else "false"
             return self.call("dflt", value, fallback, boolean)
+        if name == "unquoted" and not arguments and not keywords:  # Jinja's printed text, as `wfc run` has it
+            return self.call("str", value)
         if name == "join" and not keywords and len(arguments) <= 1:
             return self.call("join", value, *arguments)
         if name in _FILTERS and not arguments and not keywords:

@@ -222,7 +222,7 @@ class _Script:
 
     def command(self, command: Command, scope: Scope) -> str:
         if isinstance(command, str):
-            return js_template.template(command, scope)
+            return js_template.shell_template(command, scope)
         self.helpers.add("quoted")
         return "quoted([" + ", ".join(js_template.template(word, scope) for word in command) + "])"
 

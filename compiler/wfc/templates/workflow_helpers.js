@@ -48,6 +48,28 @@ function repr(v) {
   return v === null ? "None" : v === true ? "True" : v === false ? "False" : num(v);
 }
 
+// helper: shq (quote)
+function shq(s, [kind, backticks, delimiter, tabs]) {  // wfc.format.shell_quoting.quote: s, literal where it lands
+  const plain = (t) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(t) ? t : "'" + t.replaceAll("'", "'\\''") + "'");
+  let quoted;
+  if (kind === "plain" || kind === "comment") {
+    if (kind === "comment" && s.includes("\n")) {
+      throw new Error("a value in a shell comment holds a line break, which would end the comment");
+    }
+    quoted = plain(s);
+  } else if (kind === "sq") quoted = s.replaceAll("'", "'\\''");
+  else if (kind === "ansi") quoted = "'" + plain(s) + "$'";
+  else if (kind === "dq") quoted = s.replace(/[\\"$`]/g, "\\$&");
+  else {
+    if (s.split("\n").some((line) => (tabs ? line.replace(/^\t+/, "") : line) === delimiter)) {
+      throw new Error(`a value in a here-document holds the line ${quote(delimiter)}, which would end the document`);
+    }
+    quoted = kind === "heredoc" ? s.replace(/[\\$`]/g, "\\$&") : s;
+  }
+  for (let i = 0; i < backticks; i += 1) quoted = quoted.replace(/[\\$`]/g, "\\$&");
+  return quoted;
+}
+
 // helper: str (defined, repr)
 function str(v) {  // what Jinja prints for a value: Python's str()
   defined(v);

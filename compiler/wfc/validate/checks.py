@@ -40,13 +40,40 @@ def all_findings(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
     yield from fan_out_findings(data, steps, producers_of(steps))
 
 
+WORKFLOW_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")  # what a slash command can be called
+WORKFLOW_NAME_LENGTH = 64
+
+
 def check_name(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
+    yield from check_file_name(stem)
     name = data.get("name")
     if isinstance(name, str) and name != stem:
-        valid = re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name) is not None
+        valid = WORKFLOW_NAME.fullmatch(name) is not None
         hint = f"rename the file to '{name}.yaml' or set `name: {stem}` (or drop `name`)" if valid else \
             f"set `name: {stem}` or drop `name`: the file name is the workflow's name"
         yield Finding(codes.NAME_DIFFERS, f"the workflow is named '{name}' but its file is '{stem}'", hint, ("name",))
+
+
+def check_file_name(stem: str) -> Iterator[Finding]:
+    """The file stem names the slash command (`/release-notes`) and the generated files, so it
+    has to be a name one can type: `release notes.yaml` would be an untypeable `/release notes`."""
+    if WORKFLOW_NAME.fullmatch(stem) and len(stem) <= WORKFLOW_NAME_LENGTH:
+        return
+    yield Finding(codes.FILE_NAME_NOT_COMMAND,
+                  f"the file name '{stem}' cannot name a workflow: the slash command and the generated files are "
+                  f"named after it, and a workflow name is lower-case letters and digits in words joined by single "
+                  f"hyphens, at most {WORKFLOW_NAME_LENGTH} characters",
+                  f"rename the file to '{command_name_for(stem)}.yaml'", ())
+
+
+def command_name_for(stem: str) -> str:
+    """The closest valid workflow name: accents dropped, lower case, other runs of characters as one hyphen."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    name = words if re.match(r"[a-z]", words) else f"workflow-{words}".rstrip("-")
+    return name[:WORKFLOW_NAME_LENGTH].rstrip("-")
 
 
 def check_arguments(arguments: Mapping[str, Any]) -> Iterator[Finding]:
@@ -319,12 +346,12 @@ def check_templates(data: Mapping[str, Any], steps: Mapping[str, Mapping[str, An
             if type(value) is str and "{" not in value:
                 continue  # plain text: nothing to check, and most titles are
             for suffix, text in indexed(value):
-                found = _templates_in(text, arguments, inputs, loop)
+                found = _templates_in(text, arguments, inputs, loop, key == "run" and not suffix)
                 yield from _template_findings(found, ("steps", step_id, key) + suffix)
         compensate = mapping(step.get("compensate"))
         for key in ("prompt", "run"):
             for suffix, text in indexed(compensate.get(key)):
-                found = _templates_in(text, arguments, inputs, loop)
+                found = _templates_in(text, arguments, inputs, loop, key == "run" and not suffix)
                 yield from _template_findings(found, ("steps", step_id, "compensate", key) + suffix)
         if isinstance(step.get("when"), str):
             found = check_expression(step["when"], arguments, inputs, loop)
@@ -337,9 +364,11 @@ def fan_out_input(step: Mapping[str, Any]) -> List[str]:
     return [listed[8:]] if isinstance(listed, str) and listed.startswith("context.") else []
 
 
-def _templates_in(text: str, arguments: Sequence[str], inputs: Sequence[str], loop: bool) -> List[TemplateProblem]:
-    """Plain text cannot be a bad template; skipping it avoids a Jinja parse per title and prompt."""
-    return check_template(text, arguments, inputs, loop) if "{" in text else []
+def _templates_in(text: str, arguments: Sequence[str], inputs: Sequence[str], loop: bool,
+                  shell: bool) -> List[TemplateProblem]:
+    """Plain text cannot be a bad template; skipping it avoids a Jinja parse per title and prompt.
+    `shell`: the text is a string `run`, whose values are shell-quoted."""
+    return check_template(text, arguments, inputs, loop, shell) if "{" in text else []
 
 
 def _template_findings(problems: List[TemplateProblem], path: Tuple[Any, ...]) -> Iterator[Finding]:

@@ -12,6 +12,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 from jinja2 import TemplateSyntaxError, nodes
 
 from wfc.diagnostics.wording import closest
+from wfc.format.shell_quoting import UNQUOTED, ShellProblem, contexts
 from wfc.format.templating import References, parse, parse_expression, references, sandbox
 from wfc.format.vocabulary import LOOP_NAMES
 from wfc.diagnostics import codes
@@ -32,14 +33,30 @@ _NAMED_BY_ARGUMENT = {"map": ("filter", 0), "select": ("test", 0), "reject": ("t
 
 
 def check_template(text: str, arguments: Sequence[str], inputs: Sequence[str],
-                   loop: bool = False) -> List[TemplateProblem]:
+                   loop: bool = False, shell: bool = False) -> List[TemplateProblem]:
     """Syntax and names of one template (prompt, title, command); `loop`: the step fans out, so
-    `item` and `index` are defined."""
+    `item` and `index` are defined; `shell` (a string `run`): also how its values are quoted."""
     try:
         tree = parse(text)
     except TemplateSyntaxError as error:
         return [_syntax(error)]
-    return _checked(tree, arguments, inputs, LOOP_NAMES if loop else ())
+    problems = _checked(tree, arguments, inputs, LOOP_NAMES if loop else ())
+    return problems + list(shell_quoting_problems(tree)) if shell and not problems else problems
+
+
+def shell_quoting_problems(tree: nodes.Template) -> Iterator[TemplateProblem]:
+    """A value whose quoting cannot be told (an error), and each `| unquoted` (a warning)."""
+    try:
+        contexts(tree)
+    except ShellProblem as problem:
+        yield TemplateProblem(codes.QUOTING_UNDECIDABLE, problem.message, problem.hint, problem.near)
+    if any(node.name == UNQUOTED for node in tree.find_all(nodes.Filter)):
+        yield TemplateProblem(codes.UNQUOTED_VALUE,
+                              "the run command pastes a value unquoted (`| unquoted`): the value's text becomes "
+                              "shell syntax, so a value holding `;`, `$( )` or a quote runs as code",
+                              "drop `| unquoted` unless the value is meant to be shell syntax and comes only from "
+                              "you (never from an agent or an argument others pass)",
+                              r"\|\s*(?P<at>unquoted)\b")
 
 
 def _syntax(error: TemplateSyntaxError) -> TemplateProblem:
