@@ -102,6 +102,21 @@ def test_outputs_of_a_removed_workflow_are_pruned_but_user_files_stay(project: P
     assert "pruned generated/chain.plan.json" in done.stdout
 
 
+def test_a_shared_commands_directory_keeps_other_projects_commands(tmp_path: Path) -> None:
+    """Two projects compile into one commands directory outside both: each compile prunes only
+    what it produced itself, never the other project's commands (whose sources name nothing here)."""
+    shared = tmp_path / "shared-commands"
+    for name, text in (("first", FAN), ("second", CHAIN)):
+        (tmp_path / name / "workflows").mkdir(parents=True)
+        (tmp_path / name / "workflows" / f"{name}.yaml").write_text(text)
+        assert wfc("compile", "--commands-dir", str(shared), cwd=tmp_path / name).returncode == 0
+    assert sorted(path.name for path in shared.iterdir()) == ["first.md", "second.md"]
+    done = wfc("compile", "--commands-dir", str(shared), cwd=tmp_path / "first")
+    assert done.returncode == 0, done.stderr
+    assert "pruned" not in done.stdout
+    assert sorted(path.name for path in shared.iterdir()) == ["first.md", "second.md"]
+
+
 def test_check_writes_nothing_and_fails_with_a_diff(project: Path) -> None:
     assert wfc("compile", cwd=project).returncode == 0
     assert wfc("compile", "--check", cwd=project).returncode == 0

@@ -6,7 +6,7 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -20,12 +20,17 @@ FAKE_AGENT = str(Path(__file__).resolve().parent.parent / "fake_agent.py")
 PYTHON = sys.executable
 
 
-class Workspace:
-    """A project directory: workflows/, the .wfc state, and helpers to run and inspect runs."""
+BACKENDS = ("local", "dask")
 
-    def __init__(self, root: Path) -> None:
+
+class Workspace:
+    """A project directory: workflows/, the .wfc state, and helpers to run and inspect runs.
+    `backend` holds the run options that send attempts elsewhere (the dask executor)."""
+
+    def __init__(self, root: Path, backend: Optional[Dict[str, Any]] = None) -> None:
         self.root = root
         self.state = root / ".wfc"
+        self.backend = backend or {}
 
     def plan(self, text: str, name: str = "flow") -> Plan:
         path = self.root / "workflows" / f"{name}.yaml"
@@ -37,6 +42,8 @@ class Workspace:
         from wfc.runtime.engine import run_plan
 
         options.setdefault("progress", "none")
+        for name, value in self.backend.items():
+            options.setdefault(name, value)
         return run_plan(plan, RunOptions(state_dir=self.state, **options))
 
     def events(self, result: RunResult) -> List[Dict[str, Any]]:
@@ -53,11 +60,35 @@ class Workspace:
         return found
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test module with `ON_BOTH_BACKENDS = True` runs each `ws` test on threads and on Dask."""
+    if "ws" in metafunc.fixturenames and getattr(metafunc.module, "ON_BOTH_BACKENDS", False):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "local"))
+
+
+@pytest.fixture(scope="session")
+def shared_cluster() -> Iterator[Any]:
+    """Two in-process Dask workers on 127.0.0.1, started once for every test that runs on Dask."""
+    from wfc.runtime.dask_backend import start_local_cluster
+
+    cluster = start_local_cluster(8, processes=False)
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, request: pytest.FixtureRequest) -> Workspace:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "marks").mkdir()
-    return Workspace(tmp_path)
+    if backend == "local":
+        return Workspace(tmp_path)
+    cluster = request.getfixturevalue("shared_cluster")
+    return Workspace(tmp_path, {"executor": "dask", "scheduler": cluster.scheduler_address})
 
 
 def intervals(events: List[Dict[str, Any]]) -> Dict[str, tuple]:

@@ -8,6 +8,8 @@ from typing import List
 
 from runtime_support import Workspace
 
+ON_BOTH_BACKENDS = True  # compensation and the cache are the client's, whatever runs the attempts
+
 FLOW = """
     version: 1
     title: Cache

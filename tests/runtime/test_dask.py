@@ -6,7 +6,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, List
+from typing import List
 
 import pytest
 
@@ -14,6 +14,7 @@ distributed = pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
 
 from runtime_support import Workspace  # noqa: E402
+from test_scheduler import overlap_peak  # noqa: E402
 from wfc.diagnostics.errors import UsageError  # noqa: E402
 from wfc.runtime.dask_backend import start_local_cluster  # noqa: E402
 from wfc.runtime.dask_checks import Expectations, examine  # noqa: E402
@@ -40,12 +41,10 @@ CHAIN = """
 HELPERS = "def shout(inputs, args):\n    return inputs['said'].upper()\n"
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[distributed.LocalCluster]:
-    """Two in-process workers on loopback (fast); tests that kill a worker start their own."""
-    cluster = start_local_cluster(4, processes=False)
-    yield cluster
-    cluster.close()
+@pytest.fixture
+def cluster(shared_cluster: distributed.LocalCluster) -> distributed.LocalCluster:
+    """The runtime tests' two in-process workers on loopback; tests that kill a worker start their own."""
+    return shared_cluster
 
 
 def listening(pids: List[int]) -> List[str]:
@@ -140,6 +139,19 @@ def test_an_external_cluster_that_retries_gets_a_warning(ws: Workspace) -> None:
     assert result.warnings == (
         "the Dask scheduler re-runs a task whose worker died (allowed-failures is 3): a step could run again "
         "outside wfc's retry policy; start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",)
+
+
+def test_max_parallel_and_capacities_are_counted_by_the_client(ws: Workspace,
+                                                                cluster: distributed.LocalCluster) -> None:
+    steps = "\n".join(f"  s{i}: {{title: Step {i}, run: 'sleep 0.05', estimate: 1s"
+                      + (", resources: [gpu]" if i % 2 == 0 else "") + "}" for i in range(8))
+    plan = ws.plan("version: 1\ntitle: Caps\ndescription: d\nmax_parallel: 3\nresources: {gpu: 1}\nsteps:\n" + steps)
+    result = ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)
+    events = ws.events(result)
+    assert result.status == "succeeded"
+    assert overlap_peak(events, [f"s{i}" for i in range(8)]) == 3
+    assert overlap_peak(events, [f"s{i}" for i in range(0, 8, 2)]) == 1
+    assert [e["step"] for e in events if e["event"] == "step_started"][:3] == ["s0", "s1", "s3"]
 
 
 def test_scheduler_flags_need_the_dask_executor(ws: Workspace) -> None:

@@ -149,3 +149,73 @@ def test_after_a_success_the_failure_steps_are_skipped_and_cleanup_runs_after_de
     assert result.status == "succeeded"
     assert sorted(step for _, step in ws.kinds(result, "step_skipped")) == ["on-failure", "report-failure"]
     assert (ws.root / "marks" / "log").read_text().split() == ["deploy", "cleanup"]
+
+
+DYNAMIC = """\
+version: 1
+title: Dynamic
+description: List the modules, review each, merge.
+context:
+  modules: {{description: The modules as a JSON list}}
+  notes: {{description: One review's notes}}
+steps:
+  list:
+    title: List the modules
+    run: "printf '%s' '{listed}'"
+    outputs: [modules]
+  review:
+    title: Review {{{{ item }}}}
+    for_each: context.modules
+    estimate_items: 4
+    max_parallel: 2
+    run: "printf '%s:%s' '{{{{ item }}}}' {{{{ index }}}}"
+    outputs: [notes]
+  merge:
+    title: Merge
+    run: "printf '%s' '{{{{ context.notes | tojson }}}}' > merged.json"
+    inputs: [notes]
+"""
+
+
+def listed(items: object) -> str:
+    """A JSON list as the `list` step's command prints it, inside YAML double quotes."""
+    return json.dumps(items).replace('"', '\\"')
+
+
+def test_a_dynamic_fan_out_over_five_items_runs_five_instances_and_journals_the_count(ws: Workspace) -> None:
+    plan = ws.plan(DYNAMIC.format(listed=listed(["api", "web", "two words", "db", "queue"])))
+    assert [step.id for step in plan.steps] == ["list", "review", "merge"]  # one map node
+    result = ws.run(plan)
+    assert result.status == "succeeded"
+    (expanded,) = [e for e in ws.events(result) if e["event"] == "map_expanded"]
+    assert (expanded["items"], expanded["estimate_items"]) == (5, 4)
+    assert expanded["instances"] == ["review[api]", "review[web]", "review[2]", "review[db]", "review[queue]"]
+    finished = sorted(e["step"] for e in ws.events(result) if e["event"] == "instance_finished")
+    assert finished == sorted(expanded["instances"])
+    assert json.loads((ws.root / "merged.json").read_text()) == ["api:0", "web:1", "two words:2", "db:3", "queue:4"]
+
+
+def test_a_dynamic_fan_out_over_something_not_a_list_fails_its_step_saying_what_it_found(ws: Workspace) -> None:
+    result = ws.run(ws.plan(DYNAMIC.format(listed="api web")))
+    assert (result.status, result.not_run) == ("failed", ("merge",))
+    assert result.outcomes["review"].error == (
+        "step 'review' fans out over context.modules, which is not a list at run time but the string "
+        "'api web': produce a JSON list, such as [\"a\", \"b\"]")
+
+
+def test_a_dynamic_fan_out_whose_items_repeat_an_id_fails_its_step(ws: Workspace) -> None:
+    result = ws.run(ws.plan(DYNAMIC.format(listed=listed(["api", "web", "api"]))))
+    assert result.outcomes["review"].error == (
+        "step 'review' fans out over context.modules, whose items 0 and 2 both give the instance id "
+        "'review[api]': make the items distinct")
+
+
+def test_the_report_holds_the_items_found_against_the_plans_estimate(ws: Workspace) -> None:
+    from click.testing import CliRunner
+
+    from wfc.cli import cli
+
+    ws.run(ws.plan(DYNAMIC.format(listed=listed(["a", "b", "c", "d", "e"]))))
+    shown = CliRunner().invoke(cli, ["report", "workflows/flow.yaml", "--format", "md"])
+    assert shown.exit_code == 0, shown.output
+    assert "Fan-out `review`: planned with 4 items, found 5 at run time (median of 1 run)." in shown.output.splitlines()

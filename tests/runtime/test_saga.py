@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from runtime_support import Workspace
 
+ON_BOTH_BACKENDS = True  # compensation and the cache are the client's, whatever runs the attempts
+
 FLOW = """
     version: 1
     title: Saga

@@ -144,13 +144,25 @@ def stale_outputs(directories: Iterable[Path], keep: Set[Path], compiled: Iterab
     for directory in dict.fromkeys(directories):
         if not directory.is_dir():
             continue
+        ours = _inside_project(directory)
         for candidate in sorted(p for p in directory.iterdir() if p.is_file()):
             source = generated_source(candidate)
             if source is None or candidate.resolve() in keep:
                 continue
-            if source in sources or not Path(source).exists():
+            if source in sources or (ours and not Path(source).exists()):
                 stale.append(candidate)
     return stale
+
+
+def _inside_project(directory: Path) -> bool:
+    """Whether `directory` lies in the project (the working directory, where commands run). A
+    shared directory outside it (`~/.claude/commands`) also holds other projects' files, whose
+    relative source paths name nothing here: there only what this compile produced is pruned."""
+    try:
+        directory.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def clear_temporaries(directories: Iterable[Path]) -> None:

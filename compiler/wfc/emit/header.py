@@ -25,9 +25,19 @@ HEADER_PROBE_BYTES = 64 * 1024
 _PATTERN = re.compile(MARKER + r" (?P<source>\S+) \(source sha256 (?P<sha>[0-9a-f]{64})\)")
 
 
+# What could end the header's comment or line (`-->` of an HTML comment, `*/`, a line break) or
+# its path (a space), percent-encoded; `%` itself too, so `parse_header` reads the path back.
+_UNSAFE_IN_HEADER = re.compile(r"[%>*\s\x00-\x1f\x7f\u2028\u2029]")
+
+
+def header_path(source: str) -> str:
+    return _UNSAFE_IN_HEADER.sub(lambda found: "".join(f"%{byte:02X}" for byte in found.group().encode("utf-8")),
+                                 source)
+
+
 def header_text(workflow: Sourced) -> str:
     return (
-        f"{MARKER} {workflow.source} (source sha256 {workflow.source_sha256}). "
+        f"{MARKER} {header_path(workflow.source)} (source sha256 {workflow.source_sha256}). "
         "Do not edit: change the workflow and run `wfc compile`."
     )
 
@@ -35,4 +45,8 @@ def header_text(workflow: Sourced) -> str:
 def parse_header(text: str) -> Optional[Tuple[str, str]]:
     """(source path, source sha256) if `text` (a file's first lines) carries a wfc header."""
     match = _PATTERN.search(text)
-    return (match.group("source"), match.group("sha")) if match else None
+    if not match:
+        return None
+    from urllib.parse import unquote
+
+    return unquote(match.group("source")), match.group("sha")

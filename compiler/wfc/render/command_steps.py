@@ -14,7 +14,7 @@ from typing import Dict, List, NamedTuple, Optional
 from wfc.format.durations import format_duration
 from wfc.format.permissions import bash_rules
 from wfc.format.vocabulary import DEFAULT_AGENT
-from wfc.model import Step, Workflow
+from wfc.model import FanOut, Step, Workflow
 from wfc.model.fan_out import fan_out_sizes
 from wfc.analysis.plan import Plan
 from wfc.render.command_text import Rewrites, command_line, has_template_logic
@@ -136,10 +136,24 @@ def _source(facts: _Facts, name: str) -> str:
     return f" (from {facts.code(facts.made_by[name])})" if name in facts.made_by else ""
 
 
+def _per_item(step: Step, fan_out: FanOut, facts: _Facts) -> str:
+    at_once = f"at most {fan_out.max_parallel} at once" if fan_out.max_parallel is not None else "all at once"
+    text = (f"Runs once per item of {facts.code(fan_out.source or '')}, a JSON list known only when it starts (the "
+            f"plan assumes {fan_out.estimate_items}): start one instance per item, in one message, {at_once}, "
+            "each with `item` read as its item and `index` as its position from 0; its readers get the list of "
+            "their results, in item order")
+    if fan_out.min_success is not None:
+        text += f"; {fan_out.min_success} of them must succeed, the others may fail"
+    return text
+
+
 def _fan_out(step: Step, facts: _Facts) -> str:
-    """`Instance 2 of 12 of `review`; at most 3 of them at once` for an instance."""
-    if step.instance is None or step.fan_out is None:
+    """`Instance 2 of 12 of `review`; at most 3 of them at once` for an instance; for a map node,
+    the instruction to launch one per item found."""
+    if step.fan_out is None:
         return ""
+    if step.instance is None:
+        return _per_item(step, step.fan_out, facts)
     text = f"Instance {step.instance.index + 1} of {facts.sizes[step.instance.of]} of {facts.code(step.instance.of)}"
     if step.fan_out.max_parallel is not None:
         text += f"; at most {step.fan_out.max_parallel} of them run at once"

@@ -48,6 +48,16 @@ class StepAccuracy:
 
 
 @dataclass(frozen=True)
+class ItemCount:
+    """A map node: the items its plan assumed (`estimate_items`) and the median it found at run time."""
+
+    step: str
+    estimated: int
+    median: float
+    samples: int
+
+
+@dataclass(frozen=True)
 class Accuracy:
     runs: Tuple[str, ...]  # run ids that measured this workflow
     complete_runs: int  # runs that did every step in one session: the ones a makespan compares with
@@ -56,6 +66,7 @@ class Accuracy:
     error_pct: Optional[float]
     steps: Tuple[StepAccuracy, ...]  # in plan order, measured steps only
     furthest_off: Tuple[str, ...]
+    items: Tuple[ItemCount, ...] = ()  # map nodes measured, in plan order
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,17 @@ def accuracy(plan: Plan, runs: Sequence[MeasuredRun]) -> Optional[Accuracy]:
     furthest = sorted(rows, key=lambda row: (-abs(row.error_pct), row.step))[:FURTHEST_OFF]
     return Accuracy(tuple(sorted(run.run_id for run in runs)), len(complete), plan.estimate.makespan,
                     actual, None if actual is None else error_pct(plan.estimate.makespan, actual),
-                    rows, tuple(row.step for row in furthest if row.error_pct != 0))
+                    rows, tuple(row.step for row in furthest if row.error_pct != 0), item_counts(plan, runs))
+
+
+def item_counts(plan: Plan, runs: Sequence[MeasuredRun]) -> Tuple[ItemCount, ...]:
+    found: List[ItemCount] = []
+    for step in plan.workflow.steps:
+        counts = [run.items[step.id] for run in runs if step.id in run.items]
+        if counts and step.fan_out is not None:
+            found.append(ItemCount(step.id, step.fan_out.estimate_items, statistics.median(counts) + 0.0,
+                                   len(counts)))
+    return tuple(found)
 
 
 def _step_accuracy(step: str, estimate: float, samples: List[float], usage: List[StepUsage]) -> StepAccuracy:

@@ -26,6 +26,7 @@ class MeasuredRun:
     elapsed: Optional[float] = None
     source_sha256: Optional[str] = None
     usage: Mapping[str, "StepUsage"] = field(default_factory=dict)  # finished steps that reported any
+    items: Mapping[str, int] = field(default_factory=dict)  # map node -> the items it found at run time
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,14 @@ def measure(run_id: str, events: List[Dict[str, Any]]) -> Optional[MeasuredRun]:
         return None
     sha = sessions[0].get("source_sha256")
     return MeasuredRun(run_id, sessions[0]["workflow"], _durations(events),
-                       _elapsed(events, len(sessions)), sha if isinstance(sha, str) else None, _usage(events))
+                       _elapsed(events, len(sessions)), sha if isinstance(sha, str) else None, _usage(events),
+                       _items(events))
+
+
+def _items(events: List[Dict[str, Any]]) -> Dict[str, int]:
+    """Each map node's real item count (`map_expanded`), to hold against the plan's `estimate_items`."""
+    return {event["step"]: int(event["items"]) for event in events if event.get("event") == "map_expanded"
+            and isinstance(event.get("step"), str) and _number(event.get("items")) is not None}
 
 
 def _usage(events: List[Dict[str, Any]]) -> Dict[str, StepUsage]:

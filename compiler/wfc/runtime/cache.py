@@ -69,6 +69,8 @@ def step_arguments(step: Step, all_args: Tuple[str, ...]) -> Tuple[str, ...]:
         texts += [step.run] if isinstance(step.run, str) else list(step.run)
     if step.when:
         texts.append("{{ " + step.when + " }}")
+    if step.fan_out is not None and step.fan_out.source is not None:
+        texts.append("{{ " + step.fan_out.source + " }}")  # a map node over an argument reads it
     used = arguments_read(texts)
     return all_args if "*" in used else tuple(name for name in used if name in all_args)
 

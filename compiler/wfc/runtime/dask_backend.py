@@ -26,7 +26,7 @@ import threading
 import time
 from concurrent.futures import CancelledError
 from pathlib import Path
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Mapping, Optional, Set, Tuple, Union
 
 import dask
 from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, get_worker
@@ -38,9 +38,10 @@ from wfc.runtime.executors import Executors, Invocation, ProcessRegistry, StepRe
 from wfc.runtime.outcome import RunOptions
 from wfc.runtime.scheduler import DEFAULT_WORKERS
 
+Brief = Tuple[str, Mapping[str, Any], int]  # (step id, inputs, attempt): the plugin knows the rest
+
 LOOPBACK = "127.0.0.1"
 CONNECT_TIMEOUT = "10s"
-POLL = 0.5  # seconds between looks at the run's cancel flag while an attempt runs remotely
 CANCEL_GRACE = 5.0  # how long a cancelled attempt may take to report, once its processes are killed
 LOCAL_WORKERS = 2
 LOCAL_SLOTS = 64  # attempts a started LocalCluster runs at once at most (they mostly wait on processes)
@@ -50,8 +51,10 @@ QUIET = logging.ERROR  # a started cluster's own logs: errors only (a lost worke
 class StepRunner(WorkerPlugin):
     """One run's presence on a worker: the checks' verdict, and the executors that run its attempts."""
 
-    def __init__(self, token: str, expected: Expectations, agent_command: Optional[str]) -> None:
+    def __init__(self, token: str, expected: Expectations, agent_command: Optional[str], plan: Plan,
+                 args: Mapping[str, Any]) -> None:
         self.token, self.expected, self.agent_command = token, expected, agent_command
+        self.steps, self.args = plan.workflow.steps_by_id(), dict(args)  # sent once, not with every attempt
         self.problems: Tuple[str, ...] = ()
         self.executors: Optional[Executors] = None
         self.address = ""
@@ -68,7 +71,11 @@ class StepRunner(WorkerPlugin):
             registry = self.executors.registry
             registry.close(clean=not registry.cancelled.is_set())
 
-    def attempt(self, work: Invocation) -> StepResult:
+    def attempt(self, work: Union[Invocation, Brief]) -> StepResult:
+        if isinstance(work, tuple):
+            step_id, inputs, attempt = work
+            step = self.steps[step_id]
+            work = Invocation(step, self.args, inputs, step.timeout, attempt)
         if self.problems or self.executors is None:
             return StepResult(False, error=f"Dask worker {self.address} {self.problems[0]}", permanent=True)
         return self.executors.execute(work)
@@ -78,7 +85,7 @@ class StepRunner(WorkerPlugin):
             self.executors.registry.cancel_all()
 
 
-def attempt_on_worker(plugin: str, work: Invocation) -> StepResult:
+def attempt_on_worker(plugin: str, work: Union[Invocation, Brief]) -> StepResult:
     """The Dask task: one attempt, run by this run's plugin on whichever worker Dask picked."""
     runner = get_worker().plugins.get(plugin)
     if not isinstance(runner, StepRunner):
@@ -115,6 +122,8 @@ class DaskBackend:
         self.cluster: Optional[LocalCluster] = None
         self.serial = itertools.count(1)
         self.plugged = False
+        self.lock = threading.Lock()
+        self.live: Set[Any] = set()  # futures of the attempts running now
 
     def start(self) -> Tuple[str, ...]:
         self.client, self.cluster = self.connect()
@@ -125,7 +134,8 @@ class DaskBackend:
                         f"step could run again outside wfc's retry policy; start it with "
                         f"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",)
         expected = expectations(self.plan, self.options.state_dir, self.options.agent_command)
-        self.client.register_plugin(StepRunner(self.token, expected, self.options.agent_command), name=self.plugin)
+        self.client.register_plugin(StepRunner(self.token, expected, self.options.agent_command,
+                                                self.plan, self.options.args), name=self.plugin)
         self.plugged = True
         verdict(self.client.run(_problems, self.plugin))
         return warnings
@@ -151,37 +161,51 @@ class DaskBackend:
     def attempt(self, work: Invocation) -> StepResult:
         assert self.client is not None, "start() comes first"
         key = f"{self.plugin}-{work.step.id}-{work.attempt}-{next(self.serial)}"
-        future = self.client.submit(attempt_on_worker, self.plugin, work, key=key, pure=False)
+        brief = work.args == self.options.args and work.timeout == work.step.timeout
+        payload = (work.step.id, work.inputs, work.attempt) if brief else work
+        future = self.client.submit(attempt_on_worker, self.plugin, payload, key=key, pure=False)
+        with self.lock:
+            self.live.add(future)
         try:
             return self.wait(future)
         finally:
+            with self.lock:
+                self.live.discard(future)
             future.release()
 
     def wait(self, future: Any) -> StepResult:
-        given_up = math.inf
-        while True:
-            try:
-                result: StepResult = future.result(timeout=POLL)
-                return result
-            except TimeoutError:
-                if self.cancelled.is_set():
-                    given_up = min(given_up, time.monotonic() + CANCEL_GRACE)
-                    if time.monotonic() > given_up:  # a Python call cannot be killed: leave it behind
-                        return StepResult(False, error="cancelled; its Dask task was left running", cancelled=True)
-            except KilledWorker as error:
-                return StepResult(False, error=f"the Dask worker running it ({error.last_worker.address}) was lost; "
-                                               f"the step's processes died with it")
-            except CancelledError:
-                return StepResult(False, error="its Dask task was cancelled", cancelled=self.cancelled.is_set())
-            except Exception as error:  # the cluster's failure, not the step's: a failed attempt all the same
-                return StepResult(False, error=f"the Dask cluster could not run it: {type(error).__name__}: {error}")
+        try:
+            result: StepResult = future.result()
+            return result
+        except KilledWorker as error:
+            return StepResult(False, error=f"the Dask worker running it ({error.last_worker.address}) was lost; "
+                                           f"the step's processes died with it")
+        except CancelledError:  # by `cancel`, once the grace is over: a Python call cannot be killed
+            return StepResult(False, error="cancelled; its Dask task was left running", cancelled=True)
+        except Exception as error:  # the cluster's failure, not the step's: a failed attempt all the same
+            return StepResult(False, error=f"the Dask cluster could not run it: {type(error).__name__}: {error}")
 
     def cancel(self) -> None:
         self.cancelled.set()
-        client = self.client
-        if client is not None:  # not under the scheduler's lock: a slow cluster delays no bookkeeping
-            threading.Thread(target=client.run, args=(_cancel, self.plugin), kwargs={"on_error": "ignore"},
-                             name="wfc-dask-cancel", daemon=True).start()
+        if self.client is not None:  # not under the scheduler's lock: a slow cluster delays no bookkeeping
+            threading.Thread(target=self.stop_everywhere, args=(self.client,), name="wfc-dask-cancel",
+                             daemon=True).start()
+
+    def stop_everywhere(self, client: Client) -> None:
+        """Kill the run's processes on every worker; after CANCEL_GRACE, stop waiting for the
+        attempts that still run (Python calls) by cancelling their independent futures."""
+        try:
+            client.run(_cancel, self.plugin, on_error="ignore")
+        except Exception:  # a cluster gone has nothing left running
+            pass
+        time.sleep(CANCEL_GRACE)
+        with self.lock:
+            left = list(self.live)
+        if left:
+            try:
+                client.cancel(left)
+            except Exception:
+                pass
 
     def close(self) -> None:
         client, cluster, self.client, self.cluster = self.client, self.cluster, None, None

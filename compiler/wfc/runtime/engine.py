@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from wfc.analysis.plan import Plan
+from wfc.model import Step
 from wfc.model.fan_out import scheduled_resources
 from wfc.diagnostics.errors import UsageError
 from wfc.runtime import progress as progress_module
@@ -22,7 +23,7 @@ from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
 from wfc.runtime.options import argument_values
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry, StepResult
 from wfc.runtime.journal import Journal, PastRun
-from wfc.runtime.mapping import Collected, condition_names, upstream_failed
+from wfc.runtime.mapping import Collected, condition_names, is_map_node, map_items, run_map, upstream_failed
 from wfc.runtime.lifetime import new_token
 from wfc.runtime.preview import schedule_text
 from wfc.runtime.resume import KEY_CHARS, RunLock, Session, open_session
@@ -103,6 +104,16 @@ class PlanRun:
     def work(self, step_id: str) -> StepOutcome:
         step = self.steps[step_id]
         inputs = {name: self.context.get(name) for name in step.inputs} if step.inputs else {}
+        if not is_map_node(step):
+            return self.attempts(step, inputs)
+        items, problem = map_items(step, self.args, inputs)
+        if problem:
+            return StepOutcome(FAILED, error=problem, attempts=1, continue_on_error=step.continue_on_error)
+        return run_map(step, items, lambda instance: self.attempts(instance, inputs), self.journal)
+
+    def attempts(self, step: Step, inputs: Mapping[str, Any]) -> StepOutcome:
+        """A step's tries until one succeeds, the retries run out or the run stops."""
+        step_id = step.id
         cancelled, run_attempt = self.backend.cancelled, self.backend.run_attempt
         began = self.journal.now()
         last_error = ""

@@ -2,17 +2,22 @@
 failure policy of a fan-out as a whole.
 
 A reader of a fan-out's output gets the list of its instances' outputs in item order, whatever
-order they finished in; a failed instance (allowed by `continue_on_error` or `min_success`), or a
-skipped one, reads as null there.
+order they finished in; a failed instance (allowed by `continue_on_error` or `min_success`) reads
+as null there. A map node (a list known only at run time) runs its instances itself, `max_parallel`
+at a time, and journals how many items it found against the plan's `estimate_items`.
 """
 from __future__ import annotations
 
+import json
 import threading
-from typing import Any, Dict, List, Mapping, MutableMapping, Tuple
+from dataclasses import replace
+from typing import Any, Callable, Dict, List, Mapping, MutableMapping, Tuple
+
+from wfc.diagnostics.wording import describe
 
 from wfc.format.templating import parse_expression, references
-from wfc.model import Step, Workflow
-from wfc.model.fan_out import fan_out_sizes, loop_data
+from wfc.model import Instance, Step, Workflow
+from wfc.model.fan_out import fan_out_sizes, instance_id, instance_ids, loop_data
 from wfc.runtime.outcome import CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, StepOutcome
 
 # a step's outcome as `when: steps.NAME.outcome` reads it (vocabulary.OUTCOMES)
@@ -48,7 +53,8 @@ class Collected:
         whose fan-out can still reach its `min_success`. The failure that makes the minimum
         unreachable is the one that fails the fan-out, and with it the run."""
         instance, fan_out = step.instance, step.fan_out
-        if step.continue_on_error or instance is None or fan_out is None or fan_out.min_success is None:
+        if step.continue_on_error or instance is None or fan_out is None or fan_out.min_success is None or \
+                instance.of not in self.sizes:  # a map node's instances: `run_map` decides
             return step.continue_on_error
         with self.lock:
             failed = self.failed[instance.of] = self.failed.get(instance.of, 0) + 1
@@ -88,3 +94,69 @@ def reads_results(expression: str) -> bool:
     except TemplateError:
         return False
     return "steps" in found.free or bool(found.names_in("context")) or "context" in found.whole
+
+
+def is_map_node(step: Step) -> bool:
+    """A fan-out over a list known only at run time, run by one node of the plan."""
+    return step.fan_out is not None and step.instance is None
+
+
+def map_items(step: Step, args: Mapping[str, Any], inputs: Mapping[str, Any]) -> Tuple[List[Any], str]:
+    """The list a map node runs over (a JSON list in text counts), or why there is none."""
+    source = step.fan_out.source if step.fan_out is not None else None
+    namespace, _, name = (source or "").partition(".")
+    value = args.get(name) if namespace == "args" else inputs.get(name)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    if not isinstance(value, list):
+        return [], (f"step '{step.id}' fans out over {source}, which is not a list at run time but "
+                    f"{describe(value)}: produce a JSON list, such as [\"a\", \"b\"]")
+    ids = instance_ids(step.id, value)
+    twice = next((index for index, made in enumerate(ids) if made in ids[:index]), None)
+    if twice is not None:
+        return [], (f"step '{step.id}' fans out over {source}, whose items {ids.index(ids[twice])} and {twice} "
+                    f"both give the instance id '{ids[twice]}': make the items distinct")
+    return value, ""
+
+
+def run_map(step: Step, items: List[Any], attempts: Callable[[Step], StepOutcome],
+            journal: Any) -> StepOutcome:
+    """Every instance of a map node, `max_parallel` at a time, each with its own retries; the node's
+    outputs are the lists of their outputs in item order, and its policy decides whether it failed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    fan_out = step.fan_out
+    assert fan_out is not None  # a map node
+    instances = [replace(step, id=instance_id(step.id, item, index), instance=Instance(step.id, item, index))
+                 for index, item in enumerate(items)]
+    journal.event("map_expanded", step=step.id, items=len(items), estimate_items=fan_out.estimate_items,
+                  instances=[instance.id for instance in instances])
+    began = journal.now()
+    width = max(1, min(len(instances), fan_out.max_parallel or len(instances)))
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix=f"wfc-map-{step.id}") as pool:
+        outcomes = list(pool.map(attempts, instances))
+    for instance, outcome in zip(instances, outcomes):
+        journal.event("instance_" + outcome.status, step=instance.id, map=step.id, attempt=outcome.attempts,
+                      **({"error": outcome.error} if outcome.error else {}))
+    return _map_outcome(step, outcomes, journal.now() - began)
+
+
+def _map_outcome(step: Step, outcomes: List[StepOutcome], duration: float) -> StepOutcome:
+    fan_out = step.fan_out
+    assert fan_out is not None
+    values = {name: [outcome.values.get(name) if outcome.status == FINISHED else None for outcome in outcomes]
+              for name in step.outputs}
+    if any(outcome.status == CANCELLED for outcome in outcomes):
+        return StepOutcome(CANCELLED, error="cancelled", attempts=1)
+    failed = [outcome for outcome in outcomes if outcome.status == FAILED]
+    needed = len(outcomes) if fan_out.min_success is None else fan_out.min_success
+    if not failed or len(outcomes) - len(failed) >= needed:
+        return StepOutcome(FINISHED, values, attempts=1, duration=duration)
+    error = (f"{len(failed)} of {len(outcomes)} instances failed"
+             + (f" (at least {needed} had to succeed)" if fan_out.min_success is not None else "")
+             + f"; the first: {failed[0].error}")
+    return StepOutcome(FAILED, values, error=error, attempts=1, duration=duration,
+                       continue_on_error=step.continue_on_error)
