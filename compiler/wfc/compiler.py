@@ -15,6 +15,7 @@ from wfc.analysis.plan import Plan
 from wfc.diagnostics import Diagnostic, codes
 from wfc.emit import Change, Output, naming, writing
 from wfc.emit.naming import OutputDirs
+from wfc.model import AgentDefinition
 from wfc.render.agent_files import render_agent_files
 from wfc.render.command_doc import render_command_doc
 from wfc.render.module import render_module
@@ -128,21 +129,56 @@ def _pruned(options: CompileOptions, outcomes: Sequence[WorkflowOutcome], output
 
 
 def one_writer_per_file(outcomes: Tuple[WorkflowOutcome, ...]) -> Tuple[WorkflowOutcome, ...]:
-    """Two workflows that define the same agent would write the same `agents/NAME.md`: the first
-    (in file order) keeps it; the other fails with WFC072 and writes nothing."""
-    owner: Dict[Path, str] = {}
+    """One agent name is one agent in the project: workflows may each carry the same definition (so
+    each stays usable alone), which the first (in file order) writes; a different definition under a
+    name taken fails its workflow with WFC072, which then writes nothing."""
+    owners: Dict[Path, Tuple[str, Optional[AgentDefinition]]] = {}
     checked = []
     for outcome in outcomes:
-        clash = next(((output.path, owner[output.path]) for output in outcome.outputs if output.path in owner), None)
-        if clash is None or outcome.plan is None:
-            owner.update((output.path, outcome.source) for output in outcome.outputs)
-            checked.append(outcome)
+        clash = _first_clash(outcome, owners)
+        if clash is not None and outcome.plan is not None:
+            checked.append(WorkflowOutcome(outcome.source, None, outcome.diagnostics + (clash,)))
             continue
-        name = clash[0].stem
-        position = outcome.plan.workflow.position_of("agents", name)
-        message = f"agent '{name}' is also defined by {clash[1]}: both would write {clash[0].as_posix()}"
-        found = codes.AGENT_TWICE.at(message, outcome.source, position.line, position.column,
-                                     "rename one of them, or define the agent once in .claude/agents/ and drop it "
-                                     "from both workflows", ("agents", name))
-        checked.append(WorkflowOutcome(outcome.source, None, outcome.diagnostics + (found,)))
+        kept = tuple(output for output in outcome.outputs if output.path not in owners)
+        owners.update((output.path, (outcome.source, _agent_written(outcome, output))) for output in kept)
+        checked.append(WorkflowOutcome(outcome.source, outcome.plan, outcome.diagnostics, kept))
     return tuple(checked)
+
+
+def _agent_written(outcome: WorkflowOutcome, output: Output) -> Optional[AgentDefinition]:
+    """The definition an `agents/NAME.md` output carries; None for every other output."""
+    if outcome.plan is None or output.path.suffix != ".md":
+        return None
+    return next((agent for agent in outcome.plan.workflow.agents
+                 if naming.agent_file(agent.name) == output.path.name and output.path.parent.name == "agents"), None)
+
+
+def _first_clash(outcome: WorkflowOutcome,
+                 owners: Dict[Path, Tuple[str, Optional[AgentDefinition]]]) -> Optional[Diagnostic]:
+    for output in outcome.outputs:
+        if output.path not in owners:
+            continue
+        owner, theirs = owners[output.path]
+        ours = _agent_written(outcome, output)
+        if ours is not None and ours == theirs:
+            continue
+        return _agent_twice(outcome, output.path, owner, _differences(ours, theirs))
+    return None
+
+
+def _differences(ours: Optional[AgentDefinition], theirs: Optional[AgentDefinition]) -> str:
+    """Which of Claude Code's fields the two definitions disagree on, in their fixed order."""
+    mine = ours.claude_fields() if ours else {}
+    other = theirs.claude_fields() if theirs else {}
+    return ", ".join(key for key in dict.fromkeys([*mine, *other]) if mine.get(key) != other.get(key))
+
+
+def _agent_twice(outcome: WorkflowOutcome, path: Path, owner: str, differences: str) -> Diagnostic:
+    assert outcome.plan is not None
+    name = path.stem
+    position = outcome.plan.workflow.position_of("agents", name)
+    message = (f"agent '{name}' is also defined by {owner}, differently ({differences}): both would write "
+               f"{path.as_posix()}")
+    return codes.AGENT_TWICE.at(message, outcome.source, position.line, position.column,
+                                f"make the two definitions of '{name}' identical (one name is one agent in the "
+                                "project), rename one, or define it once in .claude/agents/", ("agents", name))

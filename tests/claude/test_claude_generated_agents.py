@@ -60,5 +60,5 @@ def test_every_definition_is_valid_agents_json(claude: ClaudeCli, tmp_path: Path
     done = claude.run([*STREAM, "--agents", json.dumps(definitions), "--agent", "senior-reviewer"],
                       cwd=tmp_path / "project", home=tmp_path / "home", stdin="hi")
     init = done.messages()[0]
-    assert (done.stderr, init["model"], init["tools"]) == ("", "claude-sonnet-5-5", ["Read", "Edit", "Write", "Bash"])
+    assert (done.stderr, init["model"], init["tools"]) == ("", "claude-sonnet-5-5", ["Read", "Bash", "Edit", "Write"])
     assert sorted(init["agents"], key=str.lower) == sorted([*BUILT_IN, *definitions], key=str.lower)
