@@ -16,8 +16,9 @@ from wfc.runtime.journal import read_events
 from wfc.runtime.outcome import RunOptions, RunResult
 from wfc.validate import load_workflow
 
-FAKE_AGENT = str(Path(__file__).resolve().parent.parent / "fake_agent.py")
 PYTHON = sys.executable
+# tests/fake_claude.py: the real CLI's options, output and exit status, without a model behind it
+FAKE_CLAUDE = f"{PYTHON} {Path(__file__).resolve().parent.parent / 'fake_claude.py'}"
 
 
 BACKENDS = ("local", "dask")

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from runtime_support import FAKE_AGENT, PYTHON, Workspace
+from runtime_support import FAKE_CLAUDE, Workspace
 from wfc.model import Step
-from wfc.runtime.executors import claude_argv
+from wfc.runtime.headless import claude_argv
 
 EVIL = ("x'; touch marks/pwned1; $(touch marks/pwned2) `touch marks/pwned3` | tee marks/pwned4 && "
         "echo \"{{ 7*7 }}\" > marks/pwned5")
@@ -106,6 +106,8 @@ AGENT_FLOW = """
     context:
       summary: {description: s}
       review: {description: r}
+    agents:
+      analyzer: {description: Summarizes code, prompt: You summarize code.}
     steps:
       summarize:
         title: Summarize
@@ -124,12 +126,12 @@ AGENT_FLOW = """
 
 
 def test_agent_steps_use_the_agent_command(ws: Workspace) -> None:
-    result = ws.run(ws.plan(AGENT_FLOW), args={"target": "lib"}, agent_command=f"{PYTHON} {FAKE_AGENT}")
+    result = ws.run(ws.plan(AGENT_FLOW), args={"target": "lib"}, agent_command=FAKE_CLAUDE)
     assert result.status == "succeeded"
     assert result.outputs == {"summary": "Summarize lib", "review": "Review using: Summarize libreview"}
     finished = [e for e in ws.events(result) if e["event"] == "step_finished"]
-    assert [(e["step"], e["cost_usd"], e["duration_ms"], e["num_turns"]) for e in finished] == [
-        ("summarize", 0.0125, 42, 1), ("review", 0.0125, 42, 1)]
+    assert [(e["step"], e["cost_usd"], e["num_turns"], e["tokens_in"], e["tokens_out"]) for e in finished] == [
+        ("summarize", 0.0125, 1, 100, 50), ("review", 0.0125, 1, 100, 50)]
 
 
 def test_agent_errors_and_garbage_fail_the_step(ws: Workspace) -> None:
@@ -139,24 +141,25 @@ def test_agent_errors_and_garbage_fail_the_step(ws: Workspace) -> None:
         description: d
         on_failure: {keep_going: true}
         steps:
-          refuses: {title: Refuse, prompt: "fake-agent: fail"}
-          babbles: {title: Babble, prompt: "fake-agent: garbage"}
-          dies: {title: Die, prompt: "fake-agent: exit 3"}
+          refuses: {title: Refuse, prompt: "fake-claude: fail it did not work"}
+          babbles: {title: Babble, prompt: "fake-claude: garbage"}
+          dies: {title: Die, prompt: "fake-claude: stderr fake claude exiting as asked\\nfake-claude: exit 3"}
     """)
-    outcomes = ws.run(plan, agent_command=f"{PYTHON} {FAKE_AGENT}").outcomes
-    assert outcomes["refuses"].error == "agent reported an error: fake-agent: fail"
+    outcomes = ws.run(plan, agent_command=FAKE_CLAUDE).outcomes
+    assert outcomes["refuses"].error == "agent failed (error_during_execution): it did not work"
     assert outcomes["babbles"].error == "agent printed no JSON result: this is not json"
-    assert outcomes["dies"].error == "agent exited with status 3: fake agent exiting as asked"
+    assert outcomes["dies"].error == "agent exited with status 3: fake claude exiting as asked"
 
 
 def test_the_default_runner_is_claude_headless() -> None:
     step = Step(id="s", title="S", active="S", kind="agent", prompt="p", agent="analyzer", model="opus",
-                tools=("Read", "Bash(git log:*)"), max_turns=5)
-    assert claude_argv(step, "Do it") == [
-        "claude", "-p", "Do it", "--output-format", "json", "--agent", "analyzer", "--model", "opus",
-        "--allowedTools", "Read,Bash(git log:*)", "--max-turns", "5"]
+                tools=("Read", "Bash(git log *)"), max_turns=5, permission_mode="acceptEdits")
+    assert claude_argv(("claude",), step, None, 0.5) == [
+        "claude", "-p", "--output-format", "json", "--agent", "analyzer", "--model", "opus",
+        "--permission-mode", "acceptEdits", "--tools", "Read,Bash", "--allowedTools", "Read,Bash(git log *)",
+        "--max-turns", "5", "--max-budget-usd", "0.5"]
     bare = Step(id="s", title="S", active="S", kind="agent", prompt="p")
-    assert claude_argv(bare, "x") == ["claude", "-p", "x", "--output-format", "json"]
+    assert claude_argv(("claude",), bare, None) == ["claude", "-p", "--output-format", "json"]
 
 
 def test_several_outputs_come_from_a_json_object(ws: Workspace) -> None:

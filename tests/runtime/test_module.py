@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from runtime_support import FAKE_AGENT, PYTHON, Workspace
+from runtime_support import FAKE_CLAUDE, PYTHON, Workspace
 from wfc.emit.header import header_text
 from wfc.emit.naming import module_file, plan_file
 from wfc.render.module import render_module
@@ -98,7 +98,7 @@ def test_bad_values_are_usage_errors(ws: Workspace) -> None:
 
 def test_the_module_and_wfc_run_do_the_same_run(ws: Workspace) -> None:
     path = write_module(ws)
-    env_agent = ["--agent-command", f"{PYTHON} {FAKE_AGENT}", "--progress", "none", "--events", "jsonl"]
+    env_agent = ["--agent-command", FAKE_CLAUDE, "--progress", "none", "--events", "jsonl"]
     module = subprocess.run([PYTHON, str(path), "--target", "src", "--label", "L", "--depth", "3", "--strict",
                              *env_agent], capture_output=True, text=True, cwd=ws.root)
     assert module.returncode == 0, module.stderr

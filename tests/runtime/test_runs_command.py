@@ -12,7 +12,7 @@ from typing import Dict, List
 import pytest
 from click.testing import CliRunner, Result
 
-from runtime_support import FAKE_AGENT, PYTHON, Workspace
+from runtime_support import FAKE_CLAUDE, PYTHON, Workspace
 from wfc.cli import cli
 from wfc.runtime.journal import encode, read_events
 from wfc.report.history import read_runs
@@ -67,7 +67,7 @@ def runs(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     (ws.root / "release_steps.py").write_text("def version(inputs, args):\n    return {'major': 1, 'minor': 4}\n")
     monkeypatch.syspath_prepend(str(ws.root))
     plan = ws.plan(RELEASE, "release")
-    agent = f"{PYTHON} {FAKE_AGENT}"
+    agent = FAKE_CLAUDE
     (ws.root / "go").write_text("")
     assert ws.run(plan, agent_command=agent).status == "succeeded"
     (ws.root / "go").unlink()
@@ -117,12 +117,12 @@ def test_runs_show_a_failed_run_and_its_errors(runs: Workspace) -> None:
     assert done.exit_code == 0, done.output
     assert done.stdout == (
         "run 20261202T093000 of release: failed, 2 of 5 steps done, 1 session, started 2026-12-02 09:30:00 UTC, "
-        "took 2s, cost $0.0125, tokens -\n"
+        "took 2s, cost $0.0125, tokens 100/50\n"
         'arguments: channel="beta"\n'
         "\n"
         "step     status    attempts   start  duration  estimate  vs estimate     cost  tokens  cache\n"
         "build    finished         1  +250ms     250ms        2s      -87.5 %        -       -  -\n"
-        "notes    finished         1  +750ms     250ms       30s      -99.2 %  $0.0125       -  -\n"
+        "notes    finished         1  +750ms     250ms       30s      -99.2 %  $0.0125  100/50  -\n"
         "test     failed           2     +1s     500ms        4s      -87.5 %        -       -  -\n"
         "version  not run          -       -         -        1s            -        -       -  -\n"
         "ship     not run          -       -         -        1s            -        -       -  -\n"

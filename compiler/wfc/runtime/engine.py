@@ -204,7 +204,7 @@ def run_plan(plan: Plan, options: RunOptions) -> RunResult:
         keys = plan_keys(plan, options.args)
         session = open_session(plan, options, keys, {planned.id: planned.cache_key for planned in plan.steps})
         lock.name(session.run_id)
-        executors = Executors(ProcessRegistry(new_token()), options.agent_command)
+        executors = Executors(ProcessRegistry(new_token()), options.agent_command, plan.workflow.agents)
         backend = open_backend(plan, options, executors)
         try:
             started = backend.start()  # a backend that cannot run the plan fails before the run exists

@@ -8,28 +8,24 @@ a timeout or a Ctrl-C kills everything a step started, not just its shell.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import shlex
 import signal
 import subprocess
 import sys
 import threading
-import time
 import traceback
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union
 
-from wfc.model import Action, Step
+from wfc.model import Action, AgentDefinition, Step
 from wfc.format.templating import TemplateFailed, is_template, render, render_command
 from wfc.model.fan_out import loop_data
 from wfc.runtime.deadline import Interrupted, bounded
 from wfc.runtime.lifetime import STEP_VARIABLE, TOKEN_VARIABLE, Guard, carriers, die_with_parent
-from wfc.runtime.step_logs import Captured, result_text
-
-STDERR_TAIL = 2000
-
+from wfc.runtime.headless import claude_argv, read_reply
+from wfc.runtime.step_logs import Captured, output_tails, result_text
 
 @dataclass(frozen=True)
 class StepResult:
@@ -44,6 +40,7 @@ class StepResult:
     meta: Mapping[str, Any] = field(default_factory=dict)
     permanent: bool = False  # retrying cannot succeed (the program does not exist)
     captured: Optional[Captured] = None
+    spend: Mapping[str, Any] = field(default_factory=dict)  # an agent attempt's `agent_attempt` record
 
 
 @dataclass(frozen=True)
@@ -55,6 +52,7 @@ class Invocation:
     inputs: Mapping[str, Any]
     timeout: Optional[float]
     attempt: int = 1
+    max_budget_usd: Optional[float] = None  # an agent attempt's `--max-budget-usd` (see `spend`)
 
 
 class Executor(Protocol):
@@ -123,11 +121,6 @@ def kill_group(process: "subprocess.Popen[str]") -> None:
         pass
 
 
-def tail(text: str, limit: int = STDERR_TAIL) -> str:
-    text = text.rstrip()
-    return text if len(text) <= limit else "..." + text[-limit:]
-
-
 PIPE_GRACE = 5.0  # seconds a killed step's output pipes may stay open before wfc stops reading them
 CANNOT_START = -10_000  # no real exit status or signal number: the process never started
 AGENT_HINT = ("install Claude Code so that `claude` is on PATH, or name another agent runner with "
@@ -190,6 +183,15 @@ def _text(data: Any) -> str:
 def _process_result(what: str, code: Optional[int], out: str, err: str, timed_out: bool,
                     timeout: Optional[float], registry: ProcessRegistry) -> Optional[StepResult]:
     """The failure for a finished process, or None when it succeeded."""
+    stopped = _stopped(what, code, err, timed_out, timeout, registry)
+    if stopped is None and code != 0:
+        return StepResult(False, error=f"{what} exited with status {code}{output_tails(out, err)}")
+    return stopped
+
+
+def _stopped(what: str, code: Optional[int], err: str, timed_out: bool, timeout: Optional[float],
+             registry: ProcessRegistry) -> Optional[StepResult]:
+    """The failure for a process that did not run to its own end: timed out, cancelled, never started."""
     if timed_out:
         return StepResult(False, error=f"{what} timed out after {timeout:g}s; its process group was killed",
                           timed_out=True)
@@ -198,18 +200,7 @@ def _process_result(what: str, code: Optional[int], out: str, err: str, timed_ou
     if code == CANNOT_START:  # a missing program stays missing: retrying cannot help
         hint = AGENT_HINT if what == "agent" else "check the command's name and PATH"
         return StepResult(False, error=f"{err} ({hint})", permanent=True)
-    if code != 0:
-        return StepResult(False, error=f"{what} exited with status {code}{output_tails(out, err)}")
     return None
-
-
-def output_tails(out: str, err: str) -> str:
-    """What a failed process printed, last lines first in mind: its stderr's tail after a colon
-    (as before), then its stdout's (a test runner reports failures there)."""
-    shown = f": {tail(err)}" if err.strip() else ""
-    if out.strip():
-        shown += f"\nits stdout ends:\n{tail(out)}"
-    return shown or ": (no output)"
 
 
 def template_data(work: Invocation) -> Dict[str, Any]:
@@ -313,27 +304,16 @@ def _invoke(function: Callable[..., Any], spec: str, work: Invocation) -> StepRe
     return StepResult(True, value=value, captured=Captured(result=result_text(value)))
 
 
-def claude_argv(step: Step, prompt: str) -> List[str]:
-    """The headless Claude Code CLI call for an agent step."""
-    argv = ["claude", "-p", prompt, "--output-format", "json"]
-    if step.agent:
-        argv += ["--agent", step.agent]
-    if step.model:
-        argv += ["--model", step.model]
-    if step.tools:
-        argv += ["--allowedTools", ",".join(step.tools)]
-    if step.max_turns is not None:
-        argv += ["--max-turns", str(step.max_turns)]
-    return argv
-
-
 class AgentExecutor:
-    """`prompt`: rendered in the sandbox, then handed to Claude Code headless, or to any command
-    (`--agent-command`) that reads the prompt on stdin and prints Claude's JSON result."""
+    """`prompt`: rendered in the sandbox, then handed on stdin to Claude Code headless (`claude -p`,
+    see `headless`), or to the CLI `--agent-command` names in its place (it gets the same options).
+    `definitions` are the workflow's own agents, passed along as `--agents` JSON."""
 
-    def __init__(self, registry: ProcessRegistry, command: Optional[str] = None) -> None:
+    def __init__(self, registry: ProcessRegistry, command: Optional[str] = None,
+                 definitions: Sequence[AgentDefinition] = ()) -> None:
         self.registry = registry
-        self.command = command
+        self.program = tuple(shlex.split(command)) if command else ("claude",)
+        self.definitions = {definition.name: definition for definition in definitions}
 
     def execute(self, work: Invocation) -> StepResult:
         return self.ask(work.step.prompt or "", work.step, work)
@@ -343,55 +323,32 @@ class AgentExecutor:
                            self.registry)
         if isinstance(prompt, StepResult):
             return prompt
-        env = {"WFC_STEP": step.id, "WFC_AGENT": step.agent or "", "WFC_MODEL": step.model or "",
-               "WFC_TOOLS": ",".join(step.tools),
-               "WFC_MAX_TURNS": "" if step.max_turns is None else str(step.max_turns)}
-        if self.command:
-            argv, stdin = shlex.split(self.command), prompt
-        else:
-            argv, stdin = claude_argv(step, prompt), None
-        started = time.monotonic()
-        code, out, err, timed_out = run_process(argv, shell=False, registry=self.registry,
-                                                timeout=work.timeout, stdin=stdin, env=env, step=step.id)
-        failure = _process_result("agent", code, out, err, timed_out, work.timeout, self.registry)
-        result = failure or parse_agent_output(out, time.monotonic() - started)
-        said = result.value if result.ok else _agent_result(out)
-        return replace(result, captured=Captured(out, err, None if said is None else result_text(said)))
+        definition = self.definitions.get(step.agent or "")
+        argv = claude_argv(self.program, step, definition, work.max_budget_usd)
+        code, out, err, timed_out = run_process(argv, shell=False, registry=self.registry, timeout=work.timeout,
+                                                stdin=prompt, step=step.id)
+        stopped = _stopped("agent", code, err, timed_out, work.timeout, self.registry)
+        if stopped is not None or code is None:
+            return replace(stopped or StepResult(False, error="agent was killed"), captured=Captured(out, err))
+        reply = read_reply(code, out, err)
+        meta = {key: reply.record[key] for key in STEP_META if key in reply.record}
+        return StepResult(reply.ok, value=reply.value, error=reply.error, meta=meta, permanent=reply.permanent,
+                          captured=Captured(out, err, reply.said), spend=reply.record)
 
 
-def parse_agent_output(out: str, elapsed: float) -> StepResult:
-    try:
-        data = json.loads(out)
-    except ValueError:
-        return StepResult(False, error=f"agent printed no JSON result: {tail(out, 300) or '(nothing)'}")
-    if not isinstance(data, dict) or "result" not in data:
-        return StepResult(False, error="agent JSON has no `result` field")
-    meta = {"cost_usd": data.get("total_cost_usd", data.get("cost_usd")),
-            "duration_ms": data.get("duration_ms", round(elapsed * 1000)),
-            "num_turns": data.get("num_turns")}
-    meta = {key: value for key, value in meta.items() if value is not None}
-    if data.get("is_error"):
-        return StepResult(False, error=f"agent reported an error: {tail(str(data['result']), 500)}", meta=meta)
-    return StepResult(True, value=data["result"], meta=meta)
-
-
-def _agent_result(out: str) -> Any:
-    """What a failed agent said (`result` of an `is_error` answer), for its logs."""
-    try:
-        data = json.loads(out)
-    except ValueError:
-        return None
-    return data.get("result") if isinstance(data, dict) else None
+# what an agent attempt adds to its step's ended event (the `agent_attempt` event has all of it)
+STEP_META = ("cost_usd", "duration_ms", "num_turns", "tokens_in", "tokens_out")
 
 
 class Executors:
     """The executor for each step kind, and compensation actions run through the same code."""
 
-    def __init__(self, registry: ProcessRegistry, agent_command: Optional[str] = None) -> None:
+    def __init__(self, registry: ProcessRegistry, agent_command: Optional[str] = None,
+                 agents: Sequence[AgentDefinition] = ()) -> None:
         self.registry = registry
         self.shell = ShellExecutor(registry)
         self.python = PythonExecutor()
-        self.agent = AgentExecutor(registry, agent_command)
+        self.agent = AgentExecutor(registry, agent_command, agents)
         self.by_kind: Dict[str, Executor] = {"shell": self.shell, "python": self.python, "agent": self.agent}
 
     def execute(self, work: Invocation) -> StepResult:

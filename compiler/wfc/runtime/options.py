@@ -134,8 +134,8 @@ def run_options() -> List[click.Option]:
             ["--agent-command"],
             envvar="WFC_AGENT_COMMAND",
             metavar="COMMAND",
-            help="Run agent steps with COMMAND (reads the prompt on stdin, prints Claude's JSON) "
-            "instead of `claude -p`.",
+            help="The Claude Code CLI that runs agent steps (default `claude`): it gets `-p` and the step's "
+            "options, the prompt on stdin, and prints the JSON result as `claude -p` does.",
         ),
         click.Option(
             ["--executor"],

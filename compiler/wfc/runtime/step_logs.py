@@ -20,6 +20,7 @@ LIMIT = 256 * 1024
 HEAD = 64 * 1024
 STREAMS = ("stdout", "stderr", "result")
 STEPS_DIR = "steps"
+STDERR_TAIL = 2000  # characters of a failed process's output its error shows
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,17 @@ def read_meta(folder: Path, number: int) -> Mapping[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def tail(text: str, limit: int = STDERR_TAIL) -> str:
+    text = text.rstrip()
+    return text if len(text) <= limit else "..." + text[-limit:]
+
+
+def output_tails(out: str, err: str) -> str:
+    """What a failed process printed, last lines first in mind: its stderr's tail after a colon
+    (as before), then its stdout's (a test runner reports failures there)."""
+    shown = f": {tail(err)}" if err.strip() else ""
+    if out.strip():
+        shown += f"\nits stdout ends:\n{tail(out)}"
+    return shown or ": (no output)"
