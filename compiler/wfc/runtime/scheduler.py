@@ -278,6 +278,8 @@ class Scheduler:
                     self.queue.push(ids[index])
                 elif outcome is None and self.triggered[index]:
                     self.finale.append(index)
+                elif outcome is None:
+                    continue  # released while the run stops: it never starts, and the summary says so
                 else:
                     self.started[index] = True
                     finished.append((index, outcome))
