@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime_support import FAKE_AGENT, PYTHON, Workspace
+from runtime_support import FAKE_CLAUDE, Workspace
 
 PAYLOADS = ["x; touch pwned", "$(touch pwned)", "`touch pwned`", '"; touch pwned; "', "'; touch pwned; '",
             "x\ntouch pwned"]
@@ -44,7 +44,7 @@ FLOW = """
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_arguments_upstream_outputs_and_agent_answers_stay_text(ws: Workspace, payload: str) -> None:
-    result = ws.run(ws.plan(FLOW), args={"payload": payload}, agent_command=f"{PYTHON} {FAKE_AGENT}")
+    result = ws.run(ws.plan(FLOW), args={"payload": payload}, agent_command=FAKE_CLAUDE)
     assert result.status == "succeeded", result.outcomes
     assert not Path("pwned").exists()
     assert result.outputs["echoed"] == payload
