@@ -4,7 +4,7 @@ For every agent step of every shipped workflow, the argv `wfc run` builds (wfc.r
 with the prompt on stdin and the step's definition wfc generated in the project's `.claude/agents/`,
 gets past option parsing and agent resolution: it ends with the offline run's "Not logged in"
 result on stdout, never `unknown option` or `not found`. wfc reads that output back as the
-permanent failure it is. Identical argvs run once (62 distinct calls for the 314 steps).
+permanent failure it is. Identical argvs run once (92 distinct calls for the 633 steps).
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_every_shipped_agent_steps_call_reaches_the_api(real_runs: RunCache) -> 
     done = real_runs.run(jobs)
     resolved = {name for name, key in by_step.items()
                 if done[key].returncode == 1 and done[key].stderr == "" and done[key].json()["result"] == OFFLINE}
-    assert (len(steps), len(jobs), len(resolved)) == (314, 62, 314), {
+    assert (len(steps), len(jobs), len(resolved)) == (633, 92, 633), {
         name: done[key].stderr for name, key in by_step.items() if name not in resolved}
     reply = read_reply(1, done[by_step["review-all/security"]].stdout, "")
     assert (reply.ok, reply.error, reply.permanent) == (False, f"agent reported an error: {OFFLINE}", True)
