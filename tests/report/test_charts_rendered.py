@@ -35,7 +35,7 @@ def test_every_shipped_flowchart_draws_within_2000_px(chromium: str, mermaid_nod
     plans = shipped_plans()
     drawn = mermaid_rendered(chromium, mermaid_node_dir, {p.workflow.name: render_mermaid(p) for p in plans}, tmp_path)
     largest = max(plans, key=lambda plan: len(plan.order))
-    assert largest.workflow.name == "auto-scale" and len(largest.order) == 48
+    assert largest.workflow.name == "improve-orchestration" and len(largest.order) == 66
     widths = {name: result.get("width", result.get("error")) for name, result in drawn.items()}
     assert all(isinstance(width, (int, float)) and width <= MAX_WIDTH for width in widths.values()), widths
     for plan in plans:
@@ -118,7 +118,7 @@ def test_the_html_dependency_graph_as_chromium_lays_it_out(chromium: str, tmp_pa
         assert 10.0 <= found["font_px"][0] <= found["font_px"][1] <= 12.0 + 1e-6, found["font_px"]
         assert 10.0 <= found["gantt_font_px"][0] and found["gantt_font_px"][1] <= 12.0 + 1e-6, found["gantt_font_px"]
         assert (found["through_boxes"], found["text_overflow"]) == ([], []), plan.workflow.name
-        expected = {"accuracy-chart", "cost-chart"} if plan.workflow.name == "auto-scale" else set()
+        expected = {"accuracy-chart", "cost-chart"} if plan.workflow.name == "improve-orchestration" else set()
         assert set(found["run_charts"]) == expected
         for chart in found["run_charts"].values():
             assert (chart["rows"], chart["outside_viewbox"]) == (len(plan.order), 0)
