@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from runtime_support import FAKE_CLAUDE, Workspace
+from wfc.runtime.step_logs import read_log
 
 HEAD = """
     version: 1
@@ -186,7 +187,8 @@ def test_a_failed_attempts_result_is_kept_in_its_logs(ws: Workspace) -> None:
     """)
     result = ws.run(plan, agent_command=FAKE_CLAUDE)
     assert result.run_dir is not None
-    kept = result.run_dir / "steps" / "busy"
-    assert (kept / "1.result").read_text() == ("API Error: 529 Overloaded. This is a server-side issue, usually "
-                                               "temporary \u2014 try again in a moment.")
-    assert json.loads((kept / "1.stdout").read_text())["is_error"] is True
+    [kept] = read_log(result.run_dir)
+    streams = {stream.name: stream.text for stream in kept.streams}
+    assert (kept.step, kept.ok, streams["result"]) == ("busy", False, (
+        "API Error: 529 Overloaded. This is a server-side issue, usually temporary \u2014 try again in a moment."))
+    assert json.loads(streams["stdout"])["is_error"] is True

@@ -6,6 +6,10 @@ the output can be asserted to the byte without asserting wall-clock times."""
 from __future__ import annotations
 
 import json
+import pickle
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Dict, List
 
@@ -13,10 +17,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from runtime_support import FAKE_CLAUDE, PYTHON, Workspace
+from wfc.analysis.plan import Plan
 from wfc.cli import cli
 from wfc.runtime.journal import encode, read_events
 from wfc.report.history import read_runs
-from wfc.runtime.step_logs import HEAD, LIMIT
+from wfc.runtime.step_logs import HEAD, LIMIT, LOG_FILE, KeptStream, read_log, read_records
 
 RELEASE = """
     version: 1
@@ -220,18 +225,58 @@ def test_a_long_output_keeps_its_head_and_tail_and_says_what_was_cut(ws: Workspa
           loud: {title: Loud, run: 'seq 1 200000; seq 1 100000 >&2'}
     """)
     result = ws.run(plan)
-    folder = result.run_dir / "steps" / "loud"  # type: ignore[operator]
+    assert result.run_dir is not None
+    [record] = read_log(result.run_dir)
+    stdout, stderr = record.streams
     printed = "".join(f"{number}\n" for number in range(1, 200001))
-    kept = (folder / "1.stdout").read_text()
     cut = len(printed) - LIMIT
     note = f"\n[wfc: {cut:,} bytes cut here; the first {HEAD:,} and the last {LIMIT - HEAD:,} bytes are kept]\n"
-    assert kept == printed[:HEAD] + note + printed[-(LIMIT - HEAD):]
-    assert json.loads((folder / "1.json").read_text()) == {
-        "attempt": 1, "ok": True, "stdout": {"bytes": len(printed), "cut": cut},
-        "stderr": {"bytes": len("".join(f"{n}\n" for n in range(1, 100001))), "cut": 588895 - LIMIT}}
+    assert stdout == KeptStream("stdout", printed[:HEAD] + note + printed[-(LIMIT - HEAD):], len(printed), cut)
+    assert (stderr.size, stderr.cut) == (len("".join(f"{n}\n" for n in range(1, 100001))), 588895 - LIMIT)
     shown = wfc("runs", "logs", "latest", "loud").stdout.splitlines()
     assert shown[2] == f"--- stdout ({len(printed):,} bytes, {cut:,} cut)"
     assert result.outputs == {} and result.status == "succeeded"
+
+
+def test_output_that_is_not_utf8_is_kept_with_replacement_characters(ws: Workspace) -> None:
+    plan = ws.plan("""
+        version: 1
+        title: Bytes
+        description: d
+        steps:
+          raw: {title: Raw, run: 'printf "ok \\377\\376 end\\n"; printf "err \\377\\n" >&2'}
+    """)
+    assert ws.run(plan).status == "succeeded"
+    assert wfc("runs", "logs", "latest", "raw").stdout.split("\n", 1)[1] == (
+        "=== attempt 1 (succeeded)\n--- stdout (14 bytes)\nok \ufffd\ufffd end\n--- stderr (8 bytes)\nerr \ufffd\n")
+
+
+def test_logs_survive_a_kill_a_torn_tail_and_a_resume(ws: Workspace) -> None:
+    plan = ws.plan("""
+        version: 1
+        title: Killed
+        description: d
+        steps:
+          first: {title: First, run: 'echo first ran'}
+          wait: {title: Wait, run: 'while [ ! -f go ]; do sleep 0.05; done; echo waited', needs: [first]}
+    """, "killed")
+    process = running_in_background(ws, plan, "killed")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    [run_dir] = (ws.state / "runs").iterdir()
+    with open(run_dir / LOG_FILE, "ab") as log:  # what a kill in the middle of a record leaves
+        log.write(b'{"attempt": 1, "ok": true, "step": "wait", "stdout": {"bytes": 7, "cut": 0, "kept": 7}}\nwai')
+    first = "=== attempt 1 (succeeded)\n--- stdout (10 bytes)\nfirst ran\n--- stderr (0 bytes)\n"
+    assert wfc("runs", "logs", "latest", "first").stdout.split("\n", 1)[1] == first
+    assert wfc("runs", "logs", "latest", "wait").stdout == (
+        f"step wait of run {run_dir.name} has no output to show: its first attempt has not ended\n")
+    (ws.root / "go").write_text("")
+    assert ws.run(plan, resume="").status == "succeeded"
+    assert wfc("runs", "logs", "latest", "first").stdout.split("\n", 1)[1] == first
+    assert wfc("runs", "logs", "latest", "wait").stdout.split("\n", 1)[1] == (
+        "=== attempt 1 (succeeded)\n--- stdout (7 bytes)\nwaited\n--- stderr (0 bytes)\n")
+    data = (run_dir / LOG_FILE).read_bytes()
+    assert read_records(data)[1] == len(data)  # the torn record was cut before the resume appended
 
 
 def test_an_unreadable_journal_is_one_clear_error(ws: Workspace) -> None:
@@ -245,11 +290,19 @@ def statuses(state: Path, workflow: str) -> List[str]:
     return [step.status for run in read_runs(state) if run.workflow == workflow for step in run.steps]
 
 
-def test_prune_keeps_a_run_that_is_still_running(ws: Workspace) -> None:
-    import pickle
-    import subprocess
-    import time
+def running_in_background(ws: Workspace, plan: Plan, workflow: str) -> "subprocess.Popen[bytes]":
+    """A run of `plan` in a process of its own (tests/runtime/runner.py), returned once one of its
+    steps is running."""
+    (ws.root / "plan.pickle").write_bytes(pickle.dumps(plan))
+    runner = str(Path(__file__).resolve().parent / "runner.py")
+    process = subprocess.Popen([PYTHON, runner, "plan.pickle", "--progress", "none"], cwd=ws.root)
+    deadline = time.monotonic() + 60
+    while "running" not in statuses(ws.state, workflow) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return process
 
+
+def test_prune_keeps_a_run_that_is_still_running(ws: Workspace) -> None:
     done = ws.run(ws.plan("version: 1\ntitle: T\ndescription: d\nsteps:\n  a: {title: A, run: 'true'}\n", "quick"))
     plan = ws.plan("""
         version: 1
@@ -258,13 +311,8 @@ def test_prune_keeps_a_run_that_is_still_running(ws: Workspace) -> None:
         steps:
           wait: {title: Wait, run: 'while [ ! -f go ]; do sleep 0.05; done'}
     """, "waits")
-    (ws.root / "plan.pickle").write_bytes(pickle.dumps(plan))
-    runner = str(Path(__file__).resolve().parent / "runner.py")
-    process = subprocess.Popen([PYTHON, runner, "plan.pickle", "--progress", "none"], cwd=ws.root)
+    process = running_in_background(ws, plan, "waits")
     try:
-        deadline = time.monotonic() + 60
-        while "running" not in statuses(ws.state, "waits") and time.monotonic() < deadline:
-            time.sleep(0.05)
         (running,) = [run.run_id for run in read_runs(ws.state) if run.workflow == "waits"]
         pruned = wfc("runs", "prune", "--keep", "0")
     finally:

@@ -262,6 +262,8 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
             clean = not interrupts.received
     finally:
         registry.close(clean)
+        if hooks.logs is not None:
+            hooks.logs.close()
     received = interrupts.received if status == "cancelled" else 0
     return _finish(hooks, session, options, status, summary.not_run, received)
 

@@ -143,7 +143,8 @@ def run_process(
     full_env = {**os.environ, **(env or {}), **registry.environment(step)}
     try:
         process = subprocess.Popen(
-            argv, shell=shell, cwd=cwd, env=full_env, text=True, start_new_session=True,
+            argv, shell=shell, cwd=cwd, env=full_env, start_new_session=True,
+            encoding="utf-8", errors="replace",  # bytes that are not UTF-8 show as U+FFFD, never fail the step
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent(registry.parent),
         )

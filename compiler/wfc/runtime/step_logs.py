@@ -1,25 +1,31 @@
-"""Each attempt's stdout, stderr and result, kept under the run: `RUN_DIR/steps/STEP/N.*`.
+"""Each attempt's stdout, stderr and result, kept in one append-only file per run: `RUN_DIR/output.log`.
 
-`N` counts the step's attempts across every session of the run (a resumed run adds to them, so a
-failed session's logs survive the retry), and `N.json` says which attempt of its session it was,
-whether it succeeded, and what was cut. A stream longer than `LIMIT` bytes keeps its first `HEAD`
-and last `LIMIT - HEAD` bytes with one line saying how much was cut between them: the start of a
-log says what ran, its end why it failed. The files live in the run's directory, so removing the
-run (`wfc runs prune`) removes them. Writing them never fails the run: the caller turns an
-`OSError` into a warning.
+One record per attempt, appended as it ends, in one write: a JSON header line (the step, which
+attempt of its session it was, whether it succeeded, and for each stream its size as printed, the
+bytes cut and the bytes kept), then the kept streams' UTF-8 bytes back to back, then a newline.
+A step's records in file order are its attempts across every session of the run (a resumed run
+appends to the same file, so a failed session's logs survive the retry). One file, not a folder
+and files per attempt: creating files costs far more than the scheduling of a step (issue 13).
+
+A stream longer than `LIMIT` bytes keeps its first `HEAD` and last `LIMIT - HEAD` bytes with one
+line saying how much was cut between them: the start of a log says what ran, its end why it
+failed. A record a kill cut short (a torn tail) is ignored on reading and cut off before the next
+session appends. The file lives in the run's directory, so removing the run (`wfc runs prune`)
+removes it. Writing never fails the run: the caller turns an `OSError` into a warning.
 """
 from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 LIMIT = 256 * 1024
 HEAD = 64 * 1024
 STREAMS = ("stdout", "stderr", "result")
-STEPS_DIR = "steps"
+LOG_FILE = "output.log"
 STDERR_TAIL = 2000  # characters of a failed process's output its error shows
 
 
@@ -45,54 +51,130 @@ def bounded(text: str, limit: int = LIMIT, head: int = HEAD) -> Tuple[str, int]:
     return kept_head + note + kept_tail, cut
 
 
-def step_dir(run_dir: Path, step_id: str) -> Path:
-    return run_dir / STEPS_DIR / step_id
+@dataclass(frozen=True)
+class KeptStream:
+    name: str  # stdout, stderr or result
+    text: str
+    size: int  # bytes the attempt printed, before any cut
+    cut: int  # bytes left out of `text`
 
 
-def numbers(folder: Path) -> List[int]:
-    """The attempt numbers kept in a step's folder, in order."""
-    if not folder.is_dir():
-        return []
-    found = {int(entry.name[:-5]) for entry in folder.iterdir()
-             if entry.name.endswith(".json") and entry.name[:-5].isdigit()}
-    return sorted(found)
+@dataclass(frozen=True)
+class Record:
+    """One attempt as kept: `attempt` counts within its session, `streams` in `STREAMS` order."""
+
+    step: str
+    attempt: int
+    ok: bool
+    streams: Tuple[KeptStream, ...]
+
+
+def encode_record(step_id: str, attempt: int, ok: bool, captured: Captured) -> bytes:
+    header: Dict[str, Any] = {"step": step_id, "attempt": attempt, "ok": ok}
+    bodies: List[bytes] = []
+    for stream, text in (("stdout", captured.stdout), ("stderr", captured.stderr), ("result", captured.result)):
+        if text is None:
+            continue
+        kept, cut = bounded(text)
+        data = kept.encode("utf-8", errors="replace")
+        header[stream] = {"bytes": len(text.encode("utf-8", errors="replace")), "cut": cut, "kept": len(data)}
+        bodies.append(data)
+    # ASCII JSON: the header never holds a raw line break, so its newline ends it
+    return (json.dumps(header, sort_keys=True) + "\n").encode("ascii") + b"".join(bodies) + b"\n"
 
 
 class StepLogs:
-    """Writes attempts as they end; one writer per run session, called from worker threads (each
-    step's attempts come from one worker at a time, so numbering a step's folder needs no lock)."""
+    """Appends attempts as they end; one writer per run session, called from worker threads. The
+    file is opened at the first attempt, so a run in which nothing ran leaves none."""
 
     def __init__(self, run_dir: Path) -> None:
-        self.run_dir = run_dir
+        self.path = run_dir / LOG_FILE
+        self._lock = threading.Lock()
+        self._fd: Optional[int] = None
+        self._size = 0  # bytes of complete records: where a failed write is cut back to
 
     def keep(self, step_id: str, attempt: int, ok: bool, captured: Captured) -> None:
-        folder = step_dir(self.run_dir, step_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        number = (numbers(folder) or [0])[-1] + 1
-        meta: Dict[str, Any] = {"attempt": attempt, "ok": ok}
-        for stream, text in (("stdout", captured.stdout), ("stderr", captured.stderr), ("result", captured.result)):
-            if text is None:
-                continue
-            kept, cut = bounded(text)
-            (folder / f"{number}.{stream}").write_text(kept, encoding="utf-8")
-            meta[stream] = {"bytes": len(text.encode("utf-8", errors="replace")), "cut": cut}
-        # the meta file last: a reader that finds it finds the streams it names
-        temporary = folder / f".{number}.json.tmp"
-        temporary.write_text(json.dumps(meta, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(temporary, folder / f"{number}.json")
+        data = encode_record(step_id, attempt, ok, captured)
+        with self._lock:
+            if self._fd is None:
+                self._open()
+            assert self._fd is not None
+            try:
+                written = 0
+                while written < len(data):  # a regular file takes it all at once unless the disk is full
+                    written += os.write(self._fd, data[written:])
+            except OSError:
+                os.ftruncate(self._fd, self._size)  # no torn record for the next one to follow
+                raise
+            self._size += len(data)
+
+    def _open(self) -> None:
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        size = os.fstat(self._fd).st_size
+        if size:  # a resumed run: cut what a kill left half-written
+            self._size = read_records(os.pread(self._fd, size, 0))[1]
+            if self._size != size:
+                os.ftruncate(self._fd, self._size)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+def read_records(data: bytes) -> Tuple[List[Record], int]:
+    """The complete records of a log, and how many bytes they take: reading stops at the first
+    record that is torn or not a record (nothing after it can be told apart)."""
+    records: List[Record] = []
+    position = 0
+    while position < len(data):
+        parsed = _record_at(data, position)
+        if parsed is None:
+            break
+        record, position = parsed
+        records.append(record)
+    return records, position
+
+
+def _record_at(data: bytes, position: int) -> Optional[Tuple[Record, int]]:
+    line_end = data.find(b"\n", position)
+    try:
+        header = json.loads(data[position:line_end]) if line_end >= 0 else None
+    except (ValueError, RecursionError):  # not UTF-8 or not JSON: not a header of ours
+        return None
+    if not isinstance(header, dict) or not isinstance(header.get("step"), str):
+        return None
+    streams, cursor = [], line_end + 1
+    for name in STREAMS:
+        sizes = header.get(name)
+        if isinstance(sizes, dict):
+            kept = _count(sizes.get("kept"))
+            text = data[cursor:cursor + kept].decode("utf-8", errors="replace")
+            streams.append(KeptStream(name, text, _count(sizes.get("bytes")), _count(sizes.get("cut"))))
+            cursor += kept
+    if data[cursor:cursor + 1] != b"\n":  # cut short by a kill (or not ours)
+        return None
+    attempt = header.get("attempt")
+    return Record(header["step"], _count(attempt) or 1, header.get("ok") is True, tuple(streams)), cursor + 1
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def read_log(run_dir: Path) -> List[Record]:
+    """Every complete record of a run's log (none when it has none); OSError when it cannot be read."""
+    try:
+        data = (run_dir / LOG_FILE).read_bytes()
+    except FileNotFoundError:
+        return []
+    return read_records(data)[0]
 
 
 def result_text(value: Any) -> str:
     """A Python step's or an agent's result as it is shown: text as it is, anything else as JSON."""
     return value if isinstance(value, str) else json.dumps(value, indent=2, sort_keys=True, default=str)
-
-
-def read_meta(folder: Path, number: int) -> Mapping[str, Any]:
-    try:
-        data = json.loads((folder / f"{number}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def tail(text: str, limit: int = STDERR_TAIL) -> str:
