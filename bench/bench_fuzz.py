@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import time
 import traceback
 from collections import Counter
@@ -109,7 +110,8 @@ def through_the_front_end(raw: bytes) -> Tuple[str, int]:
     """('invalid'|'compiled', positions outside the file); raises what a user would see as a traceback."""
     document = load_bytes(raw, "workflows/fuzz.yaml")
     result = validate_document(document, "fuzz")
-    lines = raw.decode("utf-8", "replace").split("\n")  # wfc's lines: `splitlines` would also break at \x1c, \x85...
+    # Lines as an editor numbers them: `splitlines` would also break at \x1c, \x85, \u2028...
+    lines = re.split(r"\r\n|\r|\n", raw.decode("utf-8", "replace"))
     outside = sum(1 for d in result.diagnostics if d.line > len(lines) or d.column > len(lines[d.line - 1]) + 1
                   or d.line < 1 or d.column < 1)
     if result.workflow is None:

@@ -142,15 +142,16 @@ def resource_peaks(report: Mapping[str, Any], plan: Plan) -> Dict[str, int]:
     return found
 
 
-def dependency_violations(report: Mapping[str, Any], plan: Plan) -> List[str]:
-    """Steps whose first attempt started before a dependency's last attempt finished."""
+def dependency_violations(report: Mapping[str, Any], plan: Plan, skipped: Iterable[str] = ()) -> List[str]:
+    """Steps whose first attempt started before a dependency's last attempt finished (or that
+    started though one never ran, unless it was `skipped`)."""
     first: Dict[str, float] = {}
     for agent in step_agents(report):
         first.setdefault(agent["label"], agent["start"])
     last = last_attempts(report)
-    return [f"{step.id} started at {first[step.id]} before {needed} finished at {last[needed]['finish']}"
-            for step in plan.steps if step.id in first for needed in step.dependencies
-            if needed not in last or last[needed]["finish"] > first[step.id]]
+    return [f"{step.id} started at {first[step.id]} before {needed} finished at {last.get(needed, {}).get('finish')}"
+            for step in plan.steps if step.id in first for needed in step.dependencies if needed not in skipped
+            and (needed not in last or last[needed]["finish"] > first[step.id])]
 
 
 def config_for(plan: Plan, fail: Optional[Mapping[str, int]] = None, **more: Any) -> Dict[str, Any]:
@@ -159,3 +160,33 @@ def config_for(plan: Plan, fail: Optional[Mapping[str, int]] = None, **more: Any
         config["fail"] = dict(fail)
     config.update(more)
     return config
+
+
+# -- dynamic fan-outs -----------------------------------------------------------------------------
+
+
+def map_nodes(plan: Plan) -> List[str]:
+    """The plan's dynamic fan-outs: one node each, whose instances the script names at run time."""
+    return [step.id for step in plan.workflow.steps if step.fan_out is not None and step.instance is None]
+
+
+def instance_agents(report: Mapping[str, Any], node: str) -> List[Dict[str, Any]]:
+    return [agent for agent in step_agents(report) if agent["label"].startswith(f"{node}[")]
+
+
+def folded(report: Mapping[str, Any], plan: Plan) -> Dict[str, Any]:
+    """The report with each dynamic fan-out's agents as one agent of its node, from its first
+    instance's start to its last one's finish (failed if some instance's last attempt failed), so
+    it reads against the plan as any other step does."""
+    agents = list(report["agents"])
+    for node in map_nodes(plan):
+        mine = instance_agents(report, node)
+        if not mine:
+            continue
+        last = max(mine, key=lambda a: (a["finish"], a["order"]))
+        failed = any(a["failed"] for a in last_attempts({"agents": mine}).values())
+        whole = {**mine[0], "label": node, "start": min(a["start"] for a in mine), "finish": last["finish"],
+                 "order": last["order"], "failed": failed}
+        others = {id(agent) for agent in mine[1:]}
+        agents = [whole if agent is mine[0] else agent for agent in agents if id(agent) not in others]
+    return {**report, "agents": agents}

@@ -166,3 +166,19 @@ def test_an_unexpected_end_is_reported_inside_the_file(text: bytes, line: int, c
     points at the end of the last line instead, a position an editor can show."""
     diagnostic = only(load_bytes(text, "end.yaml").diagnostics)
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("WFC001", line, column)
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
+def test_positions_count_lines_as_editors_do(separator: str) -> None:
+    """The YAML reader also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR; editors
+    do not, so a value and an error after one stay on the line the editor shows."""
+    text = f'title: "a{separator}b"\nsteps: {{x: 1}}\nfoo: [\n'
+    document = load_text(text[: -len("foo: [\n")], "seps.yaml")
+    assert document.source_map.values[("steps", "x")] == Position(2, 12)
+    diagnostic = only(load_text(text, "seps.yaml").diagnostics)
+    assert (diagnostic.line, diagnostic.column, diagnostic.source_line) == (3, 7, "foo: [")
+
+
+def test_a_lone_carriage_return_ends_a_line() -> None:
+    diagnostic = only(load_text("version: 1\rtitle: x\r\nfoo: [\r", "cr.yaml").diagnostics)
+    assert (diagnostic.line, diagnostic.column, diagnostic.source_line) == (3, 7, "foo: [")

@@ -1,11 +1,15 @@
 """Every shipped Workflow script, run in virtual time by tests/workflow_js/harness.mjs: it starts
 each step when its dependencies end, holds max_parallel and the resources, reaches the plan's own
 schedule and makespan, compensates in reverse completion order, and its `meta` is a pure literal
-whose phases are the phase() calls."""
+whose phases are the phase() calls. A dynamic fan-out (document-api, implement-epic) runs one agent
+per item its producer found; given the plan's `estimate_items` items it spans the map node's slot
+of the plan exactly, so the whole run still reaches the plan's makespan."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+import json
+import math
+from typing import Any, Dict, List
 
 import pytest
 
@@ -16,10 +20,9 @@ from wfc.render.workflow_script import render_workflow_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "workflows").glob("*.yaml"))
-# A dynamic fan-out's list is known only at run time; its template names `item`, which this script
-# cannot render as wfc does, so the script refuses to start (run these with `wfc run`).
-DYNAMIC = {"document-api": "resource", "implement-epic": "implement"}
-RUNNABLE = [path for path in SHIPPED if path.stem not in DYNAMIC]
+# The dynamic fan-outs of the catalogue: the step, the step that lists its items, the context entry.
+DYNAMIC = {"document-api": ("resource", "inventory", "resources"),
+           "implement-epic": ("implement", "decompose", "tasks")}
 # The arguments under which every step's `when` holds (the others keep their defaults).
 EVERY_STEP = {"create-agent": {"request": "the request", "code_examples": True},
               "generate-tests": {"performance": True}}
@@ -37,9 +40,38 @@ def shipped_script(path: Path) -> Path:
 
 
 def run_every_step(path: Path, **config: Any) -> Dict[str, Any]:
+    """A run where every step's condition holds; a dynamic fan-out finds the plan's `estimate_items`
+    items, each lasting its per-item estimate. Its agents are folded into one of its node."""
     plan = shipped_plan(path)
-    return harness.run(shipped_script(path), plan, args=EVERY_STEP.get(path.stem, harness.required_args(plan)),
-                       **config)
+    if path.stem in DYNAMIC:
+        step = plan.workflow.step(DYNAMIC[path.stem][0])
+        assert step.fan_out is not None
+        config = {**found(path, [f"part{n}" for n in range(step.fan_out.estimate_items)]), **config}
+    report = harness.run(shipped_script(path), plan, args=EVERY_STEP.get(path.stem, harness.required_args(plan)),
+                         **config)
+    return harness.folded(report, plan)
+
+
+def found(path: Path, items: List[str], durations: Any = None) -> Dict[str, Any]:
+    """The config under which the producer of a dynamic fan-out lists `items` (as JSON text, as an
+    agent writes it), each instance lasting `durations[item]` or the step's per-item estimate."""
+    plan = shipped_plan(path)
+    step_id, producer, entry = DYNAMIC[path.stem]
+    step, lister = plan.workflow.step(step_id), plan.workflow.step(producer)
+    assert step.fan_out is not None
+    listed = json.dumps(items)
+    result: Any = {name: listed if name == entry else f"{producer}.{name}" for name in lister.outputs} \
+        if len(lister.outputs) > 1 else listed
+    times = harness.durations(plan)
+    ids = [f"{step_id}[{item}]" if " " not in item else f"{step_id}[{index}]" for index, item in enumerate(items)]
+    times.update({made: (durations or {}).get(item, step.fan_out.item_estimate) for made, item in zip(ids, items)})
+    return {"results": {producer: result}, "durations": times}
+
+
+def steps_that_run(plan: Plan) -> List[str]:
+    """The plan's steps in order, but for those that run only `on_failure`: nothing fails here."""
+    steps = plan.workflow.steps_by_id()
+    return [step for step in plan.order if steps[step].trigger != "on_failure"]
 
 
 def expected_phases(plan: Plan) -> Dict[str, str]:
@@ -54,11 +86,6 @@ def shipped(request: pytest.FixtureRequest) -> Path:
     return request.param  # type: ignore[no-any-return]
 
 
-@pytest.fixture(params=RUNNABLE, ids=[path.stem for path in RUNNABLE])
-def runnable(request: pytest.FixtureRequest) -> Path:
-    return request.param  # type: ignore[no-any-return]
-
-
 def test_the_shipped_script_is_what_the_compiler_writes(shipped: Path) -> None:
     text = shipped_script(shipped).read_text(encoding="utf-8")
     assert text == render_workflow_script(shipped_plan(shipped))
@@ -70,50 +97,45 @@ def test_node_check_accepts_every_shipped_script(shipped: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize("name", sorted(DYNAMIC))
-def test_a_dynamic_fan_out_script_refuses_to_start_and_says_what_to_run_instead(name: str) -> None:
-    path = ROOT / "workflows" / f"{name}.yaml"
-    report = harness.run(shipped_script(path), shipped_plan(path))
-    assert report["agents"] == []
-    assert report["error"] == (f"the template of step {DYNAMIC[name]} uses the name `item`, which this script cannot "
-                               f"render as wfc does: run this workflow with `wfc run workflows/{name}.yaml` instead")
-
-
-def test_the_run_follows_the_plans_schedule_to_its_makespan(runnable: Path) -> None:
-    plan = shipped_plan(runnable)
-    report = run_every_step(runnable)
+def test_the_run_follows_the_plans_schedule_to_its_makespan(shipped: Path) -> None:
+    plan = shipped_plan(shipped)
+    report = run_every_step(shipped)
     assert report["error"] is None and report["problems"] == []
     agents = harness.step_agents(report)
-    assert sorted(agent["label"] for agent in agents) == sorted(plan.order)  # each step once, no retry
-    assert harness.dependency_violations(report, plan) == []
+    ran = steps_that_run(plan)
+    assert sorted(agent["label"] for agent in agents) == sorted(ran)  # each step once, no retry
+    assert harness.dependency_violations(report, plan, skipped=set(plan.order) - set(ran)) == []
     limit = min(plan.workflow.max_parallel or CLAUDE_CODE_AGENTS, CLAUDE_CODE_AGENTS)
     assert harness.peak([(a["start"], a["finish"], 1) for a in agents]) <= limit
     capacities = dict(plan.workflow.resources)
     assert {name: units <= capacities[name] for name, units in harness.resource_peaks(report, plan).items()} == \
         {name: True for name in capacities}
     started = {agent["label"]: (agent["start"], agent["finish"]) for agent in agents}
-    assert started == {slot.step: (slot.start, slot.finish) for slot in plan.schedule}
+    assert started == {slot.step: (slot.start, slot.finish) for slot in plan.schedule if slot.step in ran}
     assert harness.makespan(report) == plan.estimate.makespan
-    assert report["log"] == [f"{plan.workflow.name}: {len(plan.order)} of {len(plan.order)} steps done"]
+    skipped = [f"{step}: skipped (nothing it waits for failed)" for step in plan.order if step not in ran]
+    assert report["log"] == skipped + [f"{plan.workflow.name}: {len(ran)} of {len(plan.order)} steps done"]
 
 
-def test_each_agent_is_labelled_by_its_step_and_typed_by_its_agent(runnable: Path) -> None:
-    plan = shipped_plan(runnable)
-    report = run_every_step(runnable)
+def test_each_agent_is_labelled_by_its_step_and_typed_by_its_agent(shipped: Path) -> None:
+    plan = shipped_plan(shipped)
+    report = run_every_step(shipped)
     steps = plan.workflow.steps_by_id()
-    assert {a["label"]: a["agentType"] for a in harness.step_agents(report)} == {s: steps[s].agent for s in plan.order}
-    assert {a["label"]: a["phase"] for a in harness.step_agents(report)} == expected_phases(plan)
+    ran = steps_that_run(plan)
+    assert {a["label"]: a["agentType"] for a in harness.step_agents(report)} == {s: steps[s].agent for s in ran}
+    assert {a["label"]: a["phase"] for a in harness.step_agents(report)} == \
+        {step: phase for step, phase in expected_phases(plan).items() if step in ran}
 
 
-def test_a_failure_compensates_completed_steps_in_reverse_completion_order(runnable: Path) -> None:
+def test_a_failure_compensates_completed_steps_in_reverse_completion_order(shipped: Path) -> None:
     """The last step to finish after some compensated step fails on every attempt: every completed
     step with a compensation is undone, the last completed first, once nothing runs any more."""
-    plan = shipped_plan(runnable)
+    plan = shipped_plan(shipped)
     compensated = {step.id for step in plan.workflow.steps if step.compensate}
     undoable = [slot.step for slot in plan.schedule
                 if any(other.step in compensated and other.finish <= slot.start for other in plan.schedule)]
     last = undoable[-1] if undoable else plan.schedule[-1].step  # some compensate their sink only
-    report = run_every_step(runnable, fail={last: -1})
+    report = run_every_step(shipped, fail={last: -1})
     assert report["error"] == f"{plan.workflow.name} failed: {last}: the agent gave no result"
     attempts = [a for a in harness.step_agents(report) if a["label"] == last]
     assert len(attempts) == plan.workflow.step(last).retry.attempts and all(a["failed"] for a in attempts)
@@ -139,5 +161,107 @@ def test_meta_is_a_pure_literal_whose_phases_are_the_phase_calls() -> None:
         assert check["meta"]["name"] == plan.workflow.name
         report = run_every_step(path)
         assert report["meta"] == check["meta"]
-        # One phase() call per phase, each a meta title; a refusing script calls none.
-        assert sorted(report["phases"]) == ([] if path.stem in DYNAMIC else sorted(phases))
+        # One phase() call per phase that has a step that runs, each a meta title.
+        ran = set(steps_that_run(plan))
+        assert sorted(report["phases"]) == sorted({p for s, p in expected_phases(plan).items() if s in ran})
+
+
+FIVE = ["api", "web", "two words", "db", "queue"]  # "two words" is no plain item: its id is STEP[2]
+
+
+def instance_ids(step: str) -> List[str]:
+    return [f"{step}[{item}]" if " " not in item else f"{step}[{index}]" for index, item in enumerate(FIVE)]
+
+
+def wfc_run_prompt(plan: Plan, step_id: str, index: int, context: Dict[str, Any]) -> str:
+    """An instance's prompt as `wfc run` renders it (its executor's template data)."""
+    from dataclasses import replace
+
+    from wfc.format.templating import render
+    from wfc.model import Instance
+    from wfc.runtime.executors import Invocation, template_data
+    from wfc.runtime.options import argument_values
+
+    step = plan.workflow.step(step_id)
+    made = replace(step, id=instance_ids(step_id)[index], instance=Instance(step_id, FIVE[index], index))
+    args = argument_values(plan.workflow, harness.required_args(plan))
+    data = template_data(Invocation(made, args, {name: context[name] for name in step.inputs}, None))
+    return render(step.prompt or "", data)
+
+
+@pytest.mark.parametrize("name", sorted(DYNAMIC))
+def test_a_dynamic_fan_out_runs_one_agent_per_item_found_and_hands_readers_the_list_in_item_order(
+        name: str) -> None:
+    path = ROOT / "workflows" / f"{name}.yaml"
+    plan = shipped_plan(path)
+    step_id, producer, entry = DYNAMIC[name]
+    step = plan.workflow.step(step_id)
+    assert step.fan_out is not None
+    each = step.fan_out.item_estimate
+    # The last item finishes first: the readers' lists still follow the items.
+    report = harness.run(shipped_script(path), plan, args=harness.required_args(plan),
+                         **found(path, FIVE, {item: each * (5 - n) for n, item in enumerate(FIVE)}))
+    assert report["error"] is None and report["problems"] == []
+    ids = instance_ids(step_id)
+    mine = harness.instance_agents(report, step_id)
+    assert [agent["label"] for agent in mine] == ids  # in item order, each once
+    assert {a["phase"] for a in mine} == {expected_phases(plan)[step_id]}
+    assert {a["agentType"] for a in mine} == {step.agent}
+    context = {name: f"{s.id}.{name}" if len(s.outputs) > 1 else f"result of {s.id}"  # the harness's results
+               for s in plan.workflow.steps for name in s.outputs}
+    context[entry] = json.dumps(FIVE)
+    assert [agent["prompt"] for agent in mine] == [wfc_run_prompt(plan, step_id, n, context) for n in range(5)]
+    width = min(5, step.fan_out.max_parallel or 5, plan.workflow.max_parallel or CLAUDE_CODE_AGENTS)
+    assert harness.peak([(a["start"], a["finish"], 1) for a in mine]) == width == {"document-api": 5,
+                                                                                   "implement-epic": 3}[name]
+    assert harness.dependency_violations(harness.folded(report, plan), plan, skipped=set(plan.order)) == []
+    listed = str([f"result of {made}" for made in ids])  # Python's str of the list, as `wfc run` prints it
+    readers = [s.id for s in plan.workflow.steps if set(step.outputs) & set(s.inputs)]
+    assert readers and all(listed in agent["prompt"] for agent in harness.step_agents(report)
+                           if agent["label"] in readers)
+    assert [agent["finish"] for agent in mine] != sorted(agent["finish"] for agent in mine)
+
+
+@pytest.mark.parametrize("name", sorted(DYNAMIC))
+def test_a_dynamic_fan_out_spans_its_items_in_rounds_of_its_width(name: str) -> None:
+    """The script's makespan for a dynamic list: the map node lasts its per-item estimate times
+    ceil(items found / width), width = min(items, the fan-out's and the workflow's max_parallel);
+    with the plan's estimate_items items that is the plan's own slot (test above), with five:"""
+    path = ROOT / "workflows" / f"{name}.yaml"
+    plan = shipped_plan(path)
+    step_id = DYNAMIC[name][0]
+    step = plan.workflow.step(step_id)
+    assert step.fan_out is not None
+    report = harness.folded(harness.run(shipped_script(path), plan, args=EVERY_STEP.get(name, harness.required_args(
+        plan)), **found(path, FIVE)), plan)
+    width = min(5, step.fan_out.max_parallel or 5, plan.workflow.max_parallel or CLAUDE_CODE_AGENTS)
+    (slot,) = [slot for slot in plan.schedule if slot.step == step_id]
+    (whole,) = [agent for agent in report["agents"] if agent["label"] == step_id]
+    rounds = math.ceil(5 / width)
+    assert (whole["start"], whole["finish"]) == (slot.start, slot.start + step.fan_out.item_estimate * rounds)
+    # planned / found: 4 items at once and 5 at once (8m); 8 items 3 at a time (60m) and 5 (40m)
+    assert {"document-api": (480.0, 480.0), "implement-epic": (3600.0, 2400.0)}[name] == \
+        (slot.finish - slot.start, whole["finish"] - whole["start"])
+    shift = whole["finish"] - slot.finish  # what follows moves by what the map node gained or lost
+    assert harness.makespan(report) == plan.estimate.makespan + shift
+
+
+@pytest.mark.parametrize("name", sorted(DYNAMIC))
+def test_a_failing_instance_fails_the_fan_out_once_the_others_ran_and_stops_its_readers(name: str) -> None:
+    """No min_success and no continue_on_error: as `wfc run`'s map node, every instance runs (the
+    failing one to its last attempt), then the step fails and nothing that reads it starts."""
+    path = ROOT / "workflows" / f"{name}.yaml"
+    plan = shipped_plan(path)
+    step_id = DYNAMIC[name][0]
+    step = plan.workflow.step(step_id)
+    ids = instance_ids(step_id)
+    report = harness.run(shipped_script(path), plan, args=harness.required_args(plan), fail={ids[1]: -1},
+                         **found(path, FIVE))
+    assert report["error"] == (f"{name} failed: {step_id}: 1 of 5 instances failed; the first: the agent gave no "
+                               "result")
+    mine = harness.instance_agents(report, step_id)
+    assert sorted(agent["label"] for agent in mine) == sorted(ids + [ids[1]] * (step.retry.attempts - 1))
+    assert [a["failed"] for a in mine if a["label"] == ids[1]] == [True] * step.retry.attempts
+    later = {s.id for s in plan.steps if step_id in s.dependencies and plan.workflow.step(s.id).trigger == "on_success"}
+    assert later and not later & {agent["label"] for agent in report["agents"]}
+    assert f"{ids[1]} failed: the agent gave no result" in report["log"]

@@ -42,7 +42,9 @@ def workflow(text: Dict[str, str]) -> Dict[str, Any]:
                       "prompt": text["literal"] + " {{ args.a }} " + text["literal"], "estimate": "1m",
                       "outputs": ["notes"], "compensate": {"prompt": text["literal"] + " {{ args.a }}"}},
             "second": {"title": text["title"], "group": text["other_group"], "needs": ["first"], "estimate": "2m",
-                       "run": text["literal"] + " {{ args.a }}", "env": {"X": text["value"]}, "cwd": text["value"],
+                       # no `#`: a value after one lands in a shell comment, where a line break is refused
+                       "run": text["literal"].replace("#", "") + " {{ args.a }}", "env": {"X": text["value"]},
+                       "cwd": text["value"],
                        "compensate": {"run": [text["literal"], "{{ args.a }}"]}},
             "third": {"title": text["title"], "group": text["group"], "inputs": ["notes"], "estimate": "1m",
                       "prompt": "{{ context.notes }}" + text["literal"],

@@ -5,7 +5,8 @@ produces no outputs, so its previous outputs stay exactly as they were.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -61,6 +62,12 @@ class CompileOptions:
         return OutputDirs(self.out_dir, self.commands_dir, self.claude_dir)
 
     @property
+    def root(self) -> Path:
+        """The project the outputs belong to: the output directory's parent. Generated files name
+        their source relative to it, so they are the same bytes from any working directory."""
+        return self.out_dir.resolve().parent
+
+    @property
     def directories(self) -> Tuple[Path, ...]:
         """Where outputs go: the directories pruning and cleaning look in."""
         return self.dirs.all
@@ -98,9 +105,15 @@ def compile_file(path: Path, options: CompileOptions) -> WorkflowOutcome:
         return WorkflowOutcome(result.file, None, result.diagnostics)
     plan = analyze(result.workflow)
     findings = tuple(found for renderer in RENDERERS if renderer.warnings for found in renderer.warnings(plan))
+    plan = replace(plan, workflow=replace(plan.workflow, source=recorded_source(result.file, options.root)))
     outputs = tuple(renderer.output(plan, options) for renderer in RENDERERS)
     outputs += tuple(Output.of_text(options.dirs.agents / name, text) for name, text in render_agent_files(plan))
     return WorkflowOutcome(result.file, plan, result.diagnostics + result.located(plan.warnings + findings), outputs)
+
+
+def recorded_source(shown: str, root: Path) -> str:
+    """The source path as generated files record it: relative to the project `root`."""
+    return Path(os.path.relpath(Path(shown).resolve(), root)).as_posix()
 
 
 def compile_paths(paths: Sequence[str], options: CompileOptions,
@@ -124,8 +137,8 @@ def compile_paths(paths: Sequence[str], options: CompileOptions,
 
 def _pruned(options: CompileOptions, outcomes: Sequence[WorkflowOutcome], outputs: Sequence[Output]) -> List[Change]:
     keep = {output.path.resolve() for output in outputs}
-    compiled = {outcome.source for outcome in outcomes if not outcome.failed}  # a failed one keeps its files
-    return emit.prune(emit.stale_outputs(options.directories, keep, compiled), options.check)
+    compiled = {outcome.plan.workflow.source for outcome in outcomes if outcome.plan}  # a failed one keeps its files
+    return emit.prune(emit.stale_outputs(options.directories, keep, options.root, compiled), options.check)
 
 
 def one_writer_per_file(outcomes: Tuple[WorkflowOutcome, ...]) -> Tuple[WorkflowOutcome, ...]:

@@ -72,6 +72,7 @@ function argumentValue(a, value) {  // as `wfc run` takes a value: typed, checke
 }
 
 function typedText(a, text) {  // a value typed as text, read as the argument's type
+  if (a.type === "list") return listText(a, text);
   const number = text.trim() === "" ? NaN : Number(text);
   if (a.type === "integer" || a.type === "number") {
     if (Number.isFinite(number) && (a.type === "number" || /^\s*[+-]?\d+\s*$/.test(text))) return number;
@@ -85,13 +86,24 @@ function typedText(a, text) {  // a value typed as text, read as the argument's 
   return a.enum?.find((choice) => String(choice) === text) ?? text;
 }
 
+function listText(a, text) {  // a JSON list, or words between commas
+  if (text.trimStart().startsWith("[")) {
+    let value;
+    try { value = JSON.parse(text); } catch (error) {
+      throw new Error(`argument ${a.name} must be a JSON list or words separated by commas; ${text} does not parse`);
+    }
+    if (Array.isArray(value)) return value;
+  }
+  return text.split(",").map((word) => word.trim()).filter((word) => word);
+}
+
 async function runWorkflow() {
   const blocked = STEPS.filter((s) => s.blocked && (!s.when || s.when())).map((s) => s.blocked);
   if (blocked.length) throw new Error(`${blocked.join("; ")}: run this workflow with \`wfc run workflows/add-command.yaml\` instead`);
   const after = new Map(STEPS.map((s) => [s.id, []]));
   STEPS.forEach((s) => s.needs.forEach((id) => after.get(id).push(s)));
   const waiting = new Map(STEPS.map((s) => [s.id, s.needs.length]));
-  const ready = [], done = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
+  const ready = [], done = [], undoable = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
   let running = 0, stopping = false, scanQueued = false, swept = false, finished;
 
   const fits = (s) => Object.entries(s.holds).every(([name, units]) => FREE[name] >= units);
@@ -150,8 +162,8 @@ async function runWorkflow() {
     ended.set(s.id, reason === null ? "succeeded" : "failed");
     const tolerated = reason !== null && (s.continueOnError || (s.minSuccess > 0 &&
       s.collect[2] - (lost[s.collect[0]] = (lost[s.collect[0]] ?? 0) + 1) >= s.minSuccess));
-    if (reason === null) { put(s, produced, "succeeded"); done.push(s); }
-    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, {}, "failed"); }
+    if (reason === null) { put(s, produced, "succeeded"); done.push(s); if (s.undo && !s.map) undoable.push(s); }
+    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, produced ?? {}, "failed"); }
     else { log(`${s.id} failed: ${reason}`); put(s, {}, "failed"); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
     if (reason === null || tolerated) release(s);
     else block(s);
@@ -164,7 +176,7 @@ async function runWorkflow() {
     scan();
   });
   if (!failures.length) return log(`add-command: ${done.length} of ${STEPS.length} steps done`);
-  if (COMPENSATE) await compensate(done);
+  if (COMPENSATE) await compensate(undoable);
   throw new Error(`add-command failed: ${failures.join("; ")}`);
 }
 
@@ -178,8 +190,8 @@ function valuesOf(s, value, error) {  // the step's context values, or why the a
   return Object.fromEntries(s.outputs.map((o) => [o, value[o]]));
 }
 
-async function compensate(done) {  // the saga: undo completed steps, the last completed first
-  for (const s of [...done].reverse().filter((s) => s.undo)) {
+async function compensate(done) {  // the saga: undo completed steps (and instances), the last completed first
+  for (const s of [...done].reverse()) {
     try {
       const value = await s.undo();
       if (value === null || value === undefined) throw new Error("the agent gave no result");

@@ -64,6 +64,7 @@ function argumentValue(a, value) {  // as `wfc run` takes a value: typed, checke
 }
 
 function typedText(a, text) {  // a value typed as text, read as the argument's type
+  if (a.type === "list") return listText(a, text);
   const number = text.trim() === "" ? NaN : Number(text);
   if (a.type === "integer" || a.type === "number") {
     if (Number.isFinite(number) && (a.type === "number" || /^\s*[+-]?\d+\s*$/.test(text))) return number;
@@ -77,13 +78,24 @@ function typedText(a, text) {  // a value typed as text, read as the argument's 
   return a.enum?.find((choice) => String(choice) === text) ?? text;
 }
 
+function listText(a, text) {  // a JSON list, or words between commas
+  if (text.trimStart().startsWith("[")) {
+    let value;
+    try { value = JSON.parse(text); } catch (error) {
+      throw new Error(`argument ${a.name} must be a JSON list or words separated by commas; ${text} does not parse`);
+    }
+    if (Array.isArray(value)) return value;
+  }
+  return text.split(",").map((word) => word.trim()).filter((word) => word);
+}
+
 async function runWorkflow() {
   const blocked = STEPS.filter((s) => s.blocked && (!s.when || s.when())).map((s) => s.blocked);
   if (blocked.length) throw new Error(`${blocked.join("; ")}: run this workflow with \`wfc run workflows/document-api.yaml\` instead`);
   const after = new Map(STEPS.map((s) => [s.id, []]));
   STEPS.forEach((s) => s.needs.forEach((id) => after.get(id).push(s)));
   const waiting = new Map(STEPS.map((s) => [s.id, s.needs.length]));
-  const ready = [], done = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
+  const ready = [], done = [], undoable = [], failures = [], phases = new Set(), ended = new Map(), dead = new Set(), lost = {};
   let running = 0, stopping = false, scanQueued = false, swept = false, finished;
 
   const fits = (s) => Object.entries(s.holds).every(([name, units]) => FREE[name] >= units);
@@ -125,6 +137,11 @@ async function runWorkflow() {
     if (!running) finished();
   }
   function attempt(s, n) {  // one reaction between the agent's answer and settle: finishes at one instant settle together
+    if (s.map) {
+      const finished = (i) => { if (s.undo) undoable.push({id: i.id, undo: () => s.undo(i), undoShell: s.undoShell}); };
+      return fanOut(s, () => stopping && !s.trigger, finished).then(({produced, reason, unstarted}) => (unstarted ?
+        halt(s, produced, unstarted) : end(s, produced, reason, true)), (error) => end(s, null, error.message, true));
+    }
     let call;
     try { call = s.run(n); } catch (error) { call = Promise.reject(error); }
     call.then((value) => settle(s, n, value), (error) => settle(s, n, undefined, error));
@@ -142,11 +159,20 @@ async function runWorkflow() {
     ended.set(s.id, reason === null ? "succeeded" : "failed");
     const tolerated = reason !== null && (s.continueOnError || (s.minSuccess > 0 &&
       s.collect[2] - (lost[s.collect[0]] = (lost[s.collect[0]] ?? 0) + 1) >= s.minSuccess));
-    if (reason === null) { put(s, produced, "succeeded"); done.push(s); }
-    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, {}, "failed"); }
+    if (reason === null) { put(s, produced, "succeeded"); done.push(s); if (s.undo && !s.map) undoable.push(s); }
+    else if (tolerated) { log(`${s.id} failed, and the workflow goes on: ${reason}`); put(s, produced ?? {}, "failed"); }
     else { log(`${s.id} failed: ${reason}`); put(s, {}, "failed"); failures.push(`${s.id}: ${reason}`); stopping = stopping || !KEEP_GOING; }
     if (reason === null || tolerated) release(s);
     else block(s);
+    if (!scanQueued) { scanQueued = true; Promise.resolve().then(scan); }
+  }
+  function halt(s, produced, unstarted) {  // the run stopped while a fan-out ran: it never ran whole
+    running -= 1;
+    hold(s, -1);
+    ended.set(s.id, "failed");
+    log(`${s.id}: ${unstarted} of its instances did not start: the run stopped`);
+    put(s, produced, "not_run");
+    block(s);
     if (!scanQueued) { scanQueued = true; Promise.resolve().then(scan); }
   }
 
@@ -156,7 +182,7 @@ async function runWorkflow() {
     scan();
   });
   if (!failures.length) return log(`document-api: ${done.length} of ${STEPS.length} steps done`);
-  if (COMPENSATE) await compensate(done);
+  if (COMPENSATE) await compensate(undoable);
   throw new Error(`document-api failed: ${failures.join("; ")}`);
 }
 
@@ -170,8 +196,8 @@ function valuesOf(s, value, error) {  // the step's context values, or why the a
   return Object.fromEntries(s.outputs.map((o) => [o, value[o]]));
 }
 
-async function compensate(done) {  // the saga: undo completed steps, the last completed first
-  for (const s of [...done].reverse().filter((s) => s.undo)) {
+async function compensate(done) {  // the saga: undo completed steps (and instances), the last completed first
+  for (const s of [...done].reverse()) {
     try {
       const value = await s.undo();
       if (value === null || value === undefined) throw new Error("the agent gave no result");
@@ -181,6 +207,69 @@ async function compensate(done) {  // the saga: undo completed steps, the last c
       log(`${s.id}: compensation failed: ${error.message}`);
     }
   }
+}
+
+// A fan-out over a list known only at run time, as `wfc run` runs its map node: one agent per item,
+// maxParallel (and LIMIT) at a time, each with its own retries; the readers get each output as a
+// list in item order (null for a failed instance), and minSuccess decides whether it failed.
+const PLAIN_ITEM = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$");
+async function fanOut(s, stopped, finished) {
+  const instances = fanOutItems(s);
+  const results = instances.map(() => null), errors = [];
+  let next = 0;
+  async function worker() {
+    while (next < instances.length && !stopped()) {
+      const i = instances[next++];
+      for (let n = 1; results[i.index] === null && errors[i.index] === undefined; n += 1) {
+        let call;
+        try { call = Promise.resolve(s.run(n, i)); } catch (error) { call = Promise.reject(error); }
+        try { results[i.index] = await call.then((value) => valuesOf(s, value), (error) => valuesOf(s, undefined, error)); finished(i); }
+        catch (problem) {
+          if (n < s.attempts) log(`${i.id}: attempt ${n} failed (${problem.message}); trying again`);
+          else { errors[i.index] = problem.message; log(`${i.id} failed: ${problem.message}`); }
+        }
+      }
+    }
+  }
+  await parallel(Array.from({length: Math.min(instances.length, s.map.maxParallel ?? LIMIT, LIMIT)}, () => worker));
+  const produced = Object.fromEntries(s.outputs.map((o) => [o, results.map((r) => (r === null ? null : r[o] ?? null))]));
+  const failed = errors.filter((e) => e !== undefined), needed = s.map.minSuccess ?? instances.length;
+  if (next < instances.length) return {produced, unstarted: instances.length - next};
+  if (!failed.length || instances.length - failed.length >= needed) return {produced, reason: null};
+  return {produced, reason: `${failed.length} of ${instances.length} instances failed` +
+    (s.map.minSuccess != null ? ` (at least ${needed} had to succeed)` : "") + `; the first: ${failed[0]}`};
+}
+
+function fanOutItems(s) {  // {id, item, index} per item of the list, or why there is none
+  const [where, name] = [s.map.list.slice(0, s.map.list.indexOf(".")), s.map.list.slice(s.map.list.indexOf(".") + 1)];
+  let value = (where === "args" ? A : C)[name] ?? null;
+  if (typeof value === "string") { try { value = JSON.parse(value); } catch (error) { /* not JSON: said below */ } }
+  if (!Array.isArray(value)) {
+    throw new Error(`step '${s.id}' fans out over ${s.map.list}, which is not a list at run time but ` +
+      `${described(value)}: produce a JSON list, such as ["a", "b"]`);
+  }
+  const plain = (item) => typeof item === "string" && PLAIN_ITEM.test(item) && !/^[0-9]+$/.test(item);
+  const instances = value.map((item, index) => ({id: `${s.id}[${plain(item) ? item : index}]`, item, index}));
+  const first = new Map();
+  for (const i of instances) {
+    if (first.has(i.id)) {
+      throw new Error(`step '${s.id}' fans out over ${s.map.list}, whose items ${first.get(i.id)} and ${i.index} ` +
+        `both give the instance id '${i.id}': make the items distinct`);
+    }
+    first.set(i.id, i.index);
+  }
+  return instances;
+}
+
+function described(value) {  // wfc.diagnostics.wording.describe: what was found instead
+  if (typeof value === "boolean") return String(value);
+  if (value === null) return "nothing (null)";
+  if (typeof value === "string") {
+    const points = [...value];
+    return `the string ${quote(points.length <= 40 ? value : points.slice(0, 37).join("") + "...")}`;
+  }
+  if (typeof value === "number") return `${Number.isInteger(value) ? "an integer" : "a number"} (${num(value)})`;
+  return "a mapping";
 }
 
 // Template helpers: what Python and Jinja mean by each operation, so prompts read as `wfc run` renders them.
@@ -222,7 +311,8 @@ step({id: "inventory", priority: 1140, phase: "Level 1", attempts: 2, outputs: [
   keyed: true,
   run: () => agent("List every API endpoint of " + str(A["target"]) + " by resource (method, path, handler file), its authentication scheme, and the internal services worth documenting. Also give the resource names as a JSON list of strings.", {"label": "inventory", "phase": "Level 1", "agentType": "api-designer", "schema": {"type": "object", "properties": {"inventory": {"type": "string"}, "resources": {"type": "string"}}, "required": ["inventory", "resources"]}})});
 step({id: "resource", needs: ["inventory"], priority: 780, phase: "Level 2", attempts: 2, outputs: ["endpoint_docs"],
-  blocked: "the template of step resource uses the name `item`, which this script cannot render as wfc does"});
+  map: {"list": "context.resources"},
+  run: (n, $i) => agent("Document the " + str($i.item) + " endpoints of " + str(A["target"]) + " from " + str(C["inventory"]) + ": their OpenAPI paths, " + str(A["docs_dir"]) + "/api/endpoints/" + str($i.item) + ".md with request and response examples, and TSDoc or JSDoc comments on the handlers.", {"label": $i.id, "phase": "Level 2", "agentType": "documentation-expert"})});
 step({id: "authentication", needs: ["inventory"], priority: 660, phase: "Level 2", attempts: 2,
   run: () => agent("Write " + str(A["docs_dir"]) + "/api/authentication.md for " + str(A["target"]) + " from " + str(C["inventory"]) + ": methods, roles and permissions, keys and tokens, with examples.", {"label": "authentication", "phase": "Level 2", "agentType": "documentation-expert"})});
 step({id: "services", needs: ["inventory"], priority: 780, phase: "Level 2", attempts: 2,

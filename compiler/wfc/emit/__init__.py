@@ -135,31 +135,31 @@ def generated_source(path: Path) -> Optional[str]:
     return parsed[0] if parsed else None
 
 
-def stale_outputs(directories: Iterable[Path], keep: Set[Path], compiled: Iterable[str] = ()) -> List[Path]:
-    """Generated files (by header) that no current workflow produces and whose source is gone or
-    was compiled just now (an agent it no longer defines). Files other sources generated, and
-    files without wfc's header, are left alone."""
+def stale_outputs(directories: Iterable[Path], keep: Set[Path], root: Path, compiled: Iterable[str] = ()) -> List[Path]:
+    """Generated files (by header) that no current workflow produces and whose source (relative to
+    the project `root`) is gone or was compiled just now (an agent it no longer defines). Files
+    other sources generated, and files without wfc's header, are left alone."""
     stale: List[Path] = []
     sources = set(compiled)
     for directory in dict.fromkeys(directories):
         if not directory.is_dir():
             continue
-        ours = _inside_project(directory)
+        ours = _inside_project(directory, root)
         for candidate in sorted(p for p in directory.iterdir() if p.is_file()):
             source = generated_source(candidate)
             if source is None or candidate.resolve() in keep:
                 continue
-            if source in sources or (ours and not Path(source).exists()):
+            if source in sources or (ours and not (root / source).exists()):
                 stale.append(candidate)
     return stale
 
 
-def _inside_project(directory: Path) -> bool:
-    """Whether `directory` lies in the project (the working directory, where commands run). A
-    shared directory outside it (`~/.claude/commands`) also holds other projects' files, whose
-    relative source paths name nothing here: there only what this compile produced is pruned."""
+def _inside_project(directory: Path, root: Path) -> bool:
+    """Whether `directory` lies in the project `root`. A shared directory outside it
+    (`~/.claude/commands`) also holds other projects' files, whose relative source paths name
+    nothing here: there only what this compile produced is pruned."""
     try:
-        directory.resolve().relative_to(Path.cwd().resolve())
+        directory.resolve().relative_to(root)
     except ValueError:
         return False
     return True

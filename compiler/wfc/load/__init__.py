@@ -11,7 +11,8 @@ from typing import Optional
 
 from wfc.diagnostics import codes
 from wfc.diagnostics.codes import Code
-from wfc.load.document import MAX_FILE_BYTES, Document, Position, SourceMap, YamlPath, position_of_offset
+from wfc.load.document import (MAX_FILE_BYTES, Document, Position, SourceMap, YamlPath, editor_lines,
+                               position_of_offset)
 
 
 def load_bytes(raw: bytes, file: str) -> Document:
@@ -52,7 +53,7 @@ def load_text(text: str, file: str, sha256: Optional[str] = None) -> Document:
 
 def _failed(file: str, text: str, digest: str, code: Code, message: str, position: Position, hint: str,
             path: YamlPath = ()) -> Document:
-    lines = text.splitlines()
+    lines = editor_lines(text)
     source_line = lines[position.line - 1] if 0 < position.line <= len(lines) else ""
     diagnostic = code.at(message, file, position.line, position.column, hint, path, source_line)
     return Document(file, text, digest, None, (diagnostic,), SourceMap())

@@ -1,6 +1,8 @@
 """A loaded workflow file as plain data, and where each of its nodes was written."""
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Dict, List, NamedTuple, Tuple
@@ -13,6 +15,28 @@ class Position(NamedTuple):
 
     line: int
     column: int
+
+
+# Editors and the language server protocol end a line at \n, \r\n or \r only; str.splitlines and
+# the YAML reader also break at \x85, \u2028 and others, which would shift every later position.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def editor_lines(text: str) -> List[str]:
+    """The lines of `text` as an editor numbers them (a final line break ends the last line)."""
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+class LineIndex:
+    """Character offsets to editor positions, for a parser that numbers lines its own way."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+
+    def position(self, offset: int) -> Position:
+        line = bisect_right(self.starts, offset)
+        return Position(line, offset - self.starts[line - 1] + 1)
 
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -68,12 +92,12 @@ class Document:
     @cached_property
     def lines(self) -> List[str]:
         """The text split once: a diagnostic per step would otherwise split the file per step."""
-        return self.text.splitlines()
+        return editor_lines(self.text)
 
 
 def position_of_offset(raw: bytes, offset: int) -> Position:
-    before = raw[:offset]
-    line_start = before.rfind(b"\n") + 1
-    return Position(before.count(b"\n") + 1, len(before[line_start:].decode("utf-8", "replace")) + 1)
+    """The position of byte `offset` (a bad byte counts as one character, as it is shown)."""
+    before = raw[:offset].decode("utf-8", "replace")
+    return LineIndex(before).position(len(before))
 
 

@@ -24,7 +24,8 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
-from wfc.load.document import MAX_ALIAS_NODES, MAX_DEPTH, Position, SourceMap, YamlPath, position_of_offset
+from wfc.load.document import (MAX_ALIAS_NODES, MAX_DEPTH, LineIndex, Position, SourceMap, YamlPath, editor_lines,
+                               position_of_offset)
 from wfc.diagnostics import codes
 from wfc.diagnostics.codes import Code
 
@@ -50,7 +51,7 @@ class LoadError(Exception):
 
 def read(text: str) -> Tuple[Any, SourceMap]:
     """The data and source map of `text`, or a `LoadError` saying what is wrong and where."""
-    builder = _Builder()
+    builder = _Builder(LineIndex(text))
     try:
         for event in YAML(typ="safe").parse(text):
             builder.feed(event)
@@ -66,7 +67,7 @@ def _reader_problem(error: Exception, text: str) -> LoadError:
         at_end = mark is not None and mark.index >= len(text.rstrip())
         if at_end and error.context_mark is not None:
             mark = error.context_mark  # the bracket or quote that was never closed
-        position = _inside(Position(mark.line + 1, mark.column + 1), text) if mark else Position(1, 1)
+        position = _inside(LineIndex(text).position(mark.index), text) if mark else Position(1, 1)
         problem = " ".join(str(part) for part in (error.context, error.problem) if part)
         return LoadError(codes.INVALID_YAML, f"invalid YAML: {problem}", position,
                          "check the indentation, quotes and brackets near this position")
@@ -85,15 +86,11 @@ def _reader_problem(error: Exception, text: str) -> LoadError:
 def _inside(position: Position, text: str) -> Position:
     """The parser marks an unexpected end on the line after the last one (`key: [` -> 2:1): the
     end of the last line is where the text stops, and every reported position lies in the file."""
-    lines = text.splitlines() or [""]
+    lines = editor_lines(text) or [""]
     if position.line <= len(lines) and position.column <= len(lines[position.line - 1]) + 1:
         return position
     line = min(position.line, len(lines))
     return Position(line, len(lines[line - 1]) + 1)
-
-
-def _mark(event: Any) -> Position:
-    return Position(event.start_mark.line + 1, event.start_mark.column + 1)
 
 
 @dataclass
@@ -112,7 +109,8 @@ class _Frame:
 class _Builder:
     """Turns parser events into plain data, a source map, and alias accounting."""
 
-    def __init__(self) -> None:
+    def __init__(self, lines: LineIndex) -> None:
+        self.lines = lines
         self.stack: List[_Frame] = []
         self.anchors: Dict[str, Tuple[Any, int]] = {}
         self.alias_nodes = 0
@@ -124,6 +122,9 @@ class _Builder:
         self.handlers = {ScalarEvent: self._on_scalar, MappingStartEvent: self._open, SequenceStartEvent: self._open,
                          MappingEndEvent: self._on_end, SequenceEndEvent: self._on_end, AliasEvent: self._alias,
                          DocumentStartEvent: self._on_document}
+
+    def at(self, event: Any) -> Position:
+        return self.lines.position(event.start_mark.index)
 
     def feed(self, event: Any) -> None:
         handler = self.handlers.get(type(event))
@@ -140,16 +141,16 @@ class _Builder:
     def _on_document(self, event: Any) -> None:
         self.documents += 1
         if self.documents > 1:
-            raise LoadError(codes.SEVERAL_DOCUMENTS, "the file holds more than one YAML document", _mark(event),
+            raise LoadError(codes.SEVERAL_DOCUMENTS, "the file holds more than one YAML document", self.at(event),
                             "keep one workflow per file and remove the `---` separator")
 
     def _open(self, event: Any) -> None:
         self._check_tag(event, "map" if isinstance(event, MappingStartEvent) else "seq")
         if len(self.stack) >= MAX_DEPTH:
-            raise LoadError(codes.TOO_DEEP, f"the document nests deeper than {MAX_DEPTH} levels", _mark(event),
+            raise LoadError(codes.TOO_DEEP, f"the document nests deeper than {MAX_DEPTH} levels", self.at(event),
                             "flatten the structure; workflows need only a few levels")
         path = self._child_path(event)
-        self.value_positions[path] = _mark(event)
+        self.value_positions[path] = self.at(event)
         container: Any = {} if isinstance(event, MappingStartEvent) else []
         self.stack.append(_Frame(container, path, event.anchor))
 
@@ -163,7 +164,7 @@ class _Builder:
             raise LoadError(
                 codes.KEY_NOT_PLAIN,
                 "a mapping key must be a plain value, not a list or a mapping",
-                _mark(event),
+                self.at(event),
                 "use a string as the key",
             )
         return frame.path + (frame.key,)
@@ -174,20 +175,20 @@ class _Builder:
         if not self.stack:
             self.result = value
             if path is None:
-                self.value_positions[()] = _mark(event)
+                self.value_positions[()] = self.at(event)
             return
         frame = self.stack[-1]
         frame.size += size
         if isinstance(frame.container, list):
             if path is None:
-                self.value_positions[frame.path + (len(frame.container),)] = _mark(event)
+                self.value_positions[frame.path + (len(frame.container),)] = self.at(event)
             frame.container.append(value)
         elif not frame.has_key:
             self._key(frame, value, event)
         else:
             child = frame.path + (frame.key,)
             if path is None:
-                self.value_positions[child] = _mark(event)
+                self.value_positions[child] = self.at(event)
             frame.container[frame.key] = value
             frame.has_key = False
 
@@ -196,7 +197,7 @@ class _Builder:
             raise LoadError(codes.KEY_NOT_PLAIN, "a mapping key must be a plain value, not a list or a mapping",
                             frame.key_mark or Position(1, 1), "use a string as the key")
         key = value if isinstance(value, str) else event.value
-        position = _mark(event)
+        position = self.at(event)
         if key in frame.container or frame.path + (key,) in self.first_keys:
             first = self.first_keys.get(frame.path + (key,), position)
             raise LoadError(
@@ -215,13 +216,13 @@ class _Builder:
             raise LoadError(
                 codes.INVALID_YAML,
                 f"invalid YAML: the alias '*{event.anchor}' names no anchor defined before it",
-                _mark(event),
+                self.at(event),
                 f"define '&{event.anchor}' earlier in the file",
             )
         value, size = self.anchors[event.anchor]
         self.alias_nodes += size
         if self.alias_nodes > MAX_ALIAS_NODES:
-            raise LoadError(codes.ALIAS_BOMB, f"aliases expand to more than {MAX_ALIAS_NODES} nodes", _mark(event),
+            raise LoadError(codes.ALIAS_BOMB, f"aliases expand to more than {MAX_ALIAS_NODES} nodes", self.at(event),
                             "write the repeated data out, or reference it fewer times")
         self._value(value, size, event, None)
 
@@ -232,14 +233,14 @@ class _Builder:
         name = tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else None
         if name is None or name not in _CORE_TAGS:
             shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
-            raise LoadError(codes.TAG_NOT_ALLOWED, f"the tag '{shown}' is not allowed", _mark(event),
+            raise LoadError(codes.TAG_NOT_ALLOWED, f"the tag '{shown}' is not allowed", self.at(event),
                             "remove the tag; workflows hold only strings, numbers, booleans, lists and mappings")
 
     def _scalar(self, event: Any) -> Any:
         self._check_tag(event, "str")
         value = event.value
         if event.tag is not None and event.tag != "!":
-            return _explicit(event, value)
+            return _explicit(event, value, self.at(event))
         if event.style or not event.implicit[0]:
             return value
         return _resolve_plain(value)
@@ -268,7 +269,7 @@ def _resolve_plain(value: str) -> Any:
     return value
 
 
-def _explicit(event: Any, value: str) -> Any:
+def _explicit(event: Any, value: str, position: Position) -> Any:
     name = event.tag.rsplit(":", 1)[-1]
     if name == "str":
         return value
@@ -279,7 +280,7 @@ def _explicit(event: Any, value: str) -> Any:
         raise LoadError(
             codes.TAG_NOT_ALLOWED,
             f"'{value}' is not a valid !!{name}",
-            _mark(event),
+            position,
             f"write a valid {name} or drop the tag",
         )
     return float(resolved) if name == "float" and isinstance(resolved, (int, float)) else resolved

@@ -27,8 +27,9 @@ def instance_id(step_id: str, item: Any, index: int) -> str:
 
 
 def is_plain_item(item: Any) -> bool:
-    # an item that reads as a number would be mistaken for an index: `tier[2]` is the third item
-    return isinstance(item, str) and bool(_PLAIN_ITEM.match(item)) and not item.isdigit()
+    # an item that reads as a number would be mistaken for an index: `tier[2]` is the third item;
+    # fullmatch, since `$` alone also matches before a final line break (`api\n` is not plain)
+    return isinstance(item, str) and bool(_PLAIN_ITEM.fullmatch(item)) and not item.isdigit()
 
 
 def instance_ids(step_id: str, items: Sequence[Any]) -> List[str]:

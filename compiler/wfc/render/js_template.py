@@ -33,6 +33,15 @@ _COMPARISONS = {"eq": "eq({0}, {1})", "ne": "!eq({0}, {1})", "in": "has({1}, {0}
                 "gteq": "cmp({0}, {1}) >= 0"}
 
 
+class Expression(str):
+    """A scope value known only when the script runs: JavaScript written as it is, not a literal
+    (a dynamic fan-out instance's `item`, `index` and `step.id`)."""
+
+
+def _value(value: object) -> str:
+    return str(value) if isinstance(value, Expression) else js_literal(value)
+
+
 class Untranslatable(Exception):
     """`construct` (as users write it) has no faithful JavaScript translation."""
 
@@ -60,7 +69,7 @@ class Scope:
     helpers: Set[str] = field(default_factory=set)
     loops: List[str] = field(default_factory=list)  # loop variables in scope, innermost last
     reads_attempt: bool = False  # set once a template reads `step.attempt`
-    item: Dict[str, object] = field(default_factory=dict)  # an instance's `item` and `index`, known at compile time
+    item: Dict[str, object] = field(default_factory=dict)  # an instance's `item` and `index` (Expression: at run time)
     steps: Sequence[str] = ()  # the steps a `when` may read as `steps.NAME` (outcome, outputs)
     quoting: Dict[int, Context] = field(default_factory=dict)  # a shell command's values: where each lands
 
@@ -222,13 +231,13 @@ class _Translator:
         if name == "loop" and self.scope.loops:
             return "$loop"
         if name in self.scope.item:
-            return js_literal(self.scope.item[name])
+            return _value(self.scope.item[name])
         if name == "args":
             return "A"
         if name == "context":
             return "{" + ", ".join(f"{js_literal(entry)}: C[{js_literal(entry)}]" for entry in self.scope.context) + "}"
         if name == "step":
-            fields = [f"{key}: {js_literal(value)}" for key, value in self.scope.step.items()]
+            fields = [f"{key}: {_value(value)}" for key, value in self.scope.step.items()]
             self.scope.reads_attempt = self.scope.attempt
             return "{" + ", ".join(fields + (["attempt: n"] if self.scope.attempt else [])) + "}"
         raise Untranslatable(f"the name `{name}`")
@@ -255,7 +264,7 @@ class _Translator:
             if target.name == "steps" and key in self.scope.steps:
                 return f"S[{js_literal(key)}]"
             if target.name == "step" and key in self.scope.step:
-                return js_literal(self.scope.step[key])
+                return _value(self.scope.step[key])
             if target.name == "step" and key == "attempt" and self.scope.attempt:
                 self.scope.reads_attempt = True
                 return "n"

@@ -20,12 +20,13 @@ from wfc.diagnostics import Diagnostic
 from wfc.diagnostics.codes import SCRIPT_CANNOT_CARRY
 from wfc.emit.header import header_text
 from wfc.format.durations import format_duration
+from wfc.format.vocabulary import PLAIN_ITEM_PATTERN
 from wfc.model import Action, Command, Step, Workflow
 from wfc.model.fan_out import fan_out_sizes, loop_data, scheduled_resources
 from wfc.render import js_template
 from wfc.render.environment import render
 from wfc.render.js_runtime import helpers_source
-from wfc.render.js_template import Scope, Untranslatable, js_literal
+from wfc.render.js_template import Expression, Scope, Untranslatable, js_literal
 
 TEMPLATE = "workflow.js.j2"
 
@@ -70,6 +71,7 @@ class _Script:
         self.problems: List[Problem] = []
         self.refusals: Dict[str, str] = {}
         self.shell = False
+        self.maps = False  # whether some step fans out over a list known only at run time
         self.phases = phase_of_steps(plan)
         self.requests = scheduled_resources(self.workflow)[0]
         self.sizes = fan_out_sizes(self.workflow)
@@ -87,7 +89,7 @@ class _Script:
             free=js_literal(scheduled_resources(workflow)[1]), compensate=js_literal(workflow.on_failure.compensate),
             keep_going=js_literal(workflow.on_failure.keep_going), arguments=arguments_literal(workflow),
             shell=self.shell, helpers=helpers_source(sorted(self.helpers)), steps=self.blocks,
-            steps_seen=js_literal(steps_seen(workflow)))
+            steps_seen=js_literal(steps_seen(workflow)), maps=self.maps, plain_item=js_literal(PLAIN_ITEM_PATTERN))
 
     def warnings(self) -> List[Diagnostic]:
         found = []
@@ -129,6 +131,8 @@ class _Script:
             fields["trigger"] = js_literal(step.trigger)
         if step.instance is not None and step.fan_out is not None and step.fan_out.min_success is not None:
             fields["minSuccess"] = str(step.fan_out.min_success)
+        if is_dynamic(step):
+            fields["map"] = self.map_fields(step)
         blocked = self.when(step, fields)
         run = self.run(step) if blocked is None else None
         if run is None or blocked is not None:
@@ -162,17 +166,17 @@ class _Script:
 
     def run(self, step: Step) -> Optional[Dict[str, str]]:
         """`run: (n) => ...`, the shell flag; None when the step's template cannot be translated."""
-        scope = self.scope(step, step.inputs)
+        scope = self.instance_scope(step, step.inputs)
         try:
             if step.kind == "agent":
-                options = self.options(step.id, step.agent, step.model, self.result_schema(step))
+                options = self.options(step.id, step.agent, step.model, self.result_schema(step), dynamic=scope)
                 prompt = js_template.template(step.prompt or "", scope)
                 return {"run": f"{_parameters(scope)} => agent({prompt}, {options})"}
             if step.kind == "shell" and step.run is not None:
                 self.shell = True
                 how = js_literal(shell_circumstances(step))
                 command = self.command(step.run, scope)
-                run = f"{_parameters(scope)} => shell({command}, {how}, {self.options(step.id)})"
+                run = f"{_parameters(scope)} => shell({command}, {how}, {self.options(step.id, dynamic=scope)})"
                 return {"shell": "true", "run": run}
         except Untranslatable as problem:
             self.refuse(step, ("steps", step.id, "prompt" if step.kind == "agent" else "run"), "the template", problem)
@@ -191,17 +195,18 @@ class _Script:
         return reason
 
     def undo(self, step: Step, action: Action) -> Dict[str, str]:
-        scope = self.scope(step, step.inputs + step.outputs, attempt=False)
+        scope = self.instance_scope(step, step.inputs + step.outputs, attempt=False)
         label = f"compensate:{step.id}"
         try:
+            which = _instance_parameter(scope)
             if action.kind == "agent":
-                options = self.options(label, action.agent or step.agent, step.model)
-                return {"undo": f"() => agent({js_template.template(action.prompt or '', scope)}, {options})"}
+                options = self.options(label, action.agent or step.agent, step.model, dynamic=scope)
+                return {"undo": f"{which} => agent({js_template.template(action.prompt or '', scope)}, {options})"}
             if action.kind == "shell" and action.run is not None:
                 self.shell = True
                 how = js_literal(shell_circumstances(action))
-                return {"undoShell": "true",
-                        "undo": f"() => shell({self.command(action.run, scope)}, {how}, {self.options(label)})"}
+                command, options = self.command(action.run, scope), self.options(label, dynamic=scope)
+                return {"undoShell": "true", "undo": f"{which} => shell({command}, {how}, {options})"}
         except Untranslatable as problem:
             field = "prompt" if action.kind == "agent" else "run"
             reason = self.refuse_compensation(step, ("steps", step.id, "compensate", field), problem)
@@ -220,6 +225,23 @@ class _Script:
         return Scope(context=tuple(context), step={"id": step.id, "title": step.title}, attempt=attempt,
                      helpers=self.helpers, item=dict(loop_data(step)))
 
+    def instance_scope(self, step: Step, context: Sequence[str], attempt: bool = True) -> Scope:
+        """A template of a dynamic fan-out: `item`, `index` and `step.id` are its instance's, read
+        from `$i` (`{id, item, index}`) when the script has found the list."""
+        if not is_dynamic(step):
+            return self.scope(step, context, attempt)
+        return Scope(context=tuple(context), step={"id": Expression("$i.id"), "title": step.title}, attempt=attempt,
+                     helpers=self.helpers, item={"item": Expression("$i.item"), "index": Expression("$i.index")})
+
+    def map_fields(self, step: Step) -> str:
+        """`map: {list, maxParallel, minSuccess}`: where the list is found and the fan-out's policy."""
+        fan_out = step.fan_out
+        assert fan_out is not None  # a dynamic fan-out
+        self.maps = True
+        self.helpers.update(("quote", "num"))  # the message naming what was found instead of a list
+        fields = {"list": fan_out.source, "maxParallel": fan_out.max_parallel, "minSuccess": fan_out.min_success}
+        return js_literal({key: value for key, value in fields.items() if value is not None})
+
     def command(self, command: Command, scope: Scope) -> str:
         if isinstance(command, str):
             return js_template.shell_template(command, scope)
@@ -227,15 +249,21 @@ class _Script:
         return "quoted([" + ", ".join(js_template.template(word, scope) for word in command) + "])"
 
     def options(self, label: str, agent: Optional[str] = None, model: Optional[str] = None,
-                schema: Optional[Dict[str, Any]] = None) -> str:
-        options: Dict[str, Any] = {"label": label, "phase": self.phases[label.rpartition(":")[2]]}
+                schema: Optional[Dict[str, Any]] = None, dynamic: Optional[Scope] = None) -> str:
+        """The agent() options; a dynamic fan-out instance's label ends with its id, known at run time."""
+        step_id = label.rpartition(":")[2]
+        options: Dict[str, Any] = {"label": label, "phase": self.phases[step_id]}
         if agent:
             options["agentType"] = agent
         if model:
             options["model"] = model
         if schema:
             options["schema"] = schema
-        return js_literal(options)
+        written = {key: js_literal(value) for key, value in options.items()}
+        if dynamic is not None and isinstance(dynamic.step["id"], Expression):
+            prefix = label[:-len(step_id)]
+            written["label"] = (f"{js_literal(prefix)} + " if prefix else "") + str(dynamic.step["id"])
+        return "{" + ", ".join(f"{js_literal(key)}: {value}" for key, value in written.items()) + "}"
 
     def result_schema(self, step: Step) -> Optional[Dict[str, Any]]:
         """For a keyed result: an object with one property per output, its schema or text."""
@@ -249,8 +277,20 @@ _LONG_FIELDS = ("when", "blocked", "run", "undo")
 
 
 def _parameters(scope: Scope) -> str:
-    """`(n)` for a template that reads `step.attempt`, else `()`."""
+    """`(n)` for a template that reads `step.attempt`, else `()`; a dynamic fan-out's also takes
+    its instance, `$i`."""
+    if _instance_parameter(scope) != "()":
+        return "(n, $i)"
     return "(n)" if scope.reads_attempt else "()"
+
+
+def _instance_parameter(scope: Scope) -> str:
+    return "($i)" if isinstance(scope.step["id"], Expression) else "()"
+
+
+def is_dynamic(step: Step) -> bool:
+    """A fan-out over a list known only at run time (`args.NAME`, `context.NAME`): one map node."""
+    return step.fan_out is not None and step.instance is None
 
 
 def _packed(fields: Dict[str, str]) -> str:

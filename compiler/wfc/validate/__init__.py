@@ -13,7 +13,7 @@ from typing import FrozenSet, Iterable, List, Optional, Tuple, Union
 from wfc.diagnostics import Diagnostic, codes, sorted_diagnostics
 from wfc.diagnostics.errors import fail
 from wfc.diagnostics.wording import describe
-from wfc.load.document import Document, Position
+from wfc.load.document import Document, Position, editor_lines
 from wfc.model import Workflow
 from wfc.validate.finding import Finding
 from wfc.validate.sources import display_path, workflow_files
@@ -34,7 +34,7 @@ class ValidationResult:
 
     def located(self, later: Iterable[Diagnostic]) -> Tuple[Diagnostic, ...]:
         """Findings of later stages (the analysis reads no files) with their source lines."""
-        lines = self.text.splitlines()
+        lines = editor_lines(self.text)
         return tuple(replace(d, source_line=lines[d.line - 1]) if not d.source_line and 0 < d.line <= len(lines) else d
                      for d in later)
 
