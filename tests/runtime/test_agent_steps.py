@@ -14,6 +14,8 @@ import pytest
 
 from runtime_support import FAKE_CLAUDE, Workspace
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 HEAD = """
     version: 1
     title: Agents

@@ -7,6 +7,8 @@ import json
 
 from runtime_support import Workspace
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 TWELVE = [f"m{n:02d}" for n in range(12)]
 
 STATIC = """\
