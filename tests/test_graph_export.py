@@ -20,6 +20,7 @@ from factories import MINUTE, make_step, make_workflow
 from wfc.analysis import analyze
 from wfc.cli import cli
 from wfc.analysis.plan import Plan
+from wfc.render.drawn_graph import drawn_graph
 from wfc.render.graph_export import (GraphShape, dot_escape, edges, mermaid_escape, reduced_edges, render_dot,
                                      render_mermaid)
 from wfc.validate import load_workflow
@@ -264,8 +265,9 @@ def svg_of(dot: str, text: str) -> str:
 def test_graphviz_accepts_every_export(dot_program: str, path: Path) -> None:
     plan = analyze(load_workflow(path))
     svg = svg_of(dot_program, render_dot(plan))
-    assert svg.count('class="node"') == len(plan.order)
-    assert svg.count('class="edge"') == len(reduced_edges(plan))
+    graph = drawn_graph(plan)  # a fan-out is one node
+    assert svg.count('class="node"') == len(graph.nodes)
+    assert svg.count('class="edge"') == len(graph.edges)
     assert svg.count('class="cluster"') == len(plan.levels)
 
 
@@ -280,11 +282,11 @@ def test_graphviz_puts_each_level_on_one_rank(dot_program: str, path: Path) -> N
               for item in json.loads(done.stdout)["objects"] if "pos" in item}
     shape = GraphShape(plan)
     axis, ahead = (0, 1.0) if shape.left_to_right else (1, -1.0)  # dot's y grows upwards
-    ranks = [{placed[shape.ids[step]][axis] for step in level} for level in plan.levels]
+    ranks = [{placed[shape.ids[key]][axis] for key in level} for level in shape.graph.levels]
     assert all(len(rank) == 1 for rank in ranks), ranks
     order = [ahead * next(iter(rank)) for rank in ranks]
     assert order == sorted(order) and len(set(order)) == len(order)
-    assert all(placed[shape.ids[a]][axis] != placed[shape.ids[b]][axis] for a, b in edges(plan))
+    assert all(placed[shape.ids[a]][axis] != placed[shape.ids[b]][axis] for a, b in shape.graph.edges)
 
 
 def test_graphviz_accepts_hostile_titles(dot_program: str) -> None:
@@ -336,3 +338,80 @@ def test_mermaid_escape_keeps_exactly_letters_digits_and_plain_punctuation_for_e
                  if not 0xD800 <= c <= 0xDFFF and not chr(c).isspace()]
         expected = "".join(c if c.isalnum() or c in _MERMAID_PLAIN else f"#{ord(c)};" for c in chars)
         assert mermaid_escape("".join(chars)) == expected
+
+
+# -- fan-outs ----------------------------------------------------------------------------------
+
+FAN_OUT = """\
+version: 1
+title: Fan
+description: Twelve reviews and a review per module found, between a listing and a merge.
+context:
+  modules: {description: The modules}
+steps:
+  list: {title: List the modules, prompt: List them., outputs: [modules], estimate: 1m}
+  review:
+    title: Review {{ item }}
+    for_each: [m00, m01, m02, m03, m04, m05, m06, m07, m08, m09, m10, m11]
+    needs: [list]
+    prompt: Review {{ item }}.
+    estimate: 5m
+  deep:
+    title: Deep review of {{ item }}
+    for_each: context.modules
+    estimate_items: 4
+    prompt: Review {{ item }} deeply.
+    estimate: 3m
+  merge: {title: Merge, prompt: Merge., needs: [review, deep], estimate: 1m}
+  side: {title: Side, prompt: Side., estimate: 1m}
+"""
+
+
+def fan_out_plan(tmp_path: Path) -> Plan:
+    source = tmp_path / "fan.yaml"
+    source.write_text(FAN_OUT, encoding="utf-8")
+    return analyze(load_workflow(source))
+
+
+def test_a_fan_out_is_drawn_once_marked_with_its_count_and_critical_through_any_instance(tmp_path: Path) -> None:
+    plan = fan_out_plan(tmp_path)
+    assert len(plan.order) == 16 and plan.critical_path == ("list", "review[m00]", "merge")  # one instance
+    graph = drawn_graph(plan)
+    assert [(node.key, node.count, node.estimated) for node in graph.nodes] == [
+        ("list", None, None), ("side", None, None), ("review", 12, None), ("deep", None, 4), ("merge", None, None)]
+    assert graph.edges == (("list", "review"), ("list", "deep"), ("review", "merge"), ("deep", "merge"))
+    assert graph.critical_path == ("list", "review", "merge")
+    assert render_mermaid(plan).split("flowchart LR\n")[1] == """\
+    classDef critical fill:#fff4e6,stroke:#d9480f,stroke-width:3px
+    n0["list (1m)<br>List the modules"]
+    n1["side (1m)<br>Side"]
+    n2["review #215;12 (5m each)<br>Review #123;#123; item #125;#125;"]
+    n3["deep #215;#126;4 (3m)<br>Deep review of #123;#123; item #125;#125;"]
+    n4["merge (1m)<br>Merge"]
+    n0 --> n2
+    n0 --> n3
+    n2 --> n4
+    n3 --> n4
+    linkStyle 0,2 stroke:#d9480f,stroke-width:3px
+    class n0,n2,n4 critical
+"""
+    dot = render_dot(plan)
+    assert '        n2 [label="review ×12 (5m each)\\nReview {{ item }}", color="#d9480f", fillcolor="#fff4e6", ' \
+        'penwidth=3];' in dot.splitlines()
+    assert '        n3 [label="deep ×~4 (3m)\\nDeep review of {{ item }}"];' in dot.splitlines()
+    assert [line.strip() for line in dot.splitlines() if "->" in line] == [
+        'n0 -> n2 [color="#d9480f", penwidth=3];', "n0 -> n3;", 'n2 -> n4 [color="#d9480f", penwidth=3];', "n3 -> n4;"]
+    assert 'label="Level 2: 2 steps"' in dot
+
+
+def test_the_html_graph_draws_a_fan_out_once_too(tmp_path: Path) -> None:
+    from wfc.report import build_report
+    from wfc.report.svg import dag_svg
+
+    (report,) = build_report([fan_out_plan(tmp_path)]).workflows
+    svg = dag_svg(report)
+    assert re.findall(r'<g class="([^"]+)" data-node="([^"]+)"', svg) == [
+        ("node crit", "list"), ("node", "side"), ("node crit", "review"), ("node", "deep"), ("node crit", "merge")]
+    assert sorted(re.findall(r'<path class="(edge(?: crit)?)" data-edge="([^"]+)"', svg)) == [
+        ("edge", "deep merge"), ("edge", "list deep"), ("edge crit", "list review"), ("edge crit", "review merge")]
+    assert "<title>review ×12: Review {{ item }} (5m each)</title>" in svg

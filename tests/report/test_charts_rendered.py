@@ -14,7 +14,8 @@ from report_support import (HERE, ROOT, chromium_args, journal_events, mermaid_r
 
 from wfc.analysis import analyze
 from wfc.analysis.plan import Plan
-from wfc.render.graph_export import reduced_edges, render_mermaid
+from wfc.render.drawn_graph import drawn_graph
+from wfc.render.graph_export import render_mermaid
 from wfc.report import build_report
 from wfc.report.html import render_html
 from wfc.report.runs import JournalDirectory
@@ -40,10 +41,11 @@ def test_every_shipped_flowchart_draws_within_2000_px(chromium: str, mermaid_nod
     assert all(isinstance(width, (int, float)) and width <= MAX_WIDTH for width in widths.values()), widths
     for plan in plans:
         svg = drawn[plan.workflow.name]["svg"]
-        assert len(re.findall(r'<g class="node default', svg)) == len(plan.order), plan.workflow.name
-        assert len(re.findall(r'<path [^>]*class="[^"]*flowchart-link', svg)) == len(reduced_edges(plan))
+        graph = drawn_graph(plan)  # a fan-out is one node, its edges drawn once
+        assert len(re.findall(r'<g class="node default', svg)) == len(graph.nodes), plan.workflow.name
+        assert len(re.findall(r'<path [^>]*class="[^"]*flowchart-link', svg)) == len(graph.edges)
         critical = re.findall(r'<g class="node default critical', svg)
-        assert len(critical) == len(plan.critical_path), plan.workflow.name
+        assert len(critical) == len(graph.critical_path), plan.workflow.name
 
 
 def rendered_gantts(
@@ -109,10 +111,11 @@ def test_the_html_dependency_graph_as_chromium_lays_it_out(chromium: str, tmp_pa
     assert sorted(measured) == sorted(plan.workflow.name for plan in plans)
     for plan in plans:
         found = measured[plan.workflow.name]
-        path = plan.critical_path
-        assert (found["markers"], found["edges"], found["edges_without_arrow"]) == (2, len(reduced_edges(plan)), 0)
+        graph = drawn_graph(plan)
+        path = graph.critical_path
+        assert (found["markers"], found["edges"], found["edges_without_arrow"]) == (2, len(graph.edges), 0)
         assert found["legend"] == LEGEND
-        assert found["critical_nodes"] == [step for step in plan.order if step in path]
+        assert found["critical_nodes"] == [node.key for node in graph.nodes if node.key in path]
         assert found["critical_edges"] == len(path) - 1
         assert (found["outside_viewbox"], found["past_right_edge"], found["scrolls_to_all"]) == (0, 0, True)
         assert 10.0 <= found["font_px"][0] <= found["font_px"][1] <= 12.0 + 1e-6, found["font_px"]

@@ -19,7 +19,7 @@ from wfc.report.html import render_html
 from wfc.report.json_report import render_json
 from wfc.report.markdown import render_markdown
 from wfc.report.runs import JournalDirectory
-from wfc.render.graph_export import reduced_edges
+from wfc.render.drawn_graph import drawn_graph
 from wfc.report.svg import dag_svg, gantt_svg
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -100,11 +100,12 @@ def test_svg_charts_have_one_bar_and_one_node_per_step(plans: List[Plan]) -> Non
     for report in build_report(plans).workflows:
         gantt, dag = gantt_svg(report), dag_svg(report)
         assert re.findall(r'data-step="([^"]+)"', gantt) == [step.id for step in report.steps]
-        assert sorted(re.findall(r'data-node="([^"]+)"', dag)) == sorted(step.id for step in report.steps)
         assert report.plan is not None
+        graph = drawn_graph(report.plan)  # a fan-out is one node
+        assert sorted(re.findall(r'data-node="([^"]+)"', dag)) == sorted(node.key for node in graph.nodes)
         drawn = re.findall(r'<path class="(edge(?: crit)?)" data-edge="([^"]+)"', dag)
-        assert sorted(edge for _, edge in drawn) == sorted(f"{a} {b}" for a, b in reduced_edges(report.plan))
-        path = report.critical_path
+        assert sorted(edge for _, edge in drawn) == sorted(f"{a} {b}" for a, b in graph.edges)
+        path = graph.critical_path
         assert sorted(edge for kind, edge in drawn if kind == "edge crit") == sorted(
             f"{a} {b}" for a, b in zip(path, path[1:])
         )

@@ -24,6 +24,10 @@ from typing import Dict, FrozenSet, List, Sequence, Tuple
 
 from wfc.format.durations import format_duration
 from wfc.analysis.plan import Plan
+from wfc.render.drawn_graph import (DrawnGraph, Edge, critical_edges, drawn_graph, edges, marked, node_estimate,
+                                    node_title, reduced_edges)
+
+__all__ = ["GraphShape", "critical_edges", "edges", "reduced_edges", "render_dot", "render_mermaid"]
 
 LABEL_LIMIT = 60  # characters of a title shown in a node; the doc and plan carry the full text
 NODE_TITLE_LIMIT = 50  # characters of a title in a drawn node: a few wrapped lines, not a paragraph
@@ -56,53 +60,10 @@ class MermaidMetrics:
 
 MERMAID = MermaidMetrics()
 
-Edge = Tuple[str, str]
-
-
-def node_ids(plan: Plan) -> Dict[str, str]:
-    """Step id -> a safe identifier, by position in the plan's order (step ids may be `end`,
+def node_ids(graph: DrawnGraph) -> Dict[str, str]:
+    """Node key -> a safe identifier, by position in the plan's order (step ids may be `end`,
     `graph` or `subgraph`, which are keywords in one syntax or the other)."""
-    return {step: f"n{index}" for index, step in enumerate(plan.order)}
-
-
-def edges(plan: Plan) -> Tuple[Edge, ...]:
-    """(dependency, dependent) pairs in plan order, each step's dependencies in plan order too: a
-    stable edge numbering, which mermaid's `linkStyle` needs."""
-    position = {step: index for index, step in enumerate(plan.order)}
-    return tuple(
-        (dependency, planned.id)
-        for planned in plan.steps
-        for dependency in sorted(planned.dependencies, key=position.__getitem__)
-    )
-
-
-def critical_edges(plan: Plan) -> FrozenSet[Edge]:
-    path = plan.critical_path
-    return frozenset(zip(path, path[1:]))
-
-
-def reduced_edges(plan: Plan) -> Tuple[Edge, ...]:
-    """The transitive reduction of the plan's edges, in `edges` order: `a -> c` goes when `c` is
-    also reached through another dependent of `a`. Levels, critical path and every start time stay
-    as they are (a chain is always at least as long as the shortcut). An edge of the critical path
-    is kept even then, so the highlighted path is always drawn whole (it can only be implied
-    when steps take no time)."""
-    index = {step: position for position, step in enumerate(plan.order)}
-    below: Dict[str, int] = {}  # step -> bitset (by plan position) of every step that waits for it
-    for planned in reversed(plan.steps):
-        reach = 0
-        for dependent in planned.dependents:
-            reach |= below[dependent] | (1 << index[dependent])
-        below[planned.id] = reach
-    keep = critical_edges(plan)
-    implied: Dict[str, int] = {}
-    for planned in plan.steps:
-        through = 0
-        for dependent in planned.dependents:
-            through |= below[dependent]
-        implied[planned.id] = through
-    return tuple(edge for edge in edges(plan)
-                 if edge in keep or not implied[edge[0]] >> index[edge[1]] & 1)
+    return {node.key: f"n{index}" for index, node in enumerate(graph.nodes)}
 
 
 def short_label(text: str) -> str:
@@ -118,14 +79,14 @@ def node_label(plan: Plan, step_id: str) -> str:
     return f"{step_id}: {short_label(step.title)} ({estimate})"
 
 
-def node_lines(plan: Plan, step_id: str) -> Tuple[str, str]:
-    """What a drawn node says: `id (estimate)`, then its title cut at NODE_TITLE_LIMIT characters;
-    the renderer wraps both."""
-    estimate = format_duration(plan.planned(step_id).estimate)
-    title = " ".join(str(plan.workflow.step(step_id).title).split())
+def node_lines(plan: Plan, graph: DrawnGraph, key: str) -> Tuple[str, str]:
+    """What a drawn node says: `id (estimate)` (`review ×12 (1m each)` for a fan-out), then its
+    title cut at NODE_TITLE_LIMIT characters; the renderer wraps both."""
+    node = graph.node(key)
+    title = " ".join(str(node_title(plan, node)).split())
     if len(title) > NODE_TITLE_LIMIT:
         title = title[: NODE_TITLE_LIMIT - 1].rstrip() + "…"
-    return f"{step_id} ({estimate})", title
+    return f"{marked(node)} ({node_estimate(plan, node)})", title
 
 
 @dataclass(frozen=True)
@@ -135,20 +96,24 @@ class GraphShape:
     plan: Plan
 
     @cached_property
+    def graph(self) -> DrawnGraph:
+        return drawn_graph(self.plan)
+
+    @cached_property
     def ids(self) -> Dict[str, str]:
-        return node_ids(self.plan)
+        return node_ids(self.graph)
 
     @cached_property
     def edges(self) -> Tuple[Edge, ...]:
-        return reduced_edges(self.plan)
+        return self.graph.edges
 
     @cached_property
     def critical(self) -> FrozenSet[Edge]:
-        return critical_edges(self.plan)
+        return self.graph.critical_edges
 
     @cached_property
     def widest(self) -> int:
-        return max((len(level) for level in self.plan.levels), default=1)
+        return max((len(level) for level in self.graph.levels), default=1)
 
     @cached_property
     def left_to_right(self) -> bool:
@@ -173,12 +138,12 @@ class GraphShape:
         and no two groups sharing a level. Boxes that share levels overlap in dagre's layout and
         send every long edge around them, so then there are none."""
         members: Dict[str, List[str]] = {}
-        for step in self.plan.order:
-            group = self.plan.workflow.step(step).group
+        for node in self.graph.nodes:
+            group = self.plan.workflow.step(node.steps[0]).group
             if not group:
                 return ()
-            members.setdefault(group, []).append(step)
-        level = {planned.id: planned.level for planned in self.plan.steps}
+            members.setdefault(group, []).append(node.key)
+        level = {key: index for index, keys in enumerate(self.graph.levels) for key in keys}
         spans = sorted((min(level[s] for s in steps), max(level[s] for s in steps)) for steps in members.values())
         if len(spans) < 2 or any(low <= previous for (_, previous), (low, _) in zip(spans, spans[1:])):
             return ()
@@ -211,12 +176,12 @@ def render_mermaid(plan: Plan) -> str:
             lines.extend(f"        {_mermaid_node(shape, step)}" for step in steps)
             lines.append("    end")
     else:
-        lines.extend(f"    {_mermaid_node(shape, step)}" for step in plan.order)
+        lines.extend(f"    {_mermaid_node(shape, node.key)}" for node in shape.graph.nodes)
     lines.extend(f"    {ids[source]} --> {ids[target]}" for source, target in shape.edges)
     numbers = [str(index) for index, edge in enumerate(shape.edges) if edge in shape.critical]
     if numbers:
         lines.append(f"    linkStyle {','.join(numbers)} stroke:{CRITICAL_COLOUR},stroke-width:3px")
-    critical = [ids[step] for step in plan.critical_path]
+    critical = [ids[key] for key in shape.graph.critical_path]
     if critical:
         lines.append(f"    class {','.join(critical)} critical")
     return "\n".join(lines) + "\n"
@@ -236,7 +201,7 @@ def _mermaid_config(shape: GraphShape) -> List[str]:
 def _mermaid_node(shape: GraphShape, step: str) -> str:
     """`nK["id (estimate)<br>title"]`: `<br>` is the one markup mermaid reads in a label; every
     line is escaped on its own."""
-    label = "<br>".join(mermaid_escape(line) for line in node_lines(shape.plan, step))
+    label = "<br>".join(mermaid_escape(line) for line in node_lines(shape.plan, shape.graph, step))
     return f'{shape.ids[step]}["{label}"]'
 
 
@@ -264,7 +229,7 @@ def render_dot(plan: Plan) -> str:
         '    node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];',
         '    edge [color="#868e96"];',
     ]
-    for index, level in enumerate(plan.levels):
+    for index, level in enumerate(shape.graph.levels):
         lines.extend(_dot_cluster(shape, index, level))
     for source, target in shape.edges:
         style = f' [color="{CRITICAL_COLOUR}", penwidth=3]' if (source, target) in shape.critical else ""
@@ -278,10 +243,10 @@ def _dot_cluster(shape: GraphShape, index: int, level: Sequence[str]) -> List[st
     title = f"Level {index + 1}: {width} step{'s' if width != 1 else ''}"
     lines = [f"    subgraph cluster_L{index} {{",
              f'        label="{title}"; rank=same; style=dashed; color="#adb5bd";']
-    critical = set(shape.plan.critical_path)
+    critical = set(shape.graph.critical_path)
     for step in level:
         extra = f', color="{CRITICAL_COLOUR}", fillcolor="{CRITICAL_FILL}", penwidth=3' if step in critical else ""
-        head, title_text = node_lines(shape.plan, step)
+        head, title_text = node_lines(shape.plan, shape.graph, step)
         label = "\\n".join(dot_escape(line) for line in (head, *textwrap.wrap(title_text, DOT_WRAP)))
         lines.append(f'        {shape.ids[step]} [label="{label}"{extra}];')
     lines.append("    }")

@@ -6,7 +6,8 @@ of its own, so edges run between boxes and never through them; the order within 
 improved by barycentre sweeps (each item moves towards the mean position of its neighbours in the
 layer before, then after), keeping the order with the fewest crossings; and the layers are laid
 as rows or as columns, whichever draws narrower, since a page scrolls down more easily than across.
-The edges drawn are the transitive reduction, as in the mermaid and dot exports.
+The edges drawn are the transitive reduction, and a fan-out is one box, as in the mermaid and dot
+exports (`wfc.render.drawn_graph`).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple, Union
 
 from wfc.analysis.plan import Plan
-from wfc.render.graph_export import reduced_edges
+from wfc.render.drawn_graph import drawn_graph
 
 Dummy = Tuple[str, str, int]  # (source, target, index along the edge)
 Item = Union[str, Dummy]
@@ -66,8 +67,9 @@ class Layout:
 
 def layered(plan: Plan, metrics: Metrics = Metrics()) -> Layout:
     """The drawing of `plan` that is narrower of the two orientations."""
-    edges = reduced_edges(plan)
-    layers = ordered(with_dummies(plan.levels, edges), edges)
+    graph = drawn_graph(plan)
+    edges = graph.edges
+    layers = ordered(with_dummies(graph.levels, edges), edges)
     rows = place(layers, edges, metrics, left_to_right=False)
     columns = place(layers, edges, metrics, left_to_right=True)
     return columns if columns.width < rows.width else rows

@@ -11,7 +11,9 @@ import hashlib
 from html import escape
 from typing import List, Tuple
 
+from wfc.analysis.plan import Plan
 from wfc.format.durations import format_duration
+from wfc.render.drawn_graph import DrawnNode, drawn_graph, marked, node_estimate, node_title
 from wfc.report.data import StepFigures, WorkflowReport
 from wfc.report.layout import Box, Route, layered
 
@@ -101,15 +103,16 @@ def dag_svg(report: WorkflowReport) -> str:
     legend; long titles cut in the box and whole in its tooltip."""
     assert report.plan is not None, "reports are built from plans"
     drawing = layered(report.plan)
+    graph = drawn_graph(report.plan)
     marker = _marker_ids(report.name)
-    path = set(report.critical_path)
-    on_path = set(zip(report.critical_path, report.critical_path[1:]))
+    path = set(graph.critical_path)
+    on_path = graph.critical_edges
     edges = sorted(drawing.routes, key=lambda route: (route.source, route.target) in on_path)  # critical on top
     body = _markers(marker) + _legend(marker)
     body += [_edge_path(route, (route.source, route.target) in on_path, marker, LEGEND_HEIGHT, drawing.left_to_right)
              for route in edges]
-    steps = {step.id: step for step in report.steps}
-    body += [_dag_node(drawing.boxes[step], steps[step], step in path, LEGEND_HEIGHT) for step in report.plan.order]
+    body += [_dag_node(drawing.boxes[node.key], _node_words(report.plan, node), node.key in path, LEGEND_HEIGHT)
+             for node in graph.nodes]
     width = max(drawing.width, LEGEND_WIDTH)
     return svg_element(width, drawing.height + LEGEND_HEIGHT, f"Dependencies of {report.name}", body)
 
@@ -162,13 +165,19 @@ def _edge_path(route: Route, critical: bool, ids: Tuple[str, str], top: float, l
             f'd="{" ".join(parts)}" marker-end="url(#{marker})"/>')
 
 
-def _dag_node(box: Box, step: StepFigures, critical: bool, top: float) -> str:
+def _node_words(plan: Plan, node: DrawnNode) -> Tuple[str, str, str, str]:
+    """(key, name shown, title, estimate): `review ×12`, its title as written, `1m each`."""
+    return node.key, marked(node), str(node_title(plan, node)), node_estimate(plan, node)
+
+
+def _dag_node(box: Box, words: Tuple[str, str, str, str], critical: bool, top: float) -> str:
+    key, name, title, estimate = words
     kind = "node crit" if critical else "node"
-    tip = escape(f"{step.id}: {step.title} ({format_duration(step.estimate)})")
+    tip = escape(f"{name}: {title} ({estimate})")
     x, y = box.x, box.y + top
     room = box.width - 16
-    second = f"{format_duration(step.estimate)} · {step.title}"
-    return (f'<g class="{kind}" data-node="{escape(step.id)}"><title>{tip}</title>'
+    second = f"{estimate} · {title}"
+    return (f'<g class="{kind}" data-node="{escape(key)}"><title>{tip}</title>'
             f'<rect x="{x:g}" y="{y:g}" width="{box.width:g}" height="{box.height:g}" rx="5"/>'
-            f'<text class="name" x="{x + 8:g}" y="{y + 15:g}">{escape(fit(step.id, room))}</text>'
+            f'<text class="name" x="{x + 8:g}" y="{y + 15:g}">{escape(fit(name, room))}</text>'
             f'<text class="detail" x="{x + 8:g}" y="{y + 30:g}">{escape(fit(second, room))}</text></g>')
