@@ -23,6 +23,7 @@ from wfc.render.module import render_module
 from wfc.render.plan_json import plan_to_json
 from wfc.render.workflow_script import render_workflow_script, script_warnings
 from wfc.validate import validate_file, workflow_files
+from wfc.validate.sources import find_root
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,11 @@ class CompileOptions:
     force: bool = False
     claude_dir: Optional[Path] = None  # commands, agents and Workflow scripts go here (`.claude`)
     strict: bool = False  # a warning fails the compile too, and a failed compile writes nothing
+    root: Path = Path(".")  # the project: generated files name their sources relative to it
 
     @property
     def dirs(self) -> OutputDirs:
         return OutputDirs(self.out_dir, self.commands_dir, self.claude_dir)
-
-    @property
-    def root(self) -> Path:
-        """The project the outputs belong to: the output directory's parent. Generated files name
-        their source relative to it, so they are the same bytes from any working directory."""
-        return self.out_dir.resolve().parent
 
     @property
     def directories(self) -> Tuple[Path, ...]:
@@ -113,13 +109,24 @@ def compile_file(path: Path, options: CompileOptions) -> WorkflowOutcome:
 
 def recorded_source(shown: str, root: Path) -> str:
     """The source path as generated files record it: relative to the project `root`."""
-    return Path(os.path.relpath(Path(shown).resolve(), root)).as_posix()
+    return Path(os.path.relpath(Path(shown).resolve(), root.resolve())).as_posix()
+
+
+def project_root(paths: Sequence[str]) -> Path:
+    """The project the sources belong to, so that one compile typed from anywhere records the same
+    paths: the working directory when it is a project (commands run at the root they find), else
+    the nearest directory holding `workflows/` above the first source named."""
+    here = Path.cwd()
+    if find_root(here) == here or not paths:
+        return here
+    return find_root(Path(paths[0]).resolve()) or here
 
 
 def compile_paths(paths: Sequence[str], options: CompileOptions,
                   on_wait: Callable[[Path], None] = lambda directory: None) -> CompileResult:
     """Compile, then write (or with `check`, compare); `on_wait` hears of another compile holding
     an output directory, which this one then waits for."""
+    options = replace(options, root=project_root(paths))
     outcomes = one_writer_per_file(tuple(compile_file(path, options) for path in workflow_files(paths)))
     outputs = [output for outcome in outcomes for output in outcome.outputs]
     if options.check:

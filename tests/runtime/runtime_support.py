@@ -61,9 +61,13 @@ class Workspace:
         return found
 
 
+THREADS_ONLY = "threads_only"  # a marker: the test patches this process's modules, which in-process workers share
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A test module with `ON_BOTH_BACKENDS = True` runs each `ws` test on threads and on Dask."""
-    if "ws" in metafunc.fixturenames and getattr(metafunc.module, "ON_BOTH_BACKENDS", False):
+    threads_only = metafunc.definition.get_closest_marker(THREADS_ONLY) is not None
+    if "ws" in metafunc.fixturenames and getattr(metafunc.module, "ON_BOTH_BACKENDS", False) and not threads_only:
         metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 

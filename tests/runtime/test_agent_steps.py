@@ -15,6 +15,8 @@ import pytest
 from runtime_support import FAKE_CLAUDE, Workspace
 from wfc.runtime.step_logs import read_log
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 HEAD = """
     version: 1
     title: Agents

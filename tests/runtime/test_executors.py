@@ -9,6 +9,8 @@ from runtime_support import FAKE_CLAUDE, Workspace
 from wfc.model import Step
 from wfc.runtime.headless import claude_argv
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 EVIL = ("x'; touch marks/pwned1; $(touch marks/pwned2) `touch marks/pwned3` | tee marks/pwned4 && "
         "echo \"{{ 7*7 }}\" > marks/pwned5")
 

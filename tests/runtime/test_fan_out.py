@@ -7,6 +7,8 @@ import json
 
 from runtime_support import Workspace
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 TWELVE = [f"m{n:02d}" for n in range(12)]
 
 STATIC = """\
@@ -219,3 +221,15 @@ def test_the_report_holds_the_items_found_against_the_plans_estimate(ws: Workspa
     shown = CliRunner().invoke(cli, ["report", "workflows/flow.yaml", "--format", "md"])
     assert shown.exit_code == 0, shown.output
     assert "Fan-out `review`: planned with 4 items, found 5 at run time (median of 1 run)." in shown.output.splitlines()
+
+
+def test_a_dynamic_fan_out_runs_within_the_workflows_max_parallel_too(ws: Workspace) -> None:
+    """The plan times a map node at min(its max_parallel, the workflow's) instances at once; the run
+    holds the same width (an instance that finds another's directory there marks an overlap)."""
+    text = DYNAMIC.format(listed=listed(["api", "web", "db", "queue"]))
+    text = text.replace("steps:\n", "max_parallel: 1\nsteps:\n", 1)
+    busy = "mkdir busy 2>/dev/null || touch overlap; sleep 0.1; rmdir busy; "
+    result = ws.run(ws.plan(text.replace("run: \"printf '%s:%s'", f"run: \"{busy}printf '%s:%s'")))
+    assert result.status == "succeeded"
+    assert not (ws.root / "overlap").exists()
+    assert json.loads((ws.root / "merged.json").read_text()) == ["api:0", "web:1", "db:2", "queue:3"]

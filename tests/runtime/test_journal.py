@@ -7,6 +7,8 @@ import hashlib
 from runtime_support import Workspace
 from wfc.report.runs import JournalDirectory
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 FLOW = "version: 1\ntitle: T\ndescription: d\nsteps:\n  a: {title: A, run: 'true'}\n"
 
 

@@ -13,6 +13,8 @@ from typing import Dict, Set
 from runtime_support import PYTHON, Workspace
 from wfc.runtime.journal import read_events
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 RUNNER = str(Path(__file__).resolve().parent / "runner.py")
 
 

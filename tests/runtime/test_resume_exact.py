@@ -14,6 +14,8 @@ from runtime_support import Workspace
 from test_resume import start
 from wfc.diagnostics.errors import UsageError
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 SAGA = """
     version: 1
     title: Saga

@@ -6,6 +6,8 @@ from typing import Any, List
 
 from runtime_support import Workspace, intervals
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 
 def overlap_peak(events: List[dict], steps: List[str]) -> int:
     """The most of `steps` running at once, from journal order (start/end events)."""

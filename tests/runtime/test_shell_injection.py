@@ -8,6 +8,8 @@ import pytest
 
 from runtime_support import FAKE_CLAUDE, Workspace
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 PAYLOADS = ["x; touch pwned", "$(touch pwned)", "`touch pwned`", '"; touch pwned; "', "'; touch pwned; '",
             "x\ntouch pwned"]
 

@@ -14,6 +14,8 @@ import pytest
 
 from runtime_support import Workspace
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 FLOW = """
     version: 1
     title: State
@@ -183,6 +185,7 @@ class FullDisk:
         return os.write(fd, data)
 
 
+@pytest.mark.threads_only
 def test_a_full_disk_stops_the_journal_not_the_run(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     import wfc.runtime.journal as journal_module
 

@@ -8,6 +8,8 @@ from runtime_support import Workspace
 from test_resume import journal_of, start
 from wfc.runtime.journal import read_events
 
+ON_BOTH_BACKENDS = True  # each `ws` test runs on threads and on an in-process Dask cluster
+
 
 def one_step(run: str) -> str:
     return f"version: 1\ntitle: T\ndescription: d\nsteps:\n  check: {{title: Check, run: '{run}'}}\n"

@@ -14,16 +14,9 @@ from typing import Any, Optional
 
 import click
 
-WORKFLOWS = "workflows"
+from wfc.validate.sources import find_root
+
 _ORIGIN = "wfc.origin"  # key in the root context's meta: the directory the user ran wfc from
-
-
-def find_root(start: Path) -> Optional[Path]:
-    """The nearest directory from `start` up (start included) that holds a `workflows/` directory."""
-    for folder in (start, *start.parents):
-        if (folder / WORKFLOWS).is_dir():
-            return folder
-    return None
 
 
 def enter_root(ctx: click.Context, root: Optional[Path]) -> None:

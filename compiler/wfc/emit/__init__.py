@@ -159,7 +159,7 @@ def _inside_project(directory: Path, root: Path) -> bool:
     (`~/.claude/commands`) also holds other projects' files, whose relative source paths name
     nothing here: there only what this compile produced is pruned."""
     try:
-        directory.resolve().relative_to(root)
+        directory.resolve().relative_to(root.resolve())
     except ValueError:
         return False
     return True

@@ -54,9 +54,11 @@ def source_context(fan_out: Optional[FanOut]) -> Optional[str]:
     return fan_out.source.partition(".")[2]
 
 
-def map_node_width(fan_out: FanOut, workflow_max_parallel: Optional[int]) -> int:
-    """How many instances of a map node the plan assumes run at once."""
-    limits = [fan_out.estimate_items] + [n for n in (fan_out.max_parallel, workflow_max_parallel) if n is not None]
+def map_node_width(fan_out: FanOut, workflow_max_parallel: Optional[int], items: Optional[int] = None) -> int:
+    """How many instances of a map node run at once: of `items` found (the plan assumes
+    `estimate_items`), within the fan-out's and the workflow's `max_parallel`."""
+    found = fan_out.estimate_items if items is None else items
+    limits = [found] + [n for n in (fan_out.max_parallel, workflow_max_parallel) if n is not None]
     return max(1, min(limits))
 
 

@@ -55,6 +55,7 @@ class StepRunner(WorkerPlugin):
                  args: Mapping[str, Any]) -> None:
         self.token, self.expected, self.agent_command = token, expected, agent_command
         self.steps, self.args = plan.workflow.steps_by_id(), dict(args)  # sent once, not with every attempt
+        self.agents = plan.workflow.agents  # the workflow's own agent definitions, passed to the CLI as locally
         self.problems: Tuple[str, ...] = ()
         self.executors: Optional[Executors] = None
         self.address = ""
@@ -64,7 +65,7 @@ class StepRunner(WorkerPlugin):
         self.problems = examine(self.expected)
         if not self.problems and os.getcwd() != self.expected.root:
             os.chdir(self.expected.root)  # steps' relative paths, imports and agents as in the client
-        self.executors = Executors(ProcessRegistry(self.token), self.agent_command)
+        self.executors = Executors(ProcessRegistry(self.token), self.agent_command, self.agents)
 
     def teardown(self, worker: Any) -> None:
         if self.executors is not None:  # a cancelled run's leftovers are killed, as locally
@@ -114,6 +115,7 @@ class DaskBackend:
 
     def __init__(self, plan: Plan, options: RunOptions, executors: Executors) -> None:
         self.plan, self.options = plan, options
+        self.steps = plan.workflow.steps_by_id()
         self.token = executors.registry.token
         self.cancelled = executors.registry.cancelled
         self.run_attempt: Callable[[Invocation], StepResult] = self.attempt
@@ -161,7 +163,9 @@ class DaskBackend:
     def attempt(self, work: Invocation) -> StepResult:
         assert self.client is not None, "start() comes first"
         key = f"{self.plugin}-{work.step.id}-{work.attempt}-{next(self.serial)}"
-        brief = work.args == self.options.args and work.timeout == work.step.timeout
+        # The plugin holds the plan's steps; an instance of a list found at run time travels whole.
+        brief = (self.steps.get(work.step.id) is work.step and work.args == self.options.args
+                 and work.timeout == work.step.timeout)
         payload = (work.step.id, work.inputs, work.attempt) if brief else work
         future = self.client.submit(attempt_on_worker, self.plugin, payload, key=key, pure=False)
         with self.lock:

@@ -109,7 +109,8 @@ class PlanRun:
         items, problem = map_items(step, self.args, inputs)
         if problem:
             return StepOutcome(FAILED, error=problem, attempts=1, continue_on_error=step.continue_on_error)
-        return run_map(step, items, lambda instance: self.attempts(instance, inputs), self.journal)
+        return run_map(step, items, lambda instance: self.attempts(instance, inputs), self.journal,
+                       self.plan.workflow.max_parallel)
 
     def attempts(self, step: Step, inputs: Mapping[str, Any]) -> StepOutcome:
         """A step's tries until one succeeds, the retries run out or the run stops."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import replace
-from typing import Any, Callable, Dict, List, Mapping, MutableMapping, Tuple
+from typing import Any, Callable, Dict, List, Mapping, MutableMapping, Optional, Tuple
 
 from wfc.diagnostics.wording import describe
 
 from wfc.format.templating import parse_expression, references
 from wfc.model import Instance, Step, Workflow
-from wfc.model.fan_out import fan_out_sizes, instance_id, instance_ids, loop_data
+from wfc.model.fan_out import fan_out_sizes, instance_id, instance_ids, loop_data, map_node_width
 from wfc.runtime.outcome import CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, StepOutcome
 
 # a step's outcome as `when: steps.NAME.outcome` reads it (vocabulary.OUTCOMES)
@@ -123,9 +123,10 @@ def map_items(step: Step, args: Mapping[str, Any], inputs: Mapping[str, Any]) ->
 
 
 def run_map(step: Step, items: List[Any], attempts: Callable[[Step], StepOutcome],
-            journal: Any) -> StepOutcome:
-    """Every instance of a map node, `max_parallel` at a time, each with its own retries; the node's
-    outputs are the lists of their outputs in item order, and its policy decides whether it failed."""
+            journal: Any, workflow_max_parallel: Optional[int] = None) -> StepOutcome:
+    """Every instance of a map node, as many at a time as the plan's width allows, each with its own
+    retries; the node's outputs are the lists of their outputs in item order, and its policy decides
+    whether it failed."""
     from concurrent.futures import ThreadPoolExecutor
 
     fan_out = step.fan_out
@@ -135,7 +136,7 @@ def run_map(step: Step, items: List[Any], attempts: Callable[[Step], StepOutcome
     journal.event("map_expanded", step=step.id, items=len(items), estimate_items=fan_out.estimate_items,
                   instances=[instance.id for instance in instances])
     began = journal.now()
-    width = max(1, min(len(instances), fan_out.max_parallel or len(instances)))
+    width = map_node_width(fan_out, workflow_max_parallel, len(instances))
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix=f"wfc-map-{step.id}") as pool:
         outcomes = list(pool.map(attempts, instances))
     for instance, outcome in zip(instances, outcomes):

@@ -3,11 +3,20 @@ without importing the YAML and schema machinery."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, List, Union
+from typing import Iterable, List, Optional, Union
 
 from wfc.diagnostics.errors import fail
 
 WORKFLOW_SUFFIXES = (".yaml", ".yml")
+WORKFLOWS = "workflows"  # the directory that makes its parent a project root
+
+
+def find_root(start: Path) -> Optional[Path]:
+    """The nearest directory from `start` up (start included) that holds a `workflows/` directory."""
+    for folder in (start, *start.parents):
+        if (folder / WORKFLOWS).is_dir():
+            return folder
+    return None
 
 
 def display_path(path: Union[str, Path]) -> str:
