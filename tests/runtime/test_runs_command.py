@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import pytest
 from click.testing import CliRunner, Result
@@ -260,7 +260,7 @@ def test_logs_survive_a_kill_a_torn_tail_and_a_resume(ws: Workspace) -> None:
           first: {title: First, run: 'echo first ran'}
           wait: {title: Wait, run: 'while [ ! -f go ]; do sleep 0.05; done; echo waited', needs: [first]}
     """, "killed")
-    process = running_in_background(ws, plan, "killed")
+    process = running_in_background(ws, plan, "wait")
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=60)
     [run_dir] = (ws.state / "runs").iterdir()
@@ -286,18 +286,18 @@ def test_an_unreadable_journal_is_one_clear_error(ws: Workspace) -> None:
         1, f"error: cannot read the runs under .wfc/runs: Is a directory (.wfc/runs/{IDS[0]}/journal.jsonl)\n")
 
 
-def statuses(state: Path, workflow: str) -> List[str]:
-    return [step.status for run in read_runs(state) if run.workflow == workflow for step in run.steps]
+def statuses(state: Path, workflow: str) -> List[Tuple[str, str]]:
+    return [(step.status, step.step) for run in read_runs(state) if run.workflow == workflow for step in run.steps]
 
 
-def running_in_background(ws: Workspace, plan: Plan, workflow: str) -> "subprocess.Popen[bytes]":
-    """A run of `plan` in a process of its own (tests/runtime/runner.py), returned once one of its
-    steps is running."""
+def running_in_background(ws: Workspace, plan: Plan, step: str) -> "subprocess.Popen[bytes]":
+    """A run of `plan` in a process of its own (tests/runtime/runner.py), returned once `step` is
+    running (every step before it has ended)."""
     (ws.root / "plan.pickle").write_bytes(pickle.dumps(plan))
     runner = str(Path(__file__).resolve().parent / "runner.py")
     process = subprocess.Popen([PYTHON, runner, "plan.pickle", "--progress", "none"], cwd=ws.root)
     deadline = time.monotonic() + 60
-    while "running" not in statuses(ws.state, workflow) and time.monotonic() < deadline:
+    while ("running", step) not in statuses(ws.state, plan.workflow.name) and time.monotonic() < deadline:
         time.sleep(0.05)
     return process
 
@@ -311,7 +311,7 @@ def test_prune_keeps_a_run_that_is_still_running(ws: Workspace) -> None:
         steps:
           wait: {title: Wait, run: 'while [ ! -f go ]; do sleep 0.05; done'}
     """, "waits")
-    process = running_in_background(ws, plan, "waits")
+    process = running_in_background(ws, plan, "wait")
     try:
         (running,) = [run.run_id for run in read_runs(ws.state) if run.workflow == "waits"]
         pruned = wfc("runs", "prune", "--keep", "0")

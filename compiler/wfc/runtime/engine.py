@@ -240,7 +240,10 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
     store = None if options.no_cache else ContextStore(
         options.state_dir / "cache", {entry.name: entry.ttl for entry in workflow.context})
     hooks = PlanRun(plan, options, journal, session.past, backend, store, keys)
-    hooks.logs = StepLogs(session.run_dir) if options.journal else None
+    try:
+        hooks.logs = StepLogs(session.run_dir) if options.journal else None
+    except OSError as error:  # the run goes on without them, as when a write fails
+        hooks.warnings.append(f"cannot keep the steps' output in {session.run_dir}: {error.strerror or error}")
     scheduler = Scheduler(nodes_of(plan), hooks,
                           max_parallel=options.max_parallel or workflow.max_parallel,
                           capacities=scheduled_resources(workflow)[1], keep_going=workflow.on_failure.keep_going,

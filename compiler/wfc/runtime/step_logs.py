@@ -15,9 +15,9 @@ removes it. Writing never fails the run: the caller turns an `OSError` into a wa
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -84,43 +84,37 @@ def encode_record(step_id: str, attempt: int, ok: bool, captured: Captured) -> b
 
 
 class StepLogs:
-    """Appends attempts as they end; one writer per run session, called from worker threads. The
-    file is opened at the first attempt, so a run in which nothing ran leaves none."""
+    """Appends attempts as they end; one writer per run session, called from worker threads with
+    no lock: each record is one write to a file opened O_APPEND, which the kernel never
+    interleaves with another (a lock here made the two workers of a fan-out queue on each other).
+    Opening it cuts what a kill left half-written, so a resumed run appends after whole records."""
 
     def __init__(self, run_dir: Path) -> None:
         self.path = run_dir / LOG_FILE
-        self._lock = threading.Lock()
-        self._fd: Optional[int] = None
-        self._size = 0  # bytes of complete records: where a failed write is cut back to
+        self._fd: Optional[int] = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        size = os.fstat(self._fd).st_size
+        whole = read_records(os.pread(self._fd, size, 0))[1] if size else 0
+        if whole != size:
+            os.ftruncate(self._fd, whole)
 
     def keep(self, step_id: str, attempt: int, ok: bool, captured: Captured) -> None:
+        """Raises OSError once when a write fails (a full disk); the log then stops, as the
+        journal does, because a half-written record would hide every record after it."""
+        fd = self._fd
+        if fd is None:
+            return
         data = encode_record(step_id, attempt, ok, captured)
-        with self._lock:
-            if self._fd is None:
-                self._open()
-            assert self._fd is not None
-            try:
-                written = 0
-                while written < len(data):  # a regular file takes it all at once unless the disk is full
-                    written += os.write(self._fd, data[written:])
-            except OSError:
-                os.ftruncate(self._fd, self._size)  # no torn record for the next one to follow
-                raise
-            self._size += len(data)
-
-    def _open(self) -> None:
-        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        size = os.fstat(self._fd).st_size
-        if size:  # a resumed run: cut what a kill left half-written
-            self._size = read_records(os.pread(self._fd, size, 0))[1]
-            if self._size != size:
-                os.ftruncate(self._fd, self._size)
+        try:
+            if os.write(fd, data) != len(data):  # a regular file takes it all unless the disk is full
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError:
+            self.close()
+            raise
 
     def close(self) -> None:
-        with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 def read_records(data: bytes) -> Tuple[List[Record], int]:
