@@ -161,7 +161,7 @@ class DaskBackend:
     def attempt(self, work: Invocation) -> StepResult:
         assert self.client is not None, "start() comes first"
         key = f"{self.plugin}-{work.step.id}-{work.attempt}-{next(self.serial)}"
-        brief = work.args == self.options.args and work.timeout == work.step.timeout
+        brief = work.args == self.options.args and work.timeout == work.step.timeout and work.max_budget_usd is None
         payload = (work.step.id, work.inputs, work.attempt) if brief else work
         future = self.client.submit(attempt_on_worker, self.plugin, payload, key=key, pure=False)
         with self.lock:
