@@ -269,6 +269,6 @@ def test_hover_on_every_key_shows_that_keys_own_title_and_description(server_com
             if not shown.startswith(heading):
                 wrong.append((".".join(map(str, path)), shown.split("\n\n")[0], expected["title"]))
         assert wrong == []
-        assert len(keys) == 117
+        assert len(keys) == 119
     finally:
         server.close()

@@ -50,6 +50,7 @@ arguments:
   target: {description: Path to review, default: ".", type: path}
   depth: {description: How deep, enum: [quick, thorough], default: quick, required: false}
 max_parallel: 3
+max_cost: 5
 resources: {network: 2, git: 1}
 defaults:
   estimate: 2m
@@ -83,6 +84,7 @@ steps:
     model: opus
     tools: Read, Grep
     max_turns: 10
+    max_cost: 0.5
     permission_mode: acceptEdits
     outputs: codebase
     files: ["src/**/*.py"]
@@ -205,7 +207,7 @@ def test_every_property_and_definition_has_title_and_description() -> None:
     missing += [f"#/$defs/{name}" for name, sub in SCHEMA["$defs"].items()
                 if not (sub.get("title") and sub.get("description")) and name not in HELPERS]
     assert missing == []
-    assert sum(1 for _ in _properties()) == 88  # 14 top-level, 32 per step, 42 in nested objects
+    assert sum(1 for _ in _properties()) == 90  # 15 top-level, 33 per step, 42 in nested objects
 
 
 def test_every_object_with_properties_is_closed_against_typos() -> None:
@@ -245,7 +247,7 @@ def test_every_example_and_default_is_valid_where_it_is_given() -> None:
             if any(True for _ in VALIDATOR.evolve(schema=schema).iter_errors(value)):
                 invalid.append((pointer, value))
     assert invalid == []
-    assert checked == 84
+    assert checked == 87
 
 
 def test_duration_pattern_is_the_compilers() -> None:
@@ -416,6 +418,12 @@ INVALID: List[Tuple[str, Any, Tuple[str, str, str]]] = [
      ("type", "steps/a/env/N", STEP + "properties/env/additionalProperties/type")),
     ("max_turns 0", _with_step(prompt="p", max_turns=0),
      ("minimum", "steps/a/max_turns", STEP + "properties/max_turns/minimum")),
+    ("max_cost 0", {**_minimal(), "max_cost": 0},
+     ("exclusiveMinimum", "max_cost", "properties/max_cost/exclusiveMinimum")),
+    ("step max_cost negative", _with_step(prompt="p", max_cost=-1),
+     ("exclusiveMinimum", "steps/a/max_cost", STEP + "properties/max_cost/exclusiveMinimum")),
+    ("step max_cost a string", _with_step(prompt="p", max_cost="$1"),
+     ("type", "steps/a/max_cost", STEP + "properties/max_cost/type")),
     ("retry typo", _with_step(run="x", retry={"attempt": 2}),
      ("additionalProperties", "steps/a/retry", STEP + "properties/retry/additionalProperties")),
     ("retry factor below 1", _with_step(run="x", retry={"factor": 0.5}),

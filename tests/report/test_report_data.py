@@ -156,3 +156,40 @@ def test_cost_and_tokens_per_step_are_medians_of_what_journals_report() -> None:
     bad = journal_events("r4", "review-all", {"analyze": 1.0}, 1.0)
     bad[2].update(cost_usd="free", tokens_in=True, tokens_out=-3)
     assert measure("r4", bad).usage == {}
+
+
+def test_spend_sums_every_attempt_per_step_and_per_run() -> None:
+    """`agent_attempt` events, failed attempts and every session included; an instance of a map node
+    counts toward the node; a compensation toward the run alone; a journal without attempts falls
+    back to its ended events, summed over sessions."""
+    from wfc.report.spending import StepUsage
+
+    plan = model_plans()[0]
+    durations = {s: plan.planned(s).estimate for s in plan.order}
+    events = journal_events("r1", "review-all", durations, 1020.0)
+
+    def attempt(step: str, number: int, cost: float, **more: object) -> dict:
+        return {"event": "agent_attempt", "step": step, "attempt": number, "ok": number == 2, "cost_usd": cost,
+                "tokens_in": 1000, "tokens_out": 100, "tokens_cache_read": 50, "tokens_cache_write": 5, **more}
+
+    events += [attempt("analyze", 1, 0.25), attempt("analyze", 2, 0.5),
+               attempt("security[api]", 2, 0.125, map="security"), attempt("report", 2, 0.0625, compensation=True)]
+    run = measure("r1", events)
+    assert run.usage == {
+        "analyze": StepUsage(0.75, 2000.0, 200.0, 100.0, 10.0, 2),
+        "security": StepUsage(0.125, 1000.0, 100.0, 50.0, 5.0, 1)}
+    assert run.spent == StepUsage(0.9375, 4000.0, 400.0, 200.0, 20.0, 4)
+    old = journal_events("r0", "review-all", durations, 1020.0)
+    for event in old:
+        if event.get("step") == "analyze" and event["event"] == "step_finished":
+            event.update(cost_usd=0.5, tokens_in=10, output_tokens=2)
+    old.append({"event": "step_failed", "step": "analyze", "cost_usd": 0.25, "tokens_in": 5, "t": 9.0})
+    assert measure("r0", old).usage == {"analyze": StepUsage(0.75, 15.0, 2.0)}
+    spending = build_report([plan], [measure("r0", old), run]).workflows[0].accuracy.spending
+    assert [(row.step, row.runs, row.usage) for row in spending.steps] == [
+        ("analyze", 2, StepUsage(1.5, 2015.0, 202.0, 100.0, 10.0, 2)),
+        ("security", 1, StepUsage(0.125, 1000.0, 100.0, 50.0, 5.0, 1))]
+    assert [(row.run_id, row.usage.cost_usd) for row in spending.runs] == [("r0", 0.75), ("r1", 0.9375)]
+    assert spending.total == StepUsage(1.6875, 4015.0, 402.0, 200.0, 20.0, 4)
+    assert build_report([plan], [measure("r2", journal_events("r2", "review-all", durations, 1.0))]
+                        ).workflows[0].accuracy.spending is None

@@ -170,3 +170,13 @@ def test_runs_draw_estimate_against_actual_and_cost(plans: List[Plan], tmp_path:
     assert "| Step | Estimate | Measured (median) | Runs | Error | Suggested `estimate:` | Cost (median) |" in markdown
     assert "| `analyze` | 5m | 4m30s | 1 | -10 % | `4m30s` | $0.0123 · 15.3k in / 420 out |" in markdown
     assert "| `quality` | 6m | 9m | 1 | +50 % | `9m` |  |" in markdown
+    # a journal from before `agent_attempt`: each step's ended event, no attempt count, no cache figures
+    assert "| `20260103T000000` |  | $0.5123 | 30.6k | 840 |  |  |\n" in markdown
+    assert "| `analyze` | 1 |  | $0.0123 | 15.3k | 420 |  |  |\n| `report` | 1 |  | $0.5000 | 15.3k | 420 |  |  |\n" \
+        in markdown
+    rows = re.findall(r"<tr><td><code>([^<]+)</code></td>((?:<td class=\"num\">[^<]*</td>)+)</tr>",
+                      section.split("<h3>Tokens and dollars</h3>")[1])
+    assert [(name, re.findall(r">([^<]*)</td>", cells)) for name, cells in rows] == [
+        ("20260103T000000", ["", "$0.5123", "30.6k", "840", "", ""]),
+        ("analyze", ["1", "", "$0.0123", "15.3k", "420", "", ""]),
+        ("report", ["1", "", "$0.5000", "15.3k", "420", "", ""])]

@@ -51,12 +51,13 @@ IDS = ["20261202T090000", "20261202T091500", "20261202T093000"]
 def settle(state: Path) -> None:
     """Each session's events 0.25 s apart, each ended step's duration measured on that clock, the
     runs renamed to IDS in the order they ran. A step's process ids are journaled the moment it
-    starts, so they share its start's reading."""
+    starts, and an agent attempt's spend the moment it ends, so they share the reading before them."""
     for new_id, folder in zip(IDS, sorted((state / "runs").iterdir())):
         lines: List[str] = []
         index, began = 0, {}
         for event in read_events(folder / "journal.jsonl"):
-            index = 0 if event["event"] == "run_started" else index + (event["event"] != "step_process")
+            advances = event["event"] not in ("step_process", "agent_attempt")
+            index = 0 if event["event"] == "run_started" else index + advances
             event["t"] = index * 0.25
             if event["event"] == "step_started":
                 began[event["step"]] = event["t"]

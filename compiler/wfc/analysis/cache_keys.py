@@ -8,11 +8,12 @@ numbers as Python's json module writes them) of
      "dependencies": [<key of each dependency, in dependency id order>]}
 
 The definition is the step's canonical model form (`wfc.model.to_dict`) without the fields that
-only describe or time it (`title`, `active`, `description`, `group`, `estimate`, `cached_estimate`,
-`estimate_defaulted`) and without the fields left at their model default. Rewording a title or
-correcting an estimate therefore keeps every cached result; changing what a step does (its
-prompt, command, agent, inputs, outputs, resources, ...) changes its key, and through the chain
-the key of every step downstream of it, because their inputs may now differ. The workflow name is
+only describe, time or budget it (`title`, `active`, `description`, `group`, `estimate`,
+`cached_estimate`, `estimate_defaulted`, `max_cost`) and without the fields left at their model
+default. Rewording a title or correcting an estimate therefore keeps every cached result;
+changing what a step does (its prompt, command, agent, inputs, outputs, resources, ...) changes its
+key, and through the chain the key of every step downstream of it, because their inputs may now
+differ. The workflow name is
 included so two workflows never share entries by accident. The runtime extends these keys with
 argument values and `files` contents.
 """
@@ -31,7 +32,9 @@ PRESENTATIONAL = frozenset(
     {"title", "active", "description", "group", "estimate", "cached_estimate", "estimate_defaulted",
      # how a fan-out is planned and how many of it run at once; an instance's item is in `instance`
      # (so a changed item misses alone), a map node's list in its `inputs`
-     "fan_out"}
+     "fan_out",
+     # what an attempt may spend: raising it to resume a run its budget stopped must not redo done steps
+     "max_cost"}
 )
 
 

@@ -37,7 +37,8 @@ def parse_pairs(pairs: Tuple[str, ...]) -> Dict[str, str]:
 
 def _run(workflow: str, arg: Tuple[str, ...], **options: Any) -> None:
     """Run a workflow (a name under workflows/ or a path): steps start as soon as what they need
-    is done. Exit 0 on success, 1 when a step fails, 2 on usage errors, 130 when cancelled."""
+    is done. Exit 0 on success, 1 when a step fails, 2 on usage errors, 3 when the run's budget
+    (`max_cost`) kept agent steps from starting, 130 when cancelled."""
     from wfc.analysis import analyze
     from wfc.validate import load_workflow
 

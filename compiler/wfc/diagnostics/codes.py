@@ -130,6 +130,10 @@ ESTIMATE_DEFAULTED = _register("WFC303", "a defaulted estimate", WARNING)
 
 SCRIPT_CANNOT_CARRY = _register("WFC320", "a template the Workflow script cannot carry", WARNING)
 
+# -- budgets (an error, numbered with the runtime's spend)
+
+BUDGET_NOT_DOLLARS = _register("WFC330", "a `max_cost` that is not an amount of dollars")
+
 # -- warnings about fan-out and triggers
 
 ESTIMATE_ITEMS_IGNORED = _register("WFC340", "`estimate_items` on a list written in the file", WARNING)

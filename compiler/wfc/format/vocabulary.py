@@ -16,9 +16,12 @@ STEP_KINDS: Tuple[str, ...] = tuple(KIND_KEYS.values())
 
 # Keys that only a step of one kind may carry.
 KIND_ONLY_KEYS: Dict[str, Tuple[str, ...]] = {
-    "agent": ("agent", "model", "tools", "max_turns", "permission_mode"),
+    "agent": ("agent", "model", "tools", "max_turns", "permission_mode", "max_cost"),
     "shell": ("env", "cwd"),
 }
+
+# Keys that hold a budget in US dollars: the workflow's (the run's) and an agent step's (one attempt's).
+BUDGET_KEY = "max_cost"
 
 # Step keys whose strings are Jinja templates.
 TEMPLATE_KEYS: Tuple[str, ...] = ("prompt", "title", "active", "run")

@@ -133,6 +133,7 @@ class Step:
     tools: Tuple[str, ...] = ()
     max_turns: Optional[int] = None
     permission_mode: Optional[str] = None
+    max_cost: Optional[float] = None  # USD an attempt may spend (`--max-budget-usd`)
     # shell steps
     run: Optional[Command] = None
     env: Mapping[str, str] = field(default_factory=dict)
@@ -203,6 +204,7 @@ class Workflow:
     progress: str = DEFAULT_PROGRESS
     model: Optional[str] = None  # the command doc's `model`, from defaults.model
     agents: Tuple[AgentDefinition, ...] = ()  # in the order the file defines them
+    max_cost: Optional[float] = None  # USD the run's agent attempts may spend before no new agent step starts
     positions: Mapping[Tuple[Any, ...], Position] = field(
         default_factory=dict, compare=False, repr=False
     )

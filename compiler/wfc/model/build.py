@@ -51,6 +51,7 @@ def build_workflow(document: Document, name: str) -> Workflow:
         progress=data.get("progress", vocabulary.DEFAULT_PROGRESS),
         model=defaults.get("model"),
         agents=tuple(build_agent(agent, raw or {}) for agent, raw in (data.get("agents") or {}).items()),
+        max_cost=optional_float(data.get("max_cost")),
         positions=entry_positions(document),
         definition=data,
     )
@@ -83,6 +84,7 @@ def build_step(step_id: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]
         tools=tool_names(raw.get("tools", defaults.get("tools") if agent_defaults else None)),
         max_turns=raw.get("max_turns"),
         permission_mode=raw.get("permission_mode", defaults.get("permission_mode")) if agent_defaults else None,
+        max_cost=optional_float(raw.get("max_cost")),
         run=command(raw.get("run")),
         env=sorted_mapping(raw.get("env")),
         cwd=raw.get("cwd"),
@@ -181,6 +183,10 @@ def tool_names(value: Any) -> Tuple[str, ...]:
         else:
             current += char
     return tuple(part.strip() for part in parts + [current] if part.strip())
+
+
+def optional_float(value: Any) -> Optional[float]:
+    return None if value is None else float(value)
 
 
 def command(value: Any) -> Optional[Any]:

@@ -11,7 +11,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from wfc.format.durations import format_duration
 from wfc.analysis.plan import Estimate, Plan
-from wfc.report.runs import USAGE_FIELDS, MeasuredRun, StepUsage
+from wfc.report.runs import MeasuredRun, StepUsage
+from wfc.report.spending import Spending, median_usage, spending
 
 FURTHEST_OFF = 5  # how many steps the "furthest off" list names
 
@@ -34,7 +35,8 @@ class StepFigures:
 @dataclass(frozen=True)
 class StepAccuracy:
     """A step's estimate against its measured durations; `suggested` is ready to paste as `estimate:`.
-    Cost and tokens are medians over the runs whose journal reported them, None where none did."""
+    Cost and tokens are medians over the runs whose journal reported them (each run's figure summed
+    over the step's attempts), None where none did."""
 
     step: str
     estimate: float
@@ -67,6 +69,7 @@ class Accuracy:
     steps: Tuple[StepAccuracy, ...]  # in plan order, measured steps only
     furthest_off: Tuple[str, ...]
     items: Tuple[ItemCount, ...] = ()  # map nodes measured, in plan order
+    spending: Optional[Spending] = None  # tokens and dollars per step and per run; None: none reported
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,8 @@ def accuracy(plan: Plan, runs: Sequence[MeasuredRun]) -> Optional[Accuracy]:
     furthest = sorted(rows, key=lambda row: (-abs(row.error_pct), row.step))[:FURTHEST_OFF]
     return Accuracy(tuple(sorted(run.run_id for run in runs)), len(complete), plan.estimate.makespan,
                     actual, None if actual is None else error_pct(plan.estimate.makespan, actual),
-                    rows, tuple(row.step for row in furthest if row.error_pct != 0), item_counts(plan, runs))
+                    rows, tuple(row.step for row in furthest if row.error_pct != 0), item_counts(plan, runs),
+                    spending(plan.order, [(run.run_id, run.usage, run.spent) for run in runs]))
 
 
 def item_counts(plan: Plan, runs: Sequence[MeasuredRun]) -> Tuple[ItemCount, ...]:
@@ -152,14 +156,9 @@ def item_counts(plan: Plan, runs: Sequence[MeasuredRun]) -> Tuple[ItemCount, ...
 
 def _step_accuracy(step: str, estimate: float, samples: List[float], usage: List[StepUsage]) -> StepAccuracy:
     median = round(statistics.median(samples), 3) + 0.0
-    spent = {name: _median([getattr(entry, name) for entry in usage]) for name in USAGE_FIELDS}
+    spent = median_usage(usage)
     return StepAccuracy(step, estimate, len(samples), median, error_pct(estimate, median),
-                        suggested_estimate(samples), **spent)
-
-
-def _median(values: Sequence[Optional[float]]) -> Optional[float]:
-    known = [value for value in values if value is not None]
-    return round(statistics.median(known), 6) + 0.0 if known else None
+                        suggested_estimate(samples), spent["cost_usd"], spent["tokens_in"], spent["tokens_out"])
 
 
 def workflow_report(plan: Plan, runs: Sequence[MeasuredRun] = ()) -> WorkflowReport:

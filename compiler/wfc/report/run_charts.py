@@ -1,9 +1,10 @@
 """The html report's charts of measured runs: estimate against actual per step, and cost per step.
 
-Both read `Accuracy` (medians over the runs in the journals) and draw one row per measured step in
-plan order, on the same label column and scale rules as the schedule chart, so the three line up
-and read alike. Cost is drawn only when some journal reported one (`cost_usd` of agent steps);
-tokens, where a runtime records them, are written beside the cost.
+The first reads `Accuracy` (medians over the runs in the journals), the second its `spending`
+(each step's agent attempts summed over every measured run, failed attempts included); both draw
+one row per step in plan order, on the same label column and scale rules as the schedule chart, so
+the three line up and read alike. Cost is drawn only when some attempt reported one; tokens are
+written beside it.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import List
 from wfc.format.durations import format_duration
 from wfc.report.data import StepAccuracy, WorkflowReport
 from wfc.report.svg import GanttLayout, fit, svg_element, time_axis
-from wfc.report.text import cost_text, has_cost
+from wfc.report.text import has_spent_cost, spend_text
 
 LEGEND_TOP = 14.0
 AXIS_TOP = 54.0  # room for the legend row above the axis labels
@@ -60,19 +61,23 @@ def _accuracy_row(layout: GanttLayout, index: int, row: StepAccuracy) -> List[st
 
 
 def cost_svg(report: WorkflowReport) -> str:
-    """Per step that reported a cost, its median cost as a bar, the figure (and tokens) beside it."""
-    assert report.accuracy is not None and has_cost(report), "drawn only where runs reported a cost"
-    rows = [row for row in report.accuracy.steps if row.cost_usd is not None]
+    """Per step whose attempts reported a cost, the cost summed over its attempts in every measured
+    run as a bar, the figure (and tokens) beside it."""
+    assert report.accuracy is not None and report.accuracy.spending is not None and has_spent_cost(report), \
+        "drawn only where runs reported a cost"
+    rows = [row for row in report.accuracy.spending.steps if row.usage.cost_usd is not None]
     layout = GanttLayout(1.0, top=AXIS_TOP - 30)
-    highest = max(row.cost_usd or 0.0 for row in rows) or 1.0
+    highest = max(row.usage.cost_usd or 0.0 for row in rows) or 1.0
     room = layout.x(1.0) - layout.x(0.0) - 220  # the figures follow the longest bar
     body: List[str] = []
     for index, row in enumerate(rows):
         y, start = layout.y(index), layout.x(0)
-        length = max((row.cost_usd or 0.0) / highest * room, 1.0)
-        figures = cost_text(row)
+        length = max((row.usage.cost_usd or 0.0) / highest * room, 1.0)
+        figures = spend_text(row.usage.cost_usd, row.usage.tokens_in, row.usage.tokens_out)
+        runs = f"{row.runs} run{'s' if row.runs != 1 else ''}"
         body += [
-            f'<g data-cost="{escape(row.step)}"><title>{escape(f"{row.step}: {figures} (median per run)")}</title>',
+            f'<g data-cost="{escape(row.step)}"><title>'
+            f'{escape(f"{row.step}: {figures} ({row.usage.attempts} attempts in {runs})")}</title>',
             f'<text class="label" x="{layout.label - 8:g}" y="{y + layout.bar - 2:g}" text-anchor="end">'
             f'{escape(fit(row.step, layout.label - 16))}</text>',
             f'<rect class="cost" x="{start:g}" y="{y + 2:g}" width="{length:g}" height="{layout.bar:g}" rx="2"/>',

@@ -10,7 +10,7 @@ import json
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from wfc.format.durations import format_duration
-from wfc.format.figures import signed_percent
+from wfc.format.figures import count, dollars, signed_percent
 from wfc.report.history import RunRecord, StepRecord, Usage
 from wfc.report.run_logs import KeptAttempt
 
@@ -30,18 +30,14 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
 
 
 def money(value: Optional[float]) -> str:
-    return "-" if value is None else f"${value:.4f}"
+    return "-" if value is None else dollars(value)
 
 
 def tokens(usage: Usage) -> str:
     """`12.3k/4.5k` (in/out), `-` when neither was reported."""
     if usage.tokens_in is None and usage.tokens_out is None:
         return "-"
-    return "/".join("?" if value is None else _count(value) for value in (usage.tokens_in, usage.tokens_out))
-
-
-def _count(value: float) -> str:
-    return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:g}"
+    return "/".join("?" if value is None else count(value) for value in (usage.tokens_in, usage.tokens_out))
 
 
 def seconds(value: Optional[float]) -> str:

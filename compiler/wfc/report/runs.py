@@ -1,9 +1,8 @@
 """Measured runs, read from the runtime's journals (`.wfc/runs/RUN_ID/journal.jsonl`).
 
-The report only needs, per run, which workflow it ran, how long each step that did work took
-(and what it cost, where the journal says: an agent step's `cost_usd`, and `tokens_in` and
-`tokens_out` where a runtime records them), and how long the whole run took when it ran start to
-finish in one session. `RunSource` is the
+The report only needs, per run, which workflow it ran, how long each step that did work took,
+what each step spent over its attempts and what the run spent (tokens and dollars, see
+`spending`), and how long the whole run took when it ran start to finish in one session. `RunSource` is the
 extension point: the journal directory is one source; a test, or a future remote store, is another.
 """
 from __future__ import annotations
@@ -12,7 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Protocol
 
+from wfc.report.spending import USAGE_FIELDS, StepUsage, step_spend, summed
 from wfc.runtime.journal import read_events, run_ids
+
+__all__ = ["JournalDirectory", "MeasuredRun", "RunSource", "StepUsage", "USAGE_FIELDS", "measure"]
 
 
 @dataclass(frozen=True)
@@ -25,21 +27,9 @@ class MeasuredRun:
     durations: Mapping[str, float] = field(default_factory=dict)  # step id -> seconds, finished steps
     elapsed: Optional[float] = None
     source_sha256: Optional[str] = None
-    usage: Mapping[str, "StepUsage"] = field(default_factory=dict)  # finished steps that reported any
+    usage: Mapping[str, StepUsage] = field(default_factory=dict)  # steps that spent, over their attempts
     items: Mapping[str, int] = field(default_factory=dict)  # map node -> the items it found at run time
-
-
-@dataclass(frozen=True)
-class StepUsage:
-    """What one finished step reported spending; None where it reported nothing of the kind."""
-
-    cost_usd: Optional[float] = None
-    tokens_in: Optional[float] = None
-    tokens_out: Optional[float] = None
-
-
-USAGE_FIELDS = {"cost_usd": ("cost_usd",), "tokens_in": ("tokens_in", "input_tokens"),
-                "tokens_out": ("tokens_out", "output_tokens")}
+    spent: StepUsage = field(default_factory=StepUsage)  # the whole run: every step and compensation
 
 
 class RunSource(Protocol):
@@ -66,29 +56,16 @@ def measure(run_id: str, events: List[Dict[str, Any]]) -> Optional[MeasuredRun]:
     if not sessions or not isinstance(sessions[0].get("workflow"), str):
         return None
     sha = sessions[0].get("source_sha256")
+    usage, compensations = step_spend(events)
     return MeasuredRun(run_id, sessions[0]["workflow"], _durations(events),
-                       _elapsed(events, len(sessions)), sha if isinstance(sha, str) else None, _usage(events),
-                       _items(events))
+                       _elapsed(events, len(sessions)), sha if isinstance(sha, str) else None, usage,
+                       _items(events), summed([*usage.values(), compensations]))
 
 
 def _items(events: List[Dict[str, Any]]) -> Dict[str, int]:
     """Each map node's real item count (`map_expanded`), to hold against the plan's `estimate_items`."""
     return {event["step"]: int(event["items"]) for event in events if event.get("event") == "map_expanded"
             and isinstance(event.get("step"), str) and _number(event.get("items")) is not None}
-
-
-def _usage(events: List[Dict[str, Any]]) -> Dict[str, StepUsage]:
-    """Per finished step, the last report of each kind (a resumed run finishes a step once)."""
-    found: Dict[str, StepUsage] = {}
-    for event in events:
-        step = event.get("step")
-        if event.get("event") != "step_finished" or not isinstance(step, str):
-            continue
-        values = {name: next((_number(event.get(key)) for key in keys if _number(event.get(key)) is not None), None)
-                  for name, keys in USAGE_FIELDS.items()}
-        if any(value is not None for value in values.values()):
-            found[step] = StepUsage(**values)
-    return found
 
 
 def _durations(events: List[Dict[str, Any]]) -> Dict[str, float]:

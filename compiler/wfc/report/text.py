@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 from wfc.format import figures
 from wfc.format.durations import format_duration, format_minutes
 from wfc.report.data import ReportData, StepAccuracy, WorkflowReport
+from wfc.report.spending import StepUsage
 
 TOOL = "wfc report"
 
@@ -56,11 +57,40 @@ def has_cost(report: WorkflowReport) -> bool:
 
 def cost_text(row: StepAccuracy) -> str:
     """`$0.0123`, then `12.3k in / 4.5k out` where tokens were reported; empty when neither was."""
-    money = f"${row.cost_usd:.4f}" if row.cost_usd is not None else ""
-    tokens = [f"{_count(value)} {word}" for value, word in ((row.tokens_in, "in"), (row.tokens_out, "out"))
+    return spend_text(row.cost_usd, row.tokens_in, row.tokens_out)
+
+
+def spend_text(cost: Optional[float], tokens_in: Optional[float], tokens_out: Optional[float]) -> str:
+    money = dollars(cost)
+    tokens = [f"{figures.count(value)} {word}" for value, word in ((tokens_in, "in"), (tokens_out, "out"))
               if value is not None]
     return " · ".join(part for part in (money, " / ".join(tokens)) if part)
 
 
-def _count(value: float) -> str:
-    return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:g}"
+def has_spend(report: WorkflowReport) -> bool:
+    """Whether the workflow's runs journaled tokens or dollars (the "Tokens and dollars" section)."""
+    return report.accuracy is not None and report.accuracy.spending is not None
+
+
+def has_spent_cost(report: WorkflowReport) -> bool:
+    """Whether some step's attempts reported a cost: the html report's cost chart."""
+    spent = report.accuracy.spending if report.accuracy is not None else None
+    return spent is not None and any(step.usage.cost_usd is not None for step in spent.steps)
+
+
+def dollars(value: Optional[float]) -> str:
+    return "" if value is None else figures.dollars(value)
+
+
+def tokens(value: Optional[float]) -> str:
+    return "" if value is None else figures.count(value)
+
+
+def usage_cells(usage: StepUsage) -> Sequence[str]:
+    """A spend table's figures, in its column order: attempts (empty for a journal written before
+    attempts were), dollars, then the four token counts."""
+    return (str(usage.attempts) if usage.attempts else "", dollars(usage.cost_usd), tokens(usage.tokens_in),
+            tokens(usage.tokens_out), tokens(usage.tokens_cache_read), tokens(usage.tokens_cache_write))
+
+
+SPEND_HEADERS = ("Agent attempts", "Cost", "Input tokens", "Output tokens", "Cache read", "Cache write")

@@ -65,7 +65,8 @@ def execute(plan: Plan, args: Mapping[str, Any], options: Mapping[str, Any]) -> 
         resume=options["resume"], no_cache=options["no_cache"], refresh=options["refresh"],
         dry_run=options["dry_run"], time_scale=options["time_scale"], events=options["events"],
         todo_json=options["todo_json"], agent_command=options["agent_command"], progress=options["progress"],
-        executor=options["executor"], scheduler=options["scheduler"], scheduler_file=options["scheduler_file"])
+        executor=options["executor"], scheduler=options["scheduler"], scheduler_file=options["scheduler_file"],
+        max_cost=options["max_cost"])
     result = dry_run(plan, settings) if settings.dry_run else run_plan(plan, settings)
     print_summary(result)
     return result.exit_code
@@ -80,6 +81,9 @@ def print_summary(result: Any) -> None:
             err.write(f"step {step_id} failed after {outcome.attempts} attempt(s): {outcome.error}\n")
     for warning in result.warnings:
         err.write(f"warning: {warning}\n")
+    if result.over_budget:
+        err.write(f"not run for budget: {', '.join(result.over_budget)} ({result.budget}; raise `max_cost` or "
+                  f"pass a higher --max-cost, then --resume)\n")
     blocked = f", not run: {', '.join(result.not_run)}" if result.not_run else ""
     status = f"{result.status} ({signal.Signals(result.signal).name})" if result.signal else result.status
     err.write(f"run {result.run_id} {status} in {result.elapsed:.2f}s (cache: {result.cache_hits} hits, "

@@ -165,7 +165,8 @@ class DaskBackend:
         key = f"{self.plugin}-{work.step.id}-{work.attempt}-{next(self.serial)}"
         # The plugin holds the plan's steps; an instance of a list found at run time travels whole.
         brief = (self.steps.get(work.step.id) is work.step and work.args == self.options.args
-                 and work.timeout == work.step.timeout)
+                 and work.timeout == work.step.timeout
+                 and work.max_budget_usd is None)
         payload = (work.step.id, work.inputs, work.attempt) if brief else work
         future = self.client.submit(attempt_on_worker, self.plugin, payload, key=key, pure=False)
         with self.lock:

@@ -27,16 +27,18 @@ from wfc.runtime.mapping import Collected, condition_names, is_map_node, map_ite
 from wfc.runtime.lifetime import new_token
 from wfc.runtime.preview import schedule_text
 from wfc.runtime.resume import KEY_CHARS, RunLock, Session, open_session
-from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, RunOptions,
+from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, NOT_RUN, RESUMED, SKIPPED, RunOptions,
                                  RunResult, StepOutcome, split_outputs)
 from wfc.runtime.saga import compensate
 from wfc.runtime.scheduler import Node, Scheduler
+from wfc.runtime.spend import Spend
 from wfc.runtime.step_logs import StepLogs
 from wfc.format.templating import TemplateFailed, evaluate_when
 
 SKIPPED_VALUE = ""  # what readers of a step skipped by `when` get (docs/running.md): renders as nothing
 JOURNALED = {FINISHED: "step_finished", FAILED: "step_failed", SKIPPED: "step_skipped",
-             CACHE_HIT: "step_cache_hit", RESUMED: "step_resumed", CANCELLED: "step_cancelled"}
+             CACHE_HIT: "step_cache_hit", RESUMED: "step_resumed", CANCELLED: "step_cancelled",
+             NOT_RUN: "step_not_run"}
 
 
 class PlanRun:
@@ -61,6 +63,9 @@ class PlanRun:
                                if step_id not in past.done and step.when is None and step.trigger == "on_success"
                                and not self.cacheable(step_id))
         self.dependencies = {planned.id: planned.dependencies for planned in plan.steps}
+        budget = options.max_cost if options.max_cost is not None else plan.workflow.max_cost
+        self.spend = Spend(journal, budget, past.spent_usd)
+        self.over_budget: Dict[str, None] = {}  # agent steps the budget kept from starting, in that order
 
     def cacheable(self, step_id: str) -> bool:
         step = self.steps[step_id]
@@ -99,9 +104,14 @@ class PlanRun:
         self.journal.event("warning", step=step_id, message=message)
 
     def started(self, step_id: str) -> None:
+        if self.spend.refuses(self.steps[step_id]):  # decided as it would start: it may have waited in the queue
+            self.over_budget[step_id] = None
+            return
         self.journal.event("step_started", step=step_id, attempt=1)
 
     def work(self, step_id: str) -> StepOutcome:
+        if step_id in self.over_budget:
+            return self.spend.not_run()
         step = self.steps[step_id]
         inputs = {name: self.context.get(name) for name in step.inputs} if step.inputs else {}
         if not is_map_node(step):
@@ -119,13 +129,19 @@ class PlanRun:
         began = self.journal.now()
         last_error = ""
         for attempt in range(1, step.retry.attempts + 1):
+            if self.spend.refuses(step):  # an instance of a map node, or a retry, once the budget is spent
+                last_error = self.spend.not_retried(last_error) if attempt > 1 else self.spend.not_run().error
+                break
             if attempt > 1:
                 delay = step.retry.delay_before(attempt)
                 self.journal.event("step_retried", step=step_id, attempt=attempt, delay=delay, error=last_error)
                 if cancelled.wait(delay):
                     break
-            result = run_attempt(Invocation(step, self.args, inputs, step.timeout, attempt))
+            budget = self.spend.attempt_budget(step)
+            result = run_attempt(Invocation(step, self.args, inputs, step.timeout, attempt, budget))
             self.keep(step_id, attempt, result)
+            if step.kind == "agent":
+                self.spend.record(step, attempt, result, budget, planned=step_id in self.steps)
             if result.cancelled or (cancelled.is_set() and not result.ok):
                 break
             values, last_error = split_outputs(step, result.value) if result.ok else ({}, result.error)
@@ -169,7 +185,8 @@ class PlanRun:
         if outcome.status in (FINISHED, CACHE_HIT) and outcome.values:
             fields["outputs"] = outcome.values  # resume reads them back from here
         if outcome.status in (FINISHED, FAILED, CANCELLED):
-            fields.update(attempt=outcome.attempts, duration=round(outcome.duration, 6), **outcome.meta)
+            fields.update(attempt=outcome.attempts, duration=round(outcome.duration, 6))
+        fields.update(outcome.meta)
         if outcome.error:
             fields["error"] = outcome.error
         if outcome.status == FAILED and outcome.continue_on_error:
@@ -257,12 +274,14 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
                 journal.event("warning", message=message)
             summary = scheduler.run()
             status = "cancelled" if summary.cancelled else \
-                "failed" if summary.failed or summary.not_run else "succeeded"
+                "failed" if summary.failed or summary.not_run or hooks.over_budget else "succeeded"
             for step_id in summary.not_run:
                 journal.event("step_not_run", step=step_id)
-            if status != "succeeded" and workflow.on_failure.compensate:
+            # a run its budget alone stopped is not undone: raising the budget and resuming goes on from here
+            paused = bool(hooks.over_budget) and not summary.failed and not summary.cancelled
+            if status != "succeeded" and workflow.on_failure.compensate and not paused:
                 registry.cancelled.clear()
-                compensate(hooks.completed, workflow, executors, journal, options.args, hooks.context)
+                compensate(hooks.completed, workflow, executors, journal, options.args, hooks.context, hooks.spend)
             clean = not interrupts.received
     finally:
         registry.close(clean)
@@ -276,13 +295,15 @@ def _finish(hooks: PlanRun, session: Session, options: RunOptions, status: str, 
             received: int) -> RunResult:
     journal = hooks.journal
     journal.event("run_finished", status=status, cache_hits=hooks.hits, cache_misses=hooks.misses,
-                  not_run=list(not_run), **({"signal": signal.Signals(received).name} if received else {}))
+                  not_run=list(not_run), **hooks.spend.stopped(tuple(hooks.over_budget)),
+                  **({"signal": signal.Signals(received).name} if received else {}))
     if journal.failure:
         hooks.warnings.append(f"the journal {session.run_dir / 'journal.jsonl'} stopped being written "
                               f"({journal.failure}): a --resume of this run runs again what it did not record")
     return RunResult(session.run_id, status, dict(hooks.outcomes), not_run, dict(hooks.context),
                      hooks.hits, hooks.misses, journal.now(), session.run_dir if options.journal else None,
-                     tuple(hooks.warnings), received, session.notes)
+                     tuple(hooks.warnings), received, session.notes, tuple(hooks.over_budget),
+                     hooks.spend.summary() if hooks.over_budget else "")
 
 
 def _journal_start(plan: Plan, options: RunOptions, session: Session, token: str, journal: Journal) -> None:

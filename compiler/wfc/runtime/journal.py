@@ -184,6 +184,7 @@ class PastRun:
     definitions: Mapping[str, str] = field(default_factory=dict)  # step id -> the plan's key of it
     workflow: str = ""
     problems: Tuple[str, ...] = ()
+    spent_usd: float = 0.0  # what its agent attempts cost (`agent_attempt`), against the run's budget
 
 
 UNDONE_EVENTS = ("compensation_started",)  # an undone (or half-undone) step is not done
@@ -198,8 +199,10 @@ def past_run(run_id: str, events: List[Dict[str, Any]], problems: Tuple[str, ...
     args: Mapping[str, Any] = {}
     tokens: List[str] = []
     workflow = ""
+    spent = 0.0
     for record in events:
         kind, step = record.get("event"), record.get("step")
+        spent += _cost(record) if kind == "agent_attempt" else 0.0
         if kind == "run_started":
             args, workflow = args or _mapping(record.get("args")), workflow or str(record.get("workflow") or "")
             tokens += [record["token"]] if isinstance(record.get("token"), str) else []
@@ -217,7 +220,12 @@ def past_run(run_id: str, events: List[Dict[str, Any]], problems: Tuple[str, ...
         if kind == "step_finished":
             completed.append(step)
     return PastRun(run_id, done, outputs, tuple(completed), args, tuple(tokens), fingerprints, definitions,
-                   workflow, problems)
+                   workflow, problems, spent)
+
+
+def _cost(record: Mapping[str, Any]) -> float:
+    cost = record.get("cost_usd")
+    return float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost > 0 else 0.0
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

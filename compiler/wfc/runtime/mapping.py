@@ -18,11 +18,11 @@ from wfc.diagnostics.wording import describe
 from wfc.format.templating import parse_expression, references
 from wfc.model import Instance, Step, Workflow
 from wfc.model.fan_out import fan_out_sizes, instance_id, instance_ids, loop_data, map_node_width
-from wfc.runtime.outcome import CACHE_HIT, CANCELLED, FAILED, FINISHED, RESUMED, SKIPPED, StepOutcome
+from wfc.runtime.outcome import CACHE_HIT, CANCELLED, FAILED, FINISHED, NOT_RUN, RESUMED, SKIPPED, StepOutcome
 
 # a step's outcome as `when: steps.NAME.outcome` reads it (vocabulary.OUTCOMES)
 OUTCOME_WORDS = {FINISHED: "succeeded", CACHE_HIT: "succeeded", RESUMED: "succeeded", FAILED: "failed",
-                 SKIPPED: "skipped", CANCELLED: "not_run"}
+                 SKIPPED: "skipped", CANCELLED: "not_run", NOT_RUN: "not_run"}
 
 
 class Collected:
@@ -63,7 +63,8 @@ class Collected:
 
 def upstream_failed(dependencies: Tuple[str, ...], outcomes: Mapping[str, StepOutcome]) -> bool:
     """Whether a step it waits for failed or never ran (what an `on_failure` step runs for)."""
-    return any(dep not in outcomes or outcomes[dep].status in (FAILED, CANCELLED) for dep in dependencies)
+    return any(dep not in outcomes or outcomes[dep].status in (FAILED, CANCELLED, NOT_RUN)
+               for dep in dependencies)
 
 
 def condition_names(step: Step, dependencies: Tuple[str, ...], steps: Mapping[str, Step],

@@ -8,9 +8,10 @@ whose flag would collide with one of them is spelled `--arg-NAME`."""
 from __future__ import annotations
 
 import json
+import math
 
 from pathlib import Path
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Optional
 
 import click
 
@@ -98,6 +99,13 @@ def option_flag(name: str) -> str:
     return f"arg-{flag}" if flag in RESERVED else flag
 
 
+def _dollars(ctx: click.Context, param: click.Parameter, value: Optional[float]) -> Optional[float]:
+    """A budget is a finite amount above zero: `nan` or `inf` would be no budget at all."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value:g} is not a budget: give US dollars above 0, such as 5 or 0.50")
+    return value
+
+
 def run_options() -> List[click.Option]:
     """Options every way of running a plan shares."""
     return [
@@ -105,6 +113,14 @@ def run_options() -> List[click.Option]:
             ["--max-parallel"],
             type=click.IntRange(min=1),
             help="Run at most N steps at once (overrides the workflow's max_parallel).",
+        ),
+        click.Option(
+            ["--max-cost"],
+            type=float,
+            callback=_dollars,
+            metavar="USD",
+            help="The run's budget (overrides the workflow's max_cost): once its agent attempts have spent "
+            "this much, no new agent step starts.",
         ),
         click.Option(
             ["--resume"],

@@ -10,6 +10,8 @@ from wfc.model import Step
 
 FINISHED, FAILED, SKIPPED, CACHE_HIT, RESUMED, CANCELLED = (
     "finished", "failed", "skipped", "cache_hit", "resumed", "cancelled")
+NOT_RUN = "not_run"  # an agent step the run's budget kept from starting (see `spend`)
+OVER_BUDGET_EXIT = 3  # the run's only trouble: its budget kept agent steps from starting
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class RunOptions:
     executor: str = "local"  # where attempts run: a backend.EXECUTORS name
     scheduler: Optional[str] = None  # the dask executor's scheduler address (None: DASK_SCHEDULER_ADDRESS)
     scheduler_file: Optional[Path] = None  # or the file a Dask scheduler wrote its address to
+    max_cost: Optional[float] = None  # USD: the run's budget, in place of the workflow's `max_cost`
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class StepOutcome:
     def satisfies(self) -> bool:
         if self.status == FAILED:
             return self.continue_on_error
-        return self.status != CANCELLED
+        return self.status not in (CANCELLED, NOT_RUN)
 
     @property
     def fails_run(self) -> bool:
@@ -69,13 +72,19 @@ class RunResult:
     warnings: Tuple[str, ...] = ()
     signal: int = 0  # what cancelled the run (SIGINT, SIGTERM, SIGHUP), 0 for none
     notes: Tuple[str, ...] = ()  # what resuming did: leftovers stopped, changed steps run again
+    over_budget: Tuple[str, ...] = ()  # agent steps not run because the run's budget was spent
+    budget: str = ""  # what the budget said when it stopped them
 
     @property
     def exit_code(self) -> int:
-        """0, 1 for a failure, 128 + the signal's number when one cancelled it (130 for Ctrl-C)."""
+        """0, 1 for a failure, 3 when the run's budget alone stopped it, 128 + the signal's number
+        when one cancelled it (130 for Ctrl-C)."""
         if self.status == "cancelled":
             return 128 + (self.signal or 2)
-        return 0 if self.status == "succeeded" else 1
+        if self.status == "succeeded":
+            return 0
+        failed = any(outcome.status == FAILED and not outcome.continue_on_error for outcome in self.outcomes.values())
+        return OVER_BUDGET_EXIT if self.over_budget and not failed else 1
 
 
 def split_outputs(step: Step, value: Any) -> Tuple[Dict[str, Any], str]:

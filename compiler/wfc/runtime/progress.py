@@ -26,11 +26,12 @@ from wfc.format.templating import TemplateFailed, render
 
 Record = Mapping[str, Any]
 DONE = {"step_finished", "step_cache_hit", "step_skipped", "step_resumed"}
-NOTABLE = ("step_failed", "compensation_failed", "warning", "step_compensated")  # kept above a live block
+NOTABLE = ("step_failed", "compensation_failed", "warning", "step_compensated",  # kept above a live block
+           "budget_exhausted")
 LABELS = {"step_finished": "done", "step_cache_hit": "cached", "step_skipped": "skipped",
           "step_resumed": "already done", "step_failed": "FAILED", "step_cancelled": "cancelled",
           "step_retried": "retrying", "step_compensated": "compensated", "compensation_failed": "COMPENSATION FAILED",
-          "step_not_run": "not run", "warning": "warning"}
+          "step_not_run": "not run", "warning": "warning", "budget_exhausted": "BUDGET"}
 
 
 class EventStream:

@@ -17,6 +17,7 @@ from wfc.format.durations import parse_duration
 from wfc.format.vocabulary import (
     ARGUMENT_TYPES, BACKOFF_KEYS, DEFAULT_ARGUMENT_TYPE, DURATION_KEYS, KIND_KEYS, KIND_ONLY_KEYS, TEMPLATE_KEYS,
 )
+from wfc.validate.budget_checks import budget_findings
 from wfc.validate.fan_out_checks import fan_out_findings, waited_for
 from wfc.validate.finding import Finding, indexed, mapping, names, suggest
 from wfc.validate.template_checks import TemplateProblem, check_expression, check_template
@@ -38,6 +39,7 @@ def all_findings(data: Mapping[str, Any], stem: str) -> Iterator[Finding]:
     yield from check_cycles(steps)
     yield from check_templates(data, steps)
     yield from fan_out_findings(data, steps, producers_of(steps))
+    yield from budget_findings(data, steps)
 
 
 WORKFLOW_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")  # what a slash command can be called

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from wfc.format.durations import DURATION_PATTERN
+from wfc.format.vocabulary import BUDGET_KEY
 from wfc.validate.finding import Finding, suggest
 from wfc.validate.schema_files import load_schema
 from wfc.diagnostics.wording import describe, dotted, where  # noqa: F401  (describe is part of this module's API)
@@ -65,10 +66,15 @@ def schema_findings(data: Any) -> List[Finding]:
     definitions = schema["$defs"] if isinstance(schema, Mapping) else {}
     semantic = [definitions.get(name) for name in SEMANTIC_SUBSCHEMAS]
     for error in validator().iter_errors(data):
-        if error.schema in semantic:
+        if error.schema in semantic or is_budget(tuple(error.absolute_path)):
             continue
         findings.extend(_explain(SchemaError.of(error)))
     return findings
+
+
+def is_budget(path: Tuple[Any, ...]) -> bool:
+    """A `max_cost` value (the run's or a step's): `budget_checks` words its errors (WFC330)."""
+    return path == (BUDGET_KEY,) or (len(path) == 3 and path[0] == "steps" and path[2] == BUDGET_KEY)
 
 
 def _explain(error: SchemaError) -> Iterator[Finding]:
