@@ -10,6 +10,7 @@ from typing import Any, Dict, List
 import pytest
 
 from runtime_support import FAKE_CLAUDE, Workspace
+from wfc.report.run_logs import kept_attempts
 
 SESSION = "5f0c43a1-7a4e-4a39-9d5e-0c2f6a1b9e11"
 
@@ -21,9 +22,12 @@ def attempts_of(ws: Workspace, result: Any) -> List[Dict[str, Any]]:
 
 
 def kept_session(result: Any, step: str, number: int) -> str:
-    """The session id in the CLI's JSON as wfc kept it (`N.stdout`): what the journal must name."""
+    """The session id in the CLI's JSON as wfc kept it (attempt `number`'s stdout in the run's log):
+    what the journal must name."""
     assert result.run_dir is not None
-    return json.loads((result.run_dir / "steps" / step / f"{number}.stdout").read_text())["session_id"]
+    kept = kept_attempts(result.run_dir, step)[number - 1].stream("stdout")
+    assert kept is not None
+    return str(json.loads(kept.text)["session_id"])
 
 
 def recorded_budgets(path: Path) -> Dict[str, Any]:
