@@ -20,31 +20,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
+from wfc.report.spending import ATTEMPT, ENDED, StepUsage, usage_of
 from wfc.runtime.journal import read_events, run_ids
 from wfc.runtime.resume import RunLock
 
 STATUS = {"step_finished": "finished", "step_failed": "failed", "step_cancelled": "cancelled",
           "step_cache_hit": "cached", "step_skipped": "skipped", "step_not_run": "not run"}
 DONE = ("finished", "cached", "skipped")
-ENDED = ("step_finished", "step_failed", "step_cancelled")  # each carries what its session's attempts spent
-ATTEMPT = "agent_attempt"  # one agent attempt's spending, journaled as it ends (a kill cannot lose it)
-USAGE = {"cost_usd": ("cost_usd",), "tokens_in": ("tokens_in", "input_tokens"),
-         "tokens_out": ("tokens_out", "output_tokens")}
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Money and tokens; None where nothing reported that kind."""
-
-    cost_usd: Optional[float] = None
-    tokens_in: Optional[float] = None
-    tokens_out: Optional[float] = None
-
-    def plus(self, other: "Usage") -> "Usage":
-        return Usage(*(_add(mine, theirs) for mine, theirs in zip(self.values(), other.values())))
-
-    def values(self) -> Tuple[Optional[float], ...]:
-        return self.cost_usd, self.tokens_in, self.tokens_out
 
 
 @dataclass(frozen=True)
@@ -58,7 +40,7 @@ class StepRecord:
     start: Optional[float] = None
     duration: Optional[float] = None
     estimate: Optional[float] = None
-    usage: Usage = field(default_factory=Usage)
+    usage: StepUsage = field(default_factory=StepUsage)
     error: str = ""
     outputs: Mapping[str, Any] = field(default_factory=dict)
 
@@ -72,7 +54,7 @@ class RunRecord:
     started: Optional[str]  # UTC, from the run id: `2026-12-02 15:31:48`
     duration: float  # every session's, added up
     steps: Tuple[StepRecord, ...]
-    usage: Usage = field(default_factory=Usage)
+    usage: StepUsage = field(default_factory=StepUsage)
     args: Mapping[str, Any] = field(default_factory=dict)  # the last session's (a resume may change them)
 
     @property
@@ -101,12 +83,12 @@ def read_run(folder: Path, run_id: str) -> Optional[RunRecord]:
         return None
     first = sessions[0][0]
     steps = tuple(_steps(sessions))
-    usage = Usage()
+    usage = StepUsage()
     for step in steps:
         usage = usage.plus(step.usage)
     for event in events:  # compensations spend too, but belong to no step's figures
         if event.get("event") == ATTEMPT and event.get("compensation") is True:
-            usage = usage.plus(_usage(event))
+            usage = usage.plus(usage_of(event))
     args = sessions[-1][0].get("args")
     return RunRecord(run_id, str(first.get("workflow", "?")), _status(sessions[-1]), len(sessions),
                      started_at(run_id), sum(_session_length(events) for events in sessions), steps, usage,
@@ -138,19 +120,19 @@ class _Tally:
 
     def __init__(self, step: str, estimate: Optional[float]) -> None:
         self.record = StepRecord(step, "pending", estimate=estimate)
-        self.attempted: Optional[Usage] = None  # from `agent_attempt` events, where the runtime writes them
+        self.attempted: Optional[StepUsage] = None  # from `agent_attempt` events, where the runtime writes them
 
     def add(self, session: int, event: Mapping[str, Any]) -> None:
         kind, record = event.get("event"), self.record
         if kind == ATTEMPT and event.get("compensation") is not True:
-            self.attempted = (self.attempted or Usage()).plus(_usage(event))
+            self.attempted = (self.attempted or StepUsage()).plus(usage_of(event))
         if kind == "step_started":  # each start and each retry is an attempt, ended or cut short by a kill
             self.record = replace(record, status="running", session=session, start=_number(event.get("t")),
                                   duration=None, error="", attempts=record.attempts + 1)
         elif kind == "step_retried":
             self.record = replace(record, attempts=record.attempts + 1)
         elif kind in STATUS:
-            spent = _usage(event) if kind in ENDED else Usage()
+            spent = usage_of(event) if kind in ENDED else StepUsage()
             outputs = event.get("outputs")
             self.record = replace(record, status=STATUS[str(kind)], session=session,
                                   duration=_number(event.get("duration")),
@@ -191,11 +173,6 @@ def _estimates(started: Mapping[str, Any]) -> Iterator[Tuple[str, Optional[float
             yield pair[0], _number(pair[1])
 
 
-def _usage(event: Mapping[str, Any]) -> Usage:
-    return Usage(*(next((_number(event.get(key)) for key in keys if _number(event.get(key)) is not None), None)
-                   for keys in USAGE.values()))
-
-
 def running_run(state_dir: Path, workflow: str) -> Optional[str]:
     """The id of the run of `workflow` that holds its lock now ("" when the holder did not say), or
     None when none does. Probing takes a shared lock for an instant, so it is for `prune`, not for
@@ -230,10 +207,6 @@ def started_at(run_id: str) -> Optional[str]:
     except ValueError:
         return None
     return time.strftime("%Y-%m-%d %H:%M:%S", moment)
-
-
-def _add(mine: Optional[float], theirs: Optional[float]) -> Optional[float]:
-    return theirs if mine is None else mine if theirs is None else mine + theirs
 
 
 def _number(value: Any) -> Optional[float]:

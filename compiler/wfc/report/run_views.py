@@ -11,7 +11,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from wfc.format.durations import format_duration
 from wfc.format.figures import count, dollars, signed_percent
-from wfc.report.history import RunRecord, StepRecord, Usage
+from wfc.report.history import RunRecord, StepRecord
+from wfc.report.spending import StepUsage
 from wfc.report.run_logs import KeptAttempt
 
 NUMERIC = {"steps", "sessions", "session", "duration", "cost", "attempts", "start", "estimate", "vs estimate", "tokens"}
@@ -33,7 +34,7 @@ def money(value: Optional[float]) -> str:
     return "-" if value is None else dollars(value)
 
 
-def tokens(usage: Usage) -> str:
+def tokens(usage: StepUsage) -> str:
     """`12.3k/4.5k` (in/out), `-` when neither was reported."""
     if usage.tokens_in is None and usage.tokens_out is None:
         return "-"
@@ -119,7 +120,7 @@ def _nothing_kept(run: RunRecord, step: StepRecord) -> str:
     return f"step {step.step} of run {run.run_id} has no output to show: {why}{said}"
 
 
-def _usage_json(usage: Usage) -> Dict[str, Optional[float]]:
+def _usage_json(usage: StepUsage) -> Dict[str, Optional[float]]:
     return {"cost_usd": usage.cost_usd, "tokens_in": usage.tokens_in, "tokens_out": usage.tokens_out}
 
 
