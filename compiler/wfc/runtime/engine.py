@@ -54,7 +54,7 @@ class PlanRun:
         self.context: Dict[str, Any] = {}
         self.collected = Collected(plan.workflow)
         self.outcomes: Dict[str, StepOutcome] = {}
-        self.completions = Completions(earlier_completions(past, plan.workflow))  # what compensation undoes
+        self.completions = Completions(journal, earlier_completions(past, plan.workflow))  # what compensation undoes
         self.hits = self.misses = 0
         self.warnings: List[str] = []
         self.logs: Optional[StepLogs] = None  # where attempts' output is kept; None keeps nothing
@@ -120,8 +120,7 @@ class PlanRun:
         if problem:
             return StepOutcome(FAILED, error=problem, attempts=1, continue_on_error=step.continue_on_error)
         return run_map(step, items, lambda instance: self.attempts(instance, inputs), self.journal,
-                       lambda done, kind, fields: self.completions.journaled(self.journal, done, kind, fields),
-                       self.plan.workflow.max_parallel)
+                       self.completions.journaled, self.plan.workflow.max_parallel)
 
     def attempts(self, step: Step, inputs: Mapping[str, Any]) -> StepOutcome:
         """A step's tries until one succeeds, the retries run out or the run stops."""
@@ -194,7 +193,7 @@ class PlanRun:
             fields["continue_on_error"] = True
         # a map node did no work of its own: its instances were counted as each finished
         did_work = outcome.status == FINISHED and not is_map_node(step)
-        self.completions.journaled(self.journal, step if did_work else None, JOURNALED[outcome.status], fields)
+        self.completions.journaled(step if did_work else None, JOURNALED[outcome.status], fields)
 
 
 def nodes_of(plan: Plan) -> Dict[str, Node]:

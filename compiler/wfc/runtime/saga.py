@@ -25,14 +25,15 @@ class Completions:
     resumed fan-out runs again moves to the end). Its event is journaled under the same lock as it
     is counted, so the journal a resume reads holds them in this order too."""
 
-    def __init__(self, earlier: Sequence[Step] = ()) -> None:
+    def __init__(self, journal: Journal, earlier: Sequence[Step] = ()) -> None:
+        self.journal = journal
         self.lock = threading.Lock()  # instances of a map node finish on its pool's threads
         self.order: Dict[str, Step] = {step.id: step for step in earlier}
 
-    def journaled(self, journal: Journal, worked: Optional[Step], kind: str, fields: Mapping[str, Any]) -> None:
+    def journaled(self, worked: Optional[Step], kind: str, fields: Mapping[str, Any]) -> None:
         """Journal the event `kind` with `fields`, which says that `worked` (if any) did its work."""
         with self.lock:
-            journal.event(kind, **fields)
+            self.journal.event(kind, **fields)
             if worked is not None:
                 self.order.pop(worked.id, None)
                 self.order[worked.id] = worked
