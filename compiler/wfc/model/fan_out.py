@@ -54,6 +54,11 @@ def source_context(fan_out: Optional[FanOut]) -> Optional[str]:
     return fan_out.source.partition(".")[2]
 
 
+def is_map_node(step: Step) -> bool:
+    """A fan-out over a list known only at run time (`args.NAME`, `context.NAME`), kept as one node."""
+    return step.fan_out is not None and step.instance is None
+
+
 def map_node_width(fan_out: FanOut, workflow_max_parallel: Optional[int], items: Optional[int] = None) -> int:
     """How many instances of a map node run at once: of `items` found (the plan assumes
     `estimate_items`), within the fan-out's and the workflow's `max_parallel`."""

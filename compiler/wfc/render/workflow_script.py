@@ -22,7 +22,7 @@ from wfc.emit.header import header_text
 from wfc.format.durations import format_duration
 from wfc.format.vocabulary import PLAIN_ITEM_PATTERN
 from wfc.model import Action, Command, Step, Workflow
-from wfc.model.fan_out import fan_out_sizes, loop_data, scheduled_resources
+from wfc.model.fan_out import fan_out_sizes, is_map_node, loop_data, scheduled_resources
 from wfc.render import js_template
 from wfc.render.environment import render
 from wfc.render.js_runtime import helpers_source
@@ -131,7 +131,7 @@ class _Script:
             fields["trigger"] = js_literal(step.trigger)
         if step.instance is not None and step.fan_out is not None and step.fan_out.min_success is not None:
             fields["minSuccess"] = str(step.fan_out.min_success)
-        if is_dynamic(step):
+        if is_map_node(step):
             fields["map"] = self.map_fields(step)
         blocked = self.when(step, fields)
         run = self.run(step) if blocked is None else None
@@ -228,7 +228,7 @@ class _Script:
     def instance_scope(self, step: Step, context: Sequence[str], attempt: bool = True) -> Scope:
         """A template of a dynamic fan-out: `item`, `index` and `step.id` are its instance's, read
         from `$i` (`{id, item, index}`) when the script has found the list."""
-        if not is_dynamic(step):
+        if not is_map_node(step):
             return self.scope(step, context, attempt)
         return Scope(context=tuple(context), step={"id": Expression("$i.id"), "title": step.title}, attempt=attempt,
                      helpers=self.helpers, item={"item": Expression("$i.item"), "index": Expression("$i.index")})
@@ -286,11 +286,6 @@ def _parameters(scope: Scope) -> str:
 
 def _instance_parameter(scope: Scope) -> str:
     return "($i)" if isinstance(scope.step["id"], Expression) else "()"
-
-
-def is_dynamic(step: Step) -> bool:
-    """A fan-out over a list known only at run time (`args.NAME`, `context.NAME`): one map node."""
-    return step.fan_out is not None and step.instance is None
 
 
 def _packed(fields: Dict[str, str]) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from wfc.analysis.plan import Plan
 from wfc.model import Step
-from wfc.model.fan_out import scheduled_resources
+from wfc.model.fan_out import is_map_node, scheduled_resources
 from wfc.diagnostics.errors import UsageError
 from wfc.runtime import progress as progress_module
 from wfc.runtime.backend import Backend, ThreadBackend, open_backend
@@ -23,7 +23,7 @@ from wfc.runtime.cache import ContextStore, Lookup, runtime_keys
 from wfc.runtime.options import argument_values
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry, StepResult
 from wfc.runtime.journal import Journal, PastRun
-from wfc.runtime.mapping import Collected, condition_names, is_map_node, map_items, run_map, upstream_failed
+from wfc.runtime.mapping import Collected, condition_names, map_items, run_map, upstream_failed
 from wfc.runtime.lifetime import new_token
 from wfc.runtime.preview import schedule_text
 from wfc.runtime.resume import KEY_CHARS, RunLock, Session, open_session

@@ -98,11 +98,6 @@ def reads_results(expression: str) -> bool:
     return "steps" in found.free or bool(found.names_in("context")) or "context" in found.whole
 
 
-def is_map_node(step: Step) -> bool:
-    """A fan-out over a list known only at run time, run by one node of the plan."""
-    return step.fan_out is not None and step.instance is None
-
-
 def map_items(step: Step, args: Mapping[str, Any], inputs: Mapping[str, Any]) -> Tuple[List[Any], str]:
     """The list a map node runs over (a JSON list in text counts), or why there is none."""
     source = step.fan_out.source if step.fan_out is not None else None
