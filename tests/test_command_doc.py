@@ -194,6 +194,37 @@ def test_compensations_run_in_reverse_order_of_completion() -> None:
     assert [view["kind"] for view in views] == ["python", "agent", "shell", "shell"]
 
 
+DYNAMIC_UNDO = """\
+version: 1
+title: Undo each
+description: d
+context:
+  modules: {description: m}
+steps:
+  list: {title: List, run: "echo '[]'", outputs: [modules], estimate: 1m}
+  review:
+    title: Review
+    for_each: context.modules
+    run: "echo {{ item }}"
+    compensate: {run: "echo undo {{ item }} {{ step.id }}"}
+    estimate: 1m
+  ship: {title: Ship, needs: [review], run: "true", estimate: 1m}
+"""
+
+
+def test_a_dynamic_fan_out_is_undone_once_per_instance_that_completed(tmp_path: Path) -> None:
+    """As `wfc run` and the Workflow script undo it: each instance with its own item and id."""
+    source = tmp_path / "workflows" / "undo.yaml"
+    source.parent.mkdir()
+    source.write_text(DYNAMIC_UNDO, encoding="utf-8")
+    text = render_command_doc(analyze(load_workflow(source)))
+    assert ("**1.** `review`, once for each of its instances that completed, the most recently finished first "
+            "(`item`, `index` and `step.id` are that instance's): run with Bash (evaluate its template logic with "
+            "the argument values first):\n\n```sh\necho undo {{ item }} {{ step.id }}\n```\n") in text
+    assert "each with `item` read as its item, `index` as its position from 0 and `step.id` as its id " \
+           "(`review[ITEM]`, or `review[INDEX]` for an item that is not a short plain word)" in text
+
+
 # -- structure under hostile strings -----------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from wfc.format.permissions import bash_rules
 from wfc.format.vocabulary import DEFAULT_AGENT
 from wfc.format.templating import arguments_read
 from wfc.model import Command, Workflow
+from wfc.model.fan_out import is_map_node
 from wfc.analysis.plan import Plan
 from wfc.render.command_steps import fan_out_producers, producers, readers, step_views
 from wfc.render.command_text import Rewrites, command_line, has_template_logic, inert, placeholders, rewrites
@@ -131,7 +132,8 @@ def compensation_views(plan: Plan, made: Rewrites) -> List[Dict[str, Any]]:
         unapproved = [made.text(part, step) for part, rule in bash_rules(action.run) if rule is None] \
             if action.kind == "shell" and action.run else []
         md, code = _escapes(made)
-        views.append({"step": code(step.id), "kind": action.kind, "template_logic": has_template_logic(text),
+        views.append({"step": code(step.id), "kind": action.kind, "each_instance": is_map_node(step),
+                      "template_logic": has_template_logic(text),
                       "text": code_fence(text, "sh" if action.kind == "shell" else "text"),
                       "agent": code(action.agent or step.agent or DEFAULT_AGENT), "call": code(action.call or ""),
                       "cwd": code(action.cwd or ""), "unapproved": ", ".join(map(code, unapproved))})

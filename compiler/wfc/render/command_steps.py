@@ -140,8 +140,9 @@ def _per_item(step: Step, fan_out: FanOut, facts: _Facts) -> str:
     at_once = f"at most {fan_out.max_parallel} at once" if fan_out.max_parallel is not None else "all at once"
     text = (f"Runs once per item of {facts.code(fan_out.source or '')}, a JSON list known only when it starts (the "
             f"plan assumes {fan_out.estimate_items}): start one instance per item, in one message, {at_once}, "
-            "each with `item` read as its item and `index` as its position from 0; its readers get the list of "
-            "their results, in item order")
+            f"each with `item` read as its item, `index` as its position from 0 and `step.id` as its id "
+            f"({facts.code(step.id + '[ITEM]')}, or {facts.code(step.id + '[INDEX]')} for an item that is not a short "
+            "plain word); its readers get the list of their results, in item order")
     if fan_out.min_success is not None:
         text += f"; {fan_out.min_success} of them must succeed, the others may fail"
     return text

@@ -22,7 +22,7 @@ from wfc.format.shell_quoting import Context, QuotingRefused, quote
 from wfc.format.templating import printed_lookups
 from wfc.format.vocabulary import LOOP_NAMES
 from wfc.model import Command, Step, Workflow
-from wfc.model.fan_out import loop_data
+from wfc.model.fan_out import is_map_node, loop_data
 
 _BANG = re.compile(r"(?<=!)(?=`)|(?<=```)(?=!)")
 _ENVIRONMENT = re.compile(r"\$(?=\{(?:CLAUDE_[A-Z_]+|user_config\.)[^}]*\})")
@@ -151,8 +151,8 @@ def _known(step: Optional[Step], namespace: str, name: Optional[str]) -> Optiona
         return None
     if namespace in LOOP_NAMES:
         return _item_text(step, namespace) if step.instance is not None else None
-    values = {"id": step.id, "title": step.title, "attempt": "1"}
-    return values.get(name or "") if namespace == "step" else None
+    values = {"title": step.title, "attempt": "1", **({} if is_map_node(step) else {"id": step.id})}
+    return values.get(name or "") if namespace == "step" else None  # a map node's instances have their own ids
 
 
 def _landings(command: str) -> Optional[List[Optional[Context]]]:
