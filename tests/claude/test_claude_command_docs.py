@@ -42,19 +42,21 @@ def values(workflow: Workflow) -> Dict[str, str]:
 
 def expected_texts(workflow: Workflow, args: Dict[str, str]) -> List[str]:
     """Each prompt and command as `wfc run` would render it with these arguments, a context lookup
-    standing for the `[[NAME]]` marker the model fills in."""
-    data = {"args": args, "context": {entry.name: f"[[{entry.name}]]" for entry in workflow.context}}
+    standing for the `[[NAME]]` marker the model fills in. In a shell command an argument's value
+    stands between single quotes (the shipped commands print each outside any quotes)."""
+    context = {entry.name: f"[[{entry.name}]]" for entry in workflow.context}
+    prose = {"args": args, "context": context}
+    shell = {"args": {name: f"'{value}'" for name, value in args.items()}, "context": context}
     texts = []
     for step in workflow.steps:
-        bodies = [step.prompt if step.kind == "agent" else command_line(step.run) if step.run else None]
-        action = step.compensate
-        bodies.append(action.prompt if action and action.kind == "agent" else
-                      command_line(action.run) if action and action.run else None)
         # an instance's item is written in; a list found at run time leaves the loop names to the model
         loop = ({"item": step.instance.item, "index": step.instance.index} if step.instance else
                 {"item": "{{ item }}", "index": "{{ index }}"} if step.fan_out else {})
-        texts += [render(body, {**data, **loop, "step": {"id": step.id, "title": step.title, "attempt": 1}})
-                  for body in bodies if body]
+        for action in (step, step.compensate):
+            if action is None or not (action.prompt or action.run):
+                continue
+            body, data = (action.prompt, prose) if action.prompt else (command_line(action.run), shell)
+            texts.append(render(body, {**data, **loop, "step": {"id": step.id, "title": step.title, "attempt": 1}}))
     return texts
 
 
@@ -85,7 +87,7 @@ def test_auto_scale_prod_deploy_30d() -> None:
     text = expand(doc, "prod deploy 30d").text
     assert "\n- environment: prod (default" in text and "\n- target: deploy (default" in text
     assert "\n- lookback: 30d (default" in text
-    assert text.count("git checkout -- deploy\n") == sum(
+    assert text.count("git checkout -- 'deploy'\n") == sum(
         1 for step in workflow.steps if step.compensate and step.compensate.run)
     assert "30d" in text.split("## Steps", 1)[1] and "$3" not in text
 

@@ -25,7 +25,7 @@ KILLED = [  # the first session was killed while `review` retried; the second fi
     {"event": "step_resumed", "step": "fetch", "t": 0.1},
     {"event": "step_started", "step": "review", "t": 0.1, "attempt": 1},
     {"event": "agent_attempt", "step": "review", "t": 30, "attempt": 1, "ok": False, "cost_usd": 0.2,
-     "tokens_in": 1000, "tokens_out": 200},
+     "tokens_in": 1000, "tokens_out": 200, "tokens_cache_read": 8000},  # no cache write reported: `?`
     {"event": "step_retried", "step": "review", "t": 30, "attempt": 2, "error": "agent exited with status 1"},
     {"event": "agent_attempt", "step": "review", "t": 61, "attempt": 2, "ok": False, "cost_usd": 0.3,
      "tokens_in": 200, "tokens_out": 100},
@@ -66,11 +66,14 @@ def test_a_killed_session_a_failed_retry_and_a_run_still_going(tmp_path: Path) -
     done = CliRunner().invoke(cli, ["runs", "show", "20261201T080000", "--state-dir", str(folder)])
     assert done.stdout == (
         "run 20261201T080000 of review: failed, 1 of 2 steps done, 2 sessions, started 2026-12-01 08:00:00 UTC, "
-        "took 1m52s, cost $0.6000, tokens 1.5k/350\n"
+        "took 1m52s, cost $0.6000, tokens 1.5k/350, cache tokens 8.0k/?\n"
         "\n"
-        "step    status    attempts  session   start  duration  estimate  vs estimate     cost    tokens  cache\n"
-        "fetch   finished         1        1  +500ms        2s        1m      -96.7 %        -         -  -\n"
-        "review  failed           4        2  +100ms      1m1s        5m      -79.7 %  $0.6000  1.5k/350  -\n"
+        "step    status    attempts  session   start  duration  estimate"
+        "  vs estimate     cost    tokens  cache tokens  cache\n"
+        "fetch   finished         1        1  +500ms        2s        1m"
+        "      -96.7 %        -         -             -  -\n"
+        "review  failed           4        2  +100ms      1m1s        5m"
+        "      -79.7 %  $0.6000  1.5k/350        8.0k/?  -\n"
         "\n"
         "errors:\n"
         "  review: agent reported an error: rate limited …\n")

@@ -35,7 +35,15 @@ RELEASE = """
       version: {description: v}
     steps:
       build: {title: Build, run: 'echo built; echo compiling >&2', estimate: 2s}
-      notes: {title: Notes, prompt: 'Notes for {{ step.id }}', outputs: [notes], needs: [build], estimate: 30s}
+      notes:
+        title: Notes
+        prompt: |
+          Notes for {{ step.id }}
+          fake-claude: result Notes for {{ step.id }}
+          fake-claude: tokens 100 50 1500 120
+        outputs: [notes]
+        needs: [build]
+        estimate: 30s
       version: {title: Version, call: 'release_steps:version', outputs: [version], needs: [build], estimate: 1s}
       test:
         title: Test
@@ -107,15 +115,21 @@ def test_runs_show_a_resumed_run(runs: Workspace) -> None:
     assert done.exit_code == 0, done.output
     assert done.stdout == (
         "run 20261202T091500 of release: succeeded, 5 of 5 steps done, 2 sessions, started 2026-12-02 09:15:00 UTC, "
-        "took 4s, cost -, tokens -\n"
+        "took 4s, cost -, tokens -, cache tokens -\n"
         'arguments: channel="beta"\n'
         "\n"
-        "step     status    attempts  session   start  duration  estimate  vs estimate  cost  tokens  cache\n"
-        "build    finished         1        1  +250ms     250ms        2s      -87.5 %     -       -  -\n"
-        "notes    cached           -        1       -         -       30s            -     -       -  hit\n"
-        "test     finished         3        2     +1s     250ms        4s      -93.8 %     -       -  -\n"
-        "version  cached           -        1       -         -        1s            -     -       -  hit\n"
-        "ship     finished         1        2     +2s     250ms        1s        -75 %     -       -  -\n")
+        "step     status    attempts  session   start  duration  estimate"
+        "  vs estimate  cost  tokens  cache tokens  cache\n"
+        "build    finished         1        1  +250ms     250ms        2s"
+        "      -87.5 %     -       -             -  -\n"
+        "notes    cached           -        1       -         -       30s"
+        "            -     -       -             -  hit\n"
+        "test     finished         3        2     +1s     250ms        4s"
+        "      -93.8 %     -       -             -  -\n"
+        "version  cached           -        1       -         -        1s"
+        "            -     -       -             -  hit\n"
+        "ship     finished         1        2     +2s     250ms        1s"
+        "        -75 %     -       -             -  -\n")
 
 
 def test_runs_show_a_failed_run_and_its_errors(runs: Workspace) -> None:
@@ -123,15 +137,21 @@ def test_runs_show_a_failed_run_and_its_errors(runs: Workspace) -> None:
     assert done.exit_code == 0, done.output
     assert done.stdout == (
         "run 20261202T093000 of release: failed, 2 of 5 steps done, 1 session, started 2026-12-02 09:30:00 UTC, "
-        "took 2s, cost $0.0125, tokens 100/50\n"
+        "took 2s, cost $0.0125, tokens 100/50, cache tokens 1.5k/120\n"
         'arguments: channel="beta"\n'
         "\n"
-        "step     status    attempts   start  duration  estimate  vs estimate     cost  tokens  cache\n"
-        "build    finished         1  +250ms     250ms        2s      -87.5 %        -       -  -\n"
-        "notes    finished         1  +750ms     250ms       30s      -99.2 %  $0.0125  100/50  -\n"
-        "test     failed           2     +1s     500ms        4s      -87.5 %        -       -  -\n"
-        "version  not run          -       -         -        1s            -        -       -  -\n"
-        "ship     not run          -       -         -        1s            -        -       -  -\n"
+        "step     status    attempts   start  duration  estimate"
+        "  vs estimate     cost  tokens  cache tokens  cache\n"
+        "build    finished         1  +250ms     250ms        2s"
+        "      -87.5 %        -       -             -  -\n"
+        "notes    finished         1  +750ms     250ms       30s"
+        "      -99.2 %  $0.0125  100/50      1.5k/120  -\n"
+        "test     failed           2     +1s     500ms        4s"
+        "      -87.5 %        -       -             -  -\n"
+        "version  not run          -       -         -        1s"
+        "            -        -       -             -  -\n"
+        "ship     not run          -       -         -        1s"
+        "            -        -       -             -  -\n"
         "\n"
         "errors:\n"
         "  test: command exited with status 3: 3 tests failed\n")
@@ -202,8 +222,13 @@ def test_json_output_has_the_figures_unformatted(runs: Workspace) -> None:
     steps: Dict[str, Dict[str, object]] = {step["step"]: step for step in shown["steps"]}
     assert steps["test"] == {"step": "test", "status": "finished", "attempts": 3, "session": 2, "start": 1.0,
                              "duration": 0.25, "estimate": 4.0, "cache_hit": False, "cost_usd": None,
-                             "tokens_in": None, "tokens_out": None, "error": None, "outputs": {}}
+                             "tokens_in": None, "tokens_out": None, "tokens_cache_read": None,
+                             "tokens_cache_write": None, "error": None, "outputs": {}}
     assert steps["notes"]["cache_hit"] is True and steps["notes"]["outputs"] == {"notes": "Notes for notes"}
+    failed = json.loads(wfc("runs", "show", IDS[2], "--format", "json").stdout)
+    notes = next(step for step in failed["steps"] if step["step"] == "notes")
+    usage = ("tokens_in", "tokens_out", "tokens_cache_read", "tokens_cache_write")
+    assert [notes[name] for name in usage] == [failed[name] for name in usage] == [100, 50, 1500, 120]
     logs = json.loads(wfc("runs", "logs", IDS[1], "test", "--format", "json").stdout)
     assert [(a["number"], a["attempt"], a["ok"], a["stderr"]["text"]) for a in logs["attempts"]] == [
         (1, 1, False, "3 tests failed\n"), (2, 2, False, "3 tests failed\n"), (3, 1, True, "")]

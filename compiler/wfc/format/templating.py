@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Set, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
-from jinja2 import StrictUndefined, nodes
+from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from wfc.format.shell_quoting import UNQUOTED, Context, ShellProblem, contexts, opted_out, quote
+from wfc.format.vocabulary import LOOP_NAMES
 
 NAMESPACES = ("args", "context", "step")
 Command = Union[str, Tuple[str, ...]]
@@ -167,6 +168,33 @@ def _shell_compiled(text: str) -> Any:
 def _wrapped(node: nodes.Expr, context: Context) -> nodes.Expr:
     arguments = [nodes.Const(part) for part in context.as_list()]
     return nodes.Filter(node, _QUOTE_FILTER, arguments, [], None, None, lineno=node.lineno)
+
+
+def printed_lookups(command: str) -> Optional[List[Tuple[str, Optional[Context]]]]:
+    """Each value a string `run` command prints, in the order written: what it looks up (`args.NAME`,
+    `context.NAME`, `step.NAME`, `item`, `index`; "" for any other expression) and where it lands in
+    the shell (None for a value `unquoted` pastes as it is). None when the command does not parse, or
+    its quoting is undecidable: validation reports both."""
+    try:
+        tree = parse(command)
+        found = contexts(tree)
+    except (TemplateError, ShellProblem):
+        return None
+    return [(_lookup_of(child), None if opted_out(child) else found.get(id(child)))
+            for output in tree.find_all(nodes.Output) for child in output.nodes
+            if not isinstance(child, nodes.TemplateData)]
+
+
+def _lookup_of(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Name):
+        return node.name if node.name in LOOP_NAMES else ""
+    if not isinstance(node, (nodes.Getattr, nodes.Getitem)) or not isinstance(node.node, nodes.Name) or \
+            node.node.name not in NAMESPACES:
+        return ""
+    if isinstance(node, nodes.Getattr):
+        return f"{node.node.name}.{node.attr}"
+    key = _constant_key(node)
+    return f"{node.node.name}.{key}" if isinstance(key, str) else ""
 
 
 def render_command(command: Command, data: Mapping[str, Any]) -> Command:

@@ -19,7 +19,8 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 from wfc.format.durations import format_duration
 from wfc.format.permissions import bash_rules
 from wfc.format.vocabulary import DEFAULT_AGENT
-from wfc.model import Workflow
+from wfc.format.templating import arguments_read
+from wfc.model import Command, Workflow
 from wfc.analysis.plan import Plan
 from wfc.render.command_steps import fan_out_producers, producers, readers, step_views
 from wfc.render.command_text import Rewrites, command_line, has_template_logic, inert, placeholders, rewrites
@@ -46,11 +47,22 @@ def allowed_tools(workflow: Workflow) -> Tuple[str, ...]:
     shell command and compensation. A part whose program is templated gets none: Bash asks."""
     tools = {AGENT_TOOL}
     tools.update(tool for step in workflow.steps for tool in step.tools if tool != "Bash")
-    commands = [step.run for step in workflow.steps if step.kind == "shell" and step.run]
-    commands += [step.compensate.run for step in workflow.steps
-                 if step.compensate and step.compensate.kind == "shell" and step.compensate.run]
-    tools.update(rule for command in commands for _, rule in bash_rules(command) if rule is not None)
+    tools.update(rule for command in shell_commands(workflow) for _, rule in bash_rules(command) if rule is not None)
     return tuple(sorted(tools))
+
+
+def shell_commands(workflow: Workflow) -> List[Command]:
+    """Every shell command the doc shows: the steps' and the compensations'."""
+    commands = [step.run for step in workflow.steps if step.kind == "shell" and step.run]
+    return commands + [step.compensate.run for step in workflow.steps
+                       if step.compensate and step.compensate.kind == "shell" and step.compensate.run]
+
+
+def pastes_arguments(workflow: Workflow) -> bool:
+    """Whether a shell command shows an argument's placeholder (between single quotes: see the rules)."""
+    commands = shell_commands(workflow)
+    return bool(arguments_read([part for command in commands for part in ([command] if isinstance(command, str)
+                                                                          else command)]))
 
 
 def argument_hint(workflow: Workflow) -> str:
@@ -115,7 +127,7 @@ def compensation_views(plan: Plan, made: Rewrites) -> List[Dict[str, Any]]:
         assert action is not None  # `undone` holds only compensated steps
         body = action.prompt if action.kind == "agent" else command_line(action.run) \
             if action.kind == "shell" and action.run else ""
-        text = made.text(body or "", step)
+        text = made.text(body or "", step, shell=action.kind == "shell")
         unapproved = [made.text(part, step) for part, rule in bash_rules(action.run) if rule is None] \
             if action.kind == "shell" and action.run else []
         md, code = _escapes(made)
@@ -164,4 +176,5 @@ def command_view(plan: Plan) -> Dict[str, Any]:
         "compensations": compensation_views(plan, made), "on_failure": workflow.on_failure,
         "conditional": any(step.when for step in workflow.steps),
         "retries": any(step.retry.attempts > 1 for step in workflow.steps),
+        "pastes_arguments": pastes_arguments(workflow),
     }

@@ -111,7 +111,7 @@ class _Facts:
 def step_view(step: Step, number: int, facts: _Facts, title: str, active_form: str, start: str) -> StepView:
     made, code = facts.made, facts.code
     body = step.prompt if step.kind == "agent" else command_line(step.run) if step.kind == "shell" and step.run else ""
-    text = made.text(body or "", step)
+    text = made.text(body or "", step, shell=step.kind == "shell")
     unapproved = tuple(part for part, rule in bash_rules(step.run) if rule is None) \
         if step.kind == "shell" and step.run else ()
     planned = facts.planned[step.id]

@@ -4,7 +4,9 @@ not markdown (the templates escape for markdown).
 - templates: `{{ args.NAME }}` becomes `$NAME`, which Claude Code fills with the argument's word
   (frontmatter `arguments` lists the names; `$ARGUMENTS[N]`, zero-based, where a word character or
   `[` follows, since `$NAME` would not be read there), and `{{ context.NAME }}` becomes a `[[NAME]]`
-  marker the model replaces with the producer's result;
+  marker the model replaces with the producer's result; in a shell command, where Claude Code pastes
+  the word as typed, the placeholder stands between single quotes, and a value known when the doc is
+  written (an instance's item, the step's id) is quoted as `wfc run` quotes it;
 - inert text: when the command loads, Claude Code fills in `$NAME`, `$N`, `$ARGUMENTS` and
   `${CLAUDE_*}` anywhere in the body and runs inline ``!`cmd` `` and blocks fenced with three
   backticks and `!`. In the workflow's own text a `\\` goes before a `$` Claude Code would fill
@@ -16,14 +18,17 @@ from __future__ import annotations
 import re
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
+from wfc.format.shell_quoting import Context, QuotingRefused, quote
+from wfc.format.templating import printed_lookups
+from wfc.format.vocabulary import LOOP_NAMES
 from wfc.model import Command, Step, Workflow
 from wfc.model.fan_out import loop_data
 
 _BANG = re.compile(r"(?<=!)(?=`)|(?<=```)(?=!)")
 _ENVIRONMENT = re.compile(r"\$(?=\{(?:CLAUDE_[A-Z_]+|user_config\.)[^}]*\})")
 _LOOKUP = r"\{\{-?\s*(args|context|step)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(['\"])(.*?)\3\s*\])\s*-?\}\}"
-_TEMPLATE_LOOKUP = re.compile(_LOOKUP)
-_LOOP_LOOKUP = re.compile(r"\{\{-?\s*(item|index)\s*-?\}\}")
+_LOOP = r"\{\{-?\s*(item|index)\s*-?\}\}"
+_ANY_LOOKUP = re.compile(f"{_LOOKUP}|{_LOOP}")  # groups 1-4: a namespace's lookup; 5: the loop's names
 
 
 def _item_text(step: Step, name: str) -> str:
@@ -88,19 +93,21 @@ class TextRewriter:
         self.inert = neutraliser(workflow)
         self.arguments = {argument.name for argument in workflow.arguments}
 
-    def __call__(self, text: str, step: Optional[Step] = None, escape: Optional[Callable[[str], str]] = None) -> str:
+    def __call__(self, text: str, step: Optional[Step] = None, escape: Optional[Callable[[str], str]] = None,
+                 shell: bool = False) -> str:
         """`escape` (markdown, say) applies to the workflow's literal text before it is made inert:
-        an escape added afterwards could undo the `\\$` that keeps a `$` from being filled."""
+        an escape added afterwards could undo the `\\$` that keeps a `$` from being filled. `shell`:
+        the text is a string command, each value written for where it lands (`_PLACEHOLDER_QUOTES`)."""
         literal = (lambda piece: self.inert(escape(piece))) if escape else self.inert
-        if step is not None and step.instance is not None and "{" in text:
-            text = _LOOP_LOOKUP.sub(lambda match: _item_text(step, match.group(1)), text)
         if "{" not in text:
             return literal(text)
+        lands = _landings(text) if shell else None
         pieces: List[str] = []
         end = 0
-        for match in _TEMPLATE_LOOKUP.finditer(text):
+        for number, match in enumerate(_ANY_LOOKUP.finditer(text)):
             before = literal(text[end:match.start()])
-            lookup = self._lookup(match, text[match.end():match.end() + 1], step, literal)
+            following = text[match.end():match.end() + 1]
+            lookup = self._lookup(match, following, step, literal, lands[number] if lands else None)
             # a backslash just before a placeholder would keep Claude Code from filling it
             pieces.append(before + ZWSP if before.endswith("\\") and lookup.startswith("$") else before)
             pieces.append(lookup)
@@ -109,18 +116,57 @@ class TextRewriter:
         return "".join(pieces)
 
     def _lookup(self, match: "re.Match[str]", following: str, step: Optional[Step],
-                literal: Callable[[str], str]) -> str:
-        namespace, name = match.group(1), match.group(2) or match.group(4)
+                literal: Callable[[str], str], lands: Optional[Context]) -> str:
+        namespace, name = match.group(1) or match.group(5), match.group(2) or match.group(4)
         if namespace == "args" and name in self.arguments:
+            if lands is not None and lands.kind in _PLACEHOLDER_QUOTES and not lands.backticks:
+                return _PLACEHOLDER_QUOTES[lands.kind].format(f"${name}")
             if following and _WORD_OR_BRACKET.match(following):
                 return indexed_placeholder(self.workflow, name)
             return f"${name}"
         if namespace == "context":
             return f"[[{self.inert(name)}]]"
-        values = {"id": step.id, "title": step.title, "attempt": "1"} if step else {}
-        if namespace == "step" and name in values:
-            return literal(values[name])
-        return literal(match.group(0))
+        known = _known(step, namespace, name)
+        if known is None:
+            return literal(match.group(0))
+        if lands is not None:
+            try:
+                return self.inert(quote(known, lands))
+            except QuotingRefused:  # pasted as it is, as `wfc run` would refuse to run it
+                pass
+        return literal(known)
+
+
+# An argument's placeholder in a string command, by where it lands: Claude Code pastes the word as
+# typed, so the placeholder goes between single quotes (closing and reopening the quotes it is in);
+# only a single quote in the value itself is not literal then, which the rules tell the model.
+# Inside single quotes it already is; in a comment or a here-document no quoting would hold.
+_PLACEHOLDER_QUOTES = {"plain": "'{}'", "dq": "\"'{}'\"", "ansi": "''{}'$'"}
+
+
+def _known(step: Optional[Step], namespace: str, name: Optional[str]) -> Optional[str]:
+    """What a lookup the doc writes in prints: the step's id, title and attempt; an instance's item
+    and index. None for anything else (left as written)."""
+    if step is None:
+        return None
+    if namespace in LOOP_NAMES:
+        return _item_text(step, namespace) if step.instance is not None else None
+    values = {"id": step.id, "title": step.title, "attempt": "1"}
+    return values.get(name or "") if namespace == "step" else None
+
+
+def _landings(command: str) -> Optional[List[Optional[Context]]]:
+    """Where each lookup `_ANY_LOOKUP` finds in a string command lands in the shell, or None when
+    the text holds one in a form the parse does not show the same way (a comment, a raw block)."""
+    printed = printed_lookups(command)
+    if printed is None:
+        return None
+    simple = [(lookup, lands) for lookup, lands in printed if lookup]
+    found = [f"{match.group(1)}.{match.group(2) or match.group(4)}" if match.group(1) else match.group(5)
+             for match in _ANY_LOOKUP.finditer(command)]
+    if found != [lookup for lookup, _ in simple]:
+        return None
+    return [lands for _, lands in simple]
 
 
 def has_template_logic(text: str) -> bool:

@@ -12,10 +12,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from wfc.format.durations import format_duration
 from wfc.format.figures import count, dollars, signed_percent
 from wfc.report.history import RunRecord, StepRecord
-from wfc.report.spending import StepUsage
+from wfc.report.spending import USAGE_FIELDS, StepUsage
 from wfc.report.run_logs import KeptAttempt
 
-NUMERIC = {"steps", "sessions", "session", "duration", "cost", "attempts", "start", "estimate", "vs estimate", "tokens"}
+NUMERIC = {"steps", "sessions", "session", "duration", "cost", "attempts", "start", "estimate", "vs estimate", "tokens",
+           "cache tokens"}
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
@@ -36,9 +37,18 @@ def money(value: Optional[float]) -> str:
 
 def tokens(usage: StepUsage) -> str:
     """`12.3k/4.5k` (in/out), `-` when neither was reported."""
-    if usage.tokens_in is None and usage.tokens_out is None:
+    return _pair(usage.tokens_in, usage.tokens_out)
+
+
+def cache_tokens(usage: StepUsage) -> str:
+    """`80.0k/1.2k`: the prompt cache's tokens (read from it/written to it), `-` when neither was reported."""
+    return _pair(usage.tokens_cache_read, usage.tokens_cache_write)
+
+
+def _pair(first: Optional[float], second: Optional[float]) -> str:
+    if first is None and second is None:
         return "-"
-    return "/".join("?" if value is None else count(value) for value in (usage.tokens_in, usage.tokens_out))
+    return "/".join("?" if value is None else count(value) for value in (first, second))
 
 
 def seconds(value: Optional[float]) -> str:
@@ -58,8 +68,9 @@ def run_text(run: RunRecord) -> str:
     sessions = f"{run.sessions} session{'s' if run.sessions != 1 else ''}"
     head = (f"run {run.run_id} of {run.workflow}: {run.status}, {run.done} of {len(run.steps)} steps done, "
             f"{sessions}, started {run.started or '-'} UTC, took {seconds(run.duration)}, "
-            f"cost {money(run.usage.cost_usd)}, tokens {tokens(run.usage)}")
-    headers = ["step", "status", "attempts", "start", "duration", "estimate", "vs estimate", "cost", "tokens", "cache"]
+            f"cost {money(run.usage.cost_usd)}, tokens {tokens(run.usage)}, cache tokens {cache_tokens(run.usage)}")
+    headers = ["step", "status", "attempts", "start", "duration", "estimate", "vs estimate", "cost", "tokens",
+               "cache tokens", "cache"]
     if run.sessions > 1:
         headers.insert(3, "session")
     rows = [_step_row(step, run.sessions > 1) for step in run.steps]
@@ -73,7 +84,8 @@ def _step_row(step: StepRecord, sessions: bool) -> List[str]:
     row = [step.step, step.status, str(step.attempts) if step.attempts else "-",
            "-" if step.start is None else f"+{format_duration(step.start)}",
            seconds(step.duration), seconds(step.estimate), _versus(step),
-           money(step.usage.cost_usd), tokens(step.usage), "hit" if step.status == "cached" else "-"]
+           money(step.usage.cost_usd), tokens(step.usage), cache_tokens(step.usage),
+           "hit" if step.status == "cached" else "-"]
     if sessions:
         row.insert(3, "-" if step.status == "pending" else str(step.session))
     return row
@@ -121,7 +133,7 @@ def _nothing_kept(run: RunRecord, step: StepRecord) -> str:
 
 
 def _usage_json(usage: StepUsage) -> Dict[str, Optional[float]]:
-    return {"cost_usd": usage.cost_usd, "tokens_in": usage.tokens_in, "tokens_out": usage.tokens_out}
+    return {name: getattr(usage, name) for name in USAGE_FIELDS}  # cost_usd, tokens_in, ... tokens_cache_write
 
 
 def run_json(run: RunRecord, with_steps: bool) -> Dict[str, Any]:

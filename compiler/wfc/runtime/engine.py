@@ -29,7 +29,7 @@ from wfc.runtime.preview import schedule_text
 from wfc.runtime.resume import KEY_CHARS, RunLock, Session, open_session
 from wfc.runtime.outcome import (CACHE_HIT, CANCELLED, FAILED, FINISHED, NOT_RUN, RESUMED, SKIPPED, RunOptions,
                                  RunResult, StepOutcome, split_outputs)
-from wfc.runtime.saga import compensate
+from wfc.runtime.saga import Completions, compensate, earlier_completions
 from wfc.runtime.scheduler import Node, Scheduler
 from wfc.runtime.spend import Spend
 from wfc.runtime.step_logs import StepLogs
@@ -54,7 +54,7 @@ class PlanRun:
         self.context: Dict[str, Any] = {}
         self.collected = Collected(plan.workflow)
         self.outcomes: Dict[str, StepOutcome] = {}
-        self.completed: List[str] = list(past.completed)
+        self.completions = Completions(journal, earlier_completions(past, plan.workflow))  # what compensation undoes
         self.hits = self.misses = 0
         self.warnings: List[str] = []
         self.logs: Optional[StepLogs] = None  # where attempts' output is kept; None keeps nothing
@@ -120,7 +120,7 @@ class PlanRun:
         if problem:
             return StepOutcome(FAILED, error=problem, attempts=1, continue_on_error=step.continue_on_error)
         return run_map(step, items, lambda instance: self.attempts(instance, inputs), self.journal,
-                       self.plan.workflow.max_parallel)
+                       self.completions.journaled, self.plan.workflow.max_parallel)
 
     def attempts(self, step: Step, inputs: Mapping[str, Any]) -> StepOutcome:
         """A step's tries until one succeeds, the retries run out or the run stops."""
@@ -191,9 +191,9 @@ class PlanRun:
             fields["error"] = outcome.error
         if outcome.status == FAILED and outcome.continue_on_error:
             fields["continue_on_error"] = True
-        self.journal.event(JOURNALED[outcome.status], **fields)
-        if outcome.status == FINISHED:
-            self.completed.append(step_id)
+        # a map node did no work of its own: its instances were counted as each finished
+        did_work = outcome.status == FINISHED and not is_map_node(step)
+        self.completions.journaled(step if did_work else None, JOURNALED[outcome.status], fields)
 
 
 def nodes_of(plan: Plan) -> Dict[str, Node]:
@@ -281,7 +281,8 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
             paused = bool(hooks.over_budget) and not summary.failed and not summary.cancelled
             if status != "succeeded" and workflow.on_failure.compensate and not paused:
                 registry.cancelled.clear()
-                compensate(hooks.completed, workflow, executors, journal, options.args, hooks.context, hooks.spend)
+                compensate(hooks.completions.steps(), workflow, executors, journal, options.args, hooks.context,
+                           hooks.spend)
             clean = not interrupts.received
     finally:
         registry.close(clean)

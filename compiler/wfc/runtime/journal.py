@@ -20,7 +20,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
+
+from wfc.model import Instance
 
 DONE_EVENTS = ("step_finished", "step_cache_hit", "step_skipped")
 
@@ -177,7 +179,8 @@ class PastRun:
     run_id: str
     done: Mapping[str, str]  # step id -> the event that made it done
     outputs: Mapping[str, Mapping[str, Any]]
-    completed: Tuple[str, ...] = ()  # steps that did work, in completion order (for compensation)
+    # steps and dynamic fan-outs' instances that did work, in completion order, each once (for compensation)
+    completed: Tuple[str, ...] = ()
     args: Mapping[str, Any] = field(default_factory=dict)
     tokens: Tuple[str, ...] = ()  # each session's token, carried by its step processes
     fingerprints: Mapping[str, str] = field(default_factory=dict)  # step id -> its key when done
@@ -185,17 +188,15 @@ class PastRun:
     workflow: str = ""
     problems: Tuple[str, ...] = ()
     spent_usd: float = 0.0  # what its agent attempts cost (`agent_attempt`), against the run's budget
+    instances: Mapping[str, Instance] = field(default_factory=dict)  # a map node's instance id -> its item
 
 
 UNDONE_EVENTS = ("compensation_started",)  # an undone (or half-undone) step is not done
+MAP_EXPANDED, INSTANCE_FINISHED = "map_expanded", "instance_finished"  # a map node's list; one instance's work
 
 
 def past_run(run_id: str, events: List[Dict[str, Any]], problems: Tuple[str, ...] = ()) -> PastRun:
-    done: Dict[str, str] = {}
-    outputs: Dict[str, Mapping[str, Any]] = {}
-    fingerprints: Dict[str, str] = {}
-    definitions: Dict[str, str] = {}
-    completed: List[str] = []
+    found = _Past()
     args: Mapping[str, Any] = {}
     tokens: List[str] = []
     workflow = ""
@@ -206,21 +207,61 @@ def past_run(run_id: str, events: List[Dict[str, Any]], problems: Tuple[str, ...
         if kind == "run_started":
             args, workflow = args or _mapping(record.get("args")), workflow or str(record.get("workflow") or "")
             tokens += [record["token"]] if isinstance(record.get("token"), str) else []
-        if not isinstance(step, str):
-            continue
+        if isinstance(step, str):
+            found.read(str(kind), step, record)
+    return PastRun(run_id, found.done, found.outputs, tuple(found.completed), args, tuple(tokens),
+                   found.fingerprints, found.definitions, workflow, problems, spent, found.instances)
+
+
+class _Past:
+    """The steps' part of a past run, read one event at a time."""
+
+    def __init__(self) -> None:
+        self.done: Dict[str, str] = {}
+        self.outputs: Dict[str, Mapping[str, Any]] = {}
+        self.fingerprints: Dict[str, str] = {}
+        self.definitions: Dict[str, str] = {}
+        self.completed: Dict[str, None] = {}  # in completion order; a step done again moves to the end
+        self.instances: Dict[str, Instance] = {}
+        self.mapped: Set[str] = set()  # map nodes: their work is their instances'
+
+    def read(self, kind: str, step: str, record: Mapping[str, Any]) -> None:
         if kind in UNDONE_EVENTS:
-            done.pop(step, None)
-            completed = [other for other in completed if other != step]
+            self.undone(step)
+        elif kind == MAP_EXPANDED:
+            self.mapped.add(step)
+        elif kind == INSTANCE_FINISHED:
+            instance = _instance_of(record)
+            if instance is not None:
+                self.instances[step] = instance
+                self.again(step)
         if kind not in DONE_EVENTS:
-            continue
-        done[step] = str(kind)
-        outputs[step] = _mapping(record.get("outputs"))
-        fingerprints[step] = str(record.get("fingerprint") or "")
-        definitions[step] = str(record.get("definition") or "")
-        if kind == "step_finished":
-            completed.append(step)
-    return PastRun(run_id, done, outputs, tuple(completed), args, tuple(tokens), fingerprints, definitions,
-                   workflow, problems, spent)
+            return
+        self.done[step] = kind
+        self.outputs[step] = _mapping(record.get("outputs"))
+        self.fingerprints[step] = str(record.get("fingerprint") or "")
+        self.definitions[step] = str(record.get("definition") or "")
+        if kind == "step_finished" and step not in self.mapped:  # a map node's work is its instances'
+            self.again(step)
+
+    def again(self, step: str) -> None:
+        self.completed.pop(step, None)
+        self.completed[step] = None
+
+    def undone(self, step: str) -> None:
+        """A compensation started: the step (or the map node of the instance) is no longer done."""
+        self.done.pop(step, None)
+        self.completed.pop(step, None)
+        if step in self.instances:
+            self.done.pop(self.instances[step].of, None)  # its fan-out runs again, every instance of it
+
+
+def _instance_of(record: Mapping[str, Any]) -> Optional[Instance]:
+    """The instance an `instance_finished` event names (a journal older than its `index` names none)."""
+    of, index = record.get("map"), record.get("index")
+    if not isinstance(of, str) or not isinstance(index, int) or isinstance(index, bool):
+        return None
+    return Instance(of, record.get("item"), index)
 
 
 def _cost(record: Mapping[str, Any]) -> float:

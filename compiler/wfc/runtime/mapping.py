@@ -4,7 +4,8 @@ failure policy of a fan-out as a whole.
 A reader of a fan-out's output gets the list of its instances' outputs in item order, whatever
 order they finished in; a failed instance (allowed by `continue_on_error` or `min_success`) reads
 as null there. A map node (a list known only at run time) runs its instances itself, `max_parallel`
-at a time, and journals how many items it found against the plan's `estimate_items`.
+at a time, journals how many items it found against the plan's `estimate_items`, and journals each
+instance as it ends.
 """
 from __future__ import annotations
 
@@ -123,26 +124,42 @@ def map_items(step: Step, args: Mapping[str, Any], inputs: Mapping[str, Any]) ->
     return value, ""
 
 
+def map_instance(step: Step, item: Any, index: int) -> Step:
+    """One instance of a map node: its own id, `item` and `index` (in its run and its compensation)."""
+    return replace(step, id=instance_id(step.id, item, index), instance=Instance(step.id, item, index))
+
+
+# how a map node's instance's end is journaled: (the instance if it did its work, else None; the
+# event; its fields), called as each instance ends, so the journal holds their order of completion
+Ended = Callable[[Optional[Step], str, Dict[str, Any]], None]
+
+
 def run_map(step: Step, items: List[Any], attempts: Callable[[Step], StepOutcome],
-            journal: Any, workflow_max_parallel: Optional[int] = None) -> StepOutcome:
+            journal: Any, ended: Ended, workflow_max_parallel: Optional[int] = None) -> StepOutcome:
     """Every instance of a map node, as many at a time as the plan's width allows, each with its own
     retries; the node's outputs are the lists of their outputs in item order, and its policy decides
-    whether it failed."""
+    whether it failed. Each instance's event carries its `index` and `item`: a resume undoes it with them."""
     from concurrent.futures import ThreadPoolExecutor
 
     fan_out = step.fan_out
     assert fan_out is not None  # a map node
-    instances = [replace(step, id=instance_id(step.id, item, index), instance=Instance(step.id, item, index))
-                 for index, item in enumerate(items)]
+    instances = [map_instance(step, item, index) for index, item in enumerate(items)]
     journal.event("map_expanded", step=step.id, items=len(items), estimate_items=fan_out.estimate_items,
                   instances=[instance.id for instance in instances])
     began = journal.now()
+
+    def run(instance: Step) -> StepOutcome:
+        outcome = attempts(instance)
+        assert instance.instance is not None  # made above
+        fields = {"step": instance.id, "map": step.id, "index": instance.instance.index,
+                  "item": instance.instance.item, "attempt": outcome.attempts,
+                  **({"error": outcome.error} if outcome.error else {})}
+        ended(instance if outcome.status == FINISHED else None, "instance_" + outcome.status, fields)
+        return outcome
+
     width = map_node_width(fan_out, workflow_max_parallel, len(instances))
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix=f"wfc-map-{step.id}") as pool:
-        outcomes = list(pool.map(attempts, instances))
-    for instance, outcome in zip(instances, outcomes):
-        journal.event("instance_" + outcome.status, step=instance.id, map=step.id, attempt=outcome.attempts,
-                      **({"error": outcome.error} if outcome.error else {}))
+        outcomes = list(pool.map(run, instances))
     return _map_outcome(step, outcomes, journal.now() - began)
 
 

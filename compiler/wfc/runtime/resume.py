@@ -165,6 +165,12 @@ def _reason(step_id: str, needs: Sequence[str], changes: Mapping[str, Change], p
     return "its definition or files changed"
 
 
+def _fan_out_of(past: PastRun, step: str) -> str:
+    """The map node an instance the journal names belongs to ("" for any other step)."""
+    instance = past.instances.get(step)
+    return "" if instance is None else instance.of
+
+
 @dataclass(frozen=True)
 class Session:
     """This session's run, what is already done of it, and what the user is told about that."""
@@ -199,7 +205,8 @@ def open_session(plan: Plan, options: RunOptions, keys: Mapping[str, str], stati
                      + "; ".join(f"{change.step} ({change.reason})" for change in changes))
         again = {change.step for change in changes}
         past = replace(past, done={step: kind for step, kind in past.done.items() if step not in again},
-                       completed=tuple(step for step in past.completed if step not in again))
+                       completed=tuple(step for step in past.completed if step not in again
+                                       and _fan_out_of(past, step) not in again))
     try:
         repair_tail(run_dir / "journal.jsonl")
     except OSError as error:
