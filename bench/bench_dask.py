@@ -136,8 +136,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--slots", type=int, default=16)
     options = parser.parse_args()
+    import dask
     from distributed import Client
 
+    # as on a cluster wfc starts itself: every client (wfc's, driven, graph) fetches results from
+    # the workers directly, not through the scheduler
+    dask.config.set({"distributed.client.direct-to-workers": True})
     cluster = start_local_cluster(options.slots)
     try:
         with Client(cluster, set_as_default=False) as client:

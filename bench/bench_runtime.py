@@ -3,7 +3,8 @@ the critical path and the plan's estimate.
 
     python bench/bench_runtime.py [--steps 10000]
 
-Goals (issue 5): overhead per step at most half of Dask's, with the journal on; measured makespan
+Goals: overhead per step no higher than Dask's, with the journal on (issue 13, which removed the
+speed layer; issue 5 had asked for half of Dask's with it); measured makespan
 within 5 % of the critical path on a DAG of 20 ms steps; the estimate within 5 % of the measured
 makespan. Both schedulers get the same graph and the same number of worker threads, and are
 timed alternately in one process: the median of several repeats after a warm-up, in CPU time of
@@ -135,7 +136,7 @@ def overhead(count: int, workers: int, repeats: int) -> None:
         scale = 1e6 / count
         print(f"  {name:<8} wfc (journal on) cpu {ours.cpu * scale:6.1f} wall {ours.wall * scale:6.1f}   "
               f"dask threaded cpu {theirs.cpu * scale:6.1f} wall {theirs.wall * scale:6.1f}   "
-              f"ratio cpu {ours.cpu / theirs.cpu:.2f} wall {ours.wall / theirs.wall:.2f} (goal <= 0.50)   "
+              f"ratio cpu {ours.cpu / theirs.cpu:.2f} wall {ours.wall / theirs.wall:.2f} (goal <= 1.00)   "
               f"context switches per step wfc {ours.switches / count:.2f} dask {theirs.switches / count:.2f}")
 
 

@@ -84,6 +84,18 @@ def test_a_plan_runs_on_the_cluster_with_wfcs_journal(ws: Workspace, cluster: di
     assert result.warnings == ()
 
 
+def test_with_no_address_wfc_starts_its_own_cluster_and_shuts_it_down(ws: Workspace) -> None:
+    (ws.root / "helpers.py").write_text(HELPERS)
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    result = ws.run(ws.plan(CHAIN), executor="dask")
+    assert result.status == "succeeded", result.outcomes
+    assert result.outputs["shouted"] == f"HELLO WORLD FROM {str(ws.root).upper()}"
+    assert [step for _, step in ws.kinds(result, "step_finished")] == ["a", "b", "c"]
+    left = [child.cmdline() for child in psutil.Process().children(recursive=True) if child.pid not in before]
+    # its scheduler and workers are gone; multiprocessing's resource tracker lives as long as this process
+    assert [line for line in left if "multiprocessing.resource_tracker" not in " ".join(line)] == []
+
+
 def test_retries_stay_wfcs_and_are_journaled_per_attempt(ws: Workspace, cluster: distributed.LocalCluster) -> None:
     plan = ws.plan("""
         version: 1

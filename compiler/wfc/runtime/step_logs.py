@@ -38,17 +38,16 @@ class Captured:
     result: Optional[str] = None
 
 
-def bounded(text: str, limit: int = LIMIT, head: int = HEAD) -> Tuple[str, int]:
-    """(the text to keep, how many bytes were cut); cut on UTF-8 character boundaries."""
-    data = text.encode("utf-8", errors="replace")
+def bounded(data: bytes, limit: int = LIMIT, head: int = HEAD) -> Tuple[bytes, int]:
+    """(the UTF-8 bytes to keep, how many bytes were cut); cut on character boundaries."""
     if len(data) <= limit:
-        return text, 0
+        return data, 0
     tail = limit - head
     cut = len(data) - limit
     kept_head = data[:head].decode("utf-8", errors="ignore")
     kept_tail = data[len(data) - tail:].decode("utf-8", errors="ignore")
     note = f"\n[wfc: {cut:,} bytes cut here; the first {head:,} and the last {tail:,} bytes are kept]\n"
-    return kept_head + note + kept_tail, cut
+    return (kept_head + note + kept_tail).encode("utf-8"), cut
 
 
 @dataclass(frozen=True)
@@ -75,10 +74,10 @@ def encode_record(step_id: str, attempt: int, ok: bool, captured: Captured) -> b
     for stream, text in (("stdout", captured.stdout), ("stderr", captured.stderr), ("result", captured.result)):
         if text is None:
             continue
-        kept, cut = bounded(text)
-        data = kept.encode("utf-8", errors="replace")
-        header[stream] = {"bytes": len(text.encode("utf-8", errors="replace")), "cut": cut, "kept": len(data)}
-        bodies.append(data)
+        printed = text.encode("utf-8", errors="replace")
+        kept, cut = bounded(printed)
+        header[stream] = {"bytes": len(printed), "cut": cut, "kept": len(kept)}
+        bodies.append(kept)
     # ASCII JSON: the header never holds a raw line break, so its newline ends it
     return (json.dumps(header, sort_keys=True) + "\n").encode("ascii") + b"".join(bodies) + b"\n"
 
@@ -167,8 +166,13 @@ def read_log(run_dir: Path) -> List[Record]:
 
 
 def result_text(value: Any) -> str:
-    """A Python step's or an agent's result as it is shown: text as it is, anything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, indent=2, sort_keys=True, default=str)
+    """A Python step's or an agent's result as it is shown: text as it is, anything else as JSON,
+    a structure indented (indenting runs json's pure-Python encoder: ten times the cost of a
+    no-op step, for a scalar that prints the same either way)."""
+    if isinstance(value, str):
+        return value
+    indent = 2 if isinstance(value, (dict, list, tuple)) else None
+    return json.dumps(value, indent=indent, sort_keys=True, default=str)
 
 
 def tail(text: str, limit: int = STDERR_TAIL) -> str:
