@@ -48,3 +48,32 @@ def test_a_successful_run_compensates_nothing(ws: Workspace) -> None:
     result = ws.run(ws.plan(FLOW.format(compensate="true").replace("echo denied >&2; exit 1", "true")))
     assert result.status == "succeeded"
     assert not (ws.root / "marks" / "undo").exists()
+
+
+CACHED = """
+    version: 1
+    title: Cached saga
+    description: d
+    on_failure: {compensate: true}
+    context:
+      row: {description: r, ttl: 1h}
+    steps:
+      insert: {title: Insert, run: 'echo inserted >> marks/done; echo row-1', outputs: [row],
+               compensate: {run: 'echo deleted >> marks/done'}}
+      publish: {title: Publish, run: 'test -f go', needs: [insert]}
+"""
+
+
+def test_a_compensated_steps_cached_outputs_are_dropped_so_it_runs_again(ws: Workspace) -> None:
+    plan = ws.plan(CACHED)
+    (ws.root / "marks").mkdir(exist_ok=True)
+    assert ws.run(plan).status == "failed"
+    (ws.root / "go").write_text("")
+    resumed = ws.run(plan, resume="")
+    assert resumed.status == "succeeded"
+    # the journal holds both sessions: the undone insert ran again rather than coming from the cache
+    assert [step for _, step in ws.kinds(resumed, "step_finished")] == ["insert", "insert", "publish"]
+    assert ws.kinds(resumed, "step_cache_hit") == []
+    assert (ws.root / "marks" / "done").read_text().split() == ["inserted", "deleted", "inserted"]
+    again = ws.run(plan)  # a new run: the entry the resumed run stored serves it
+    assert [step for _, step in ws.kinds(again, "step_cache_hit")] == ["insert"]

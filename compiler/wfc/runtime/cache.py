@@ -160,6 +160,15 @@ class ContextStore:
                           f"cache entry for `{name}` expired ({shown}, ttl {ttl:g}s); running the step")
         return value
 
+    def forget(self, outputs: Tuple[str, ...], key: str) -> Optional[str]:
+        """Remove the entries of `key`: what a compensation undid is not to be served again."""
+        for name in outputs:
+            try:
+                self.path(name, key).unlink(missing_ok=True)
+            except OSError as error:
+                return f"could not remove the cache entry {self.path(name, key)} ({error.strerror or error})"
+        return None
+
     def store(self, values: Mapping[str, Any], key: str) -> Optional[str]:
         """Write each output atomically; a full disk is a warning, not a failed step."""
         for name, value in values.items():

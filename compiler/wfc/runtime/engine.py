@@ -164,6 +164,13 @@ class PlanRun:
         except OSError as error:  # a full disk loses the log, not the run
             self.warn(f"cannot keep the output of step `{step_id}`: {error.strerror or error}", step_id)
 
+    def uncache(self, step: Step) -> None:
+        """A step being undone: its cached outputs would let a resumed run skip redoing it."""
+        if step.id in self.keys and self.cacheable(step.id):
+            problem = self.store.forget(step.outputs, self.keys[step.id])  # type: ignore[union-attr]
+            if problem:
+                self.warn(problem, step.id)
+
     def crashed(self, step_id: str, message: str) -> StepOutcome:
         return StepOutcome(FAILED, error=message)
 
@@ -282,7 +289,7 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
             if status != "succeeded" and workflow.on_failure.compensate and not paused:
                 registry.cancelled.clear()
                 compensate(hooks.completions.steps(), workflow, executors, journal, options.args, hooks.context,
-                           hooks.spend)
+                           hooks.spend, hooks.uncache)
             clean = not interrupts.received
     finally:
         registry.close(clean)

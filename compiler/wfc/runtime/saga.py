@@ -11,7 +11,7 @@ and `index`, as the Workflow script's saga undoes them.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from wfc.model import Step, Workflow
 from wfc.runtime.executors import Executors, Invocation
@@ -58,15 +58,18 @@ def earlier_completions(past: PastRun, workflow: Workflow) -> List[Step]:
 
 
 def compensate(completed: Sequence[Step], workflow: Workflow, executors: Executors, journal: Journal,
-               args: Mapping[str, Any], context: Mapping[str, Any], spend: Optional[Spend] = None) -> Tuple[int, int]:
+               args: Mapping[str, Any], context: Mapping[str, Any], spend: Optional[Spend] = None,
+               undoing: Callable[[Step], None] = lambda step: None) -> Tuple[int, int]:
     """(compensations that succeeded, compensations that failed). An agent compensation's attempt
-    is journaled with its spend (`compensation: true`), whatever the budget: undoing is not new work."""
+    is journaled with its spend (`compensation: true`), whatever the budget: undoing is not new work.
+    `undoing` hears of each step as its compensation starts (a half-undone step is not done either)."""
     planned = workflow.steps_by_id()
     succeeded = failed = 0
     for step in reversed(completed):
         if step.compensate is None:
             continue
         journal.event("compensation_started", step=step.id)
+        undoing(step)
         inputs = {name: context.get(name) for name in step.inputs + step.outputs}
         result = executors.compensate(step.compensate, Invocation(step, args, inputs, step.timeout))
         if spend is not None and step.compensate.kind == "agent":
