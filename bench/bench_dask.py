@@ -1,8 +1,10 @@
 """Dask executor benchmark: wfc's client deciding against pure Dask, and makespan on a sleep DAG.
 
-    python bench/bench_dask.py [--steps 500] [--repeats 3] [--slots 16]
+    python bench/bench_dask.py [--steps 500] [--repeats 3] [--slots 16] [--direct-for-all]
 
-Goals (issue 18), on a 2-worker LocalCluster (processes) on 127.0.0.1 started once for all runs:
+Goals (issue 18), on a 2-worker LocalCluster (processes) on 127.0.0.1 started once for all runs;
+wfc's client fetches results straight from the workers, as on a cluster wfc starts, and pure Dask's
+clients as Dask sets them up by default (through the scheduler; `--direct-for-all` changes that):
 - per no-op step, wfc (journal on) against pure Dask driven the same way (a client thread per
   running step submitting one task and waiting for it, as wfc's scheduler threads do): at most 1.3x;
 - against Dask resolving the dependencies itself (the whole graph submitted at once): fan-out at
@@ -44,7 +46,10 @@ def sleep200(inputs: Any = None, args: Any = None) -> None:
 def run_wfc(plan: Plan, address: str) -> Tuple[float, List[Dict[str, Any]]]:
     """Seconds from the journal's start to the run's end (connecting and the workers' checks are
     once per run, not per step; they are printed apart), and the journal."""
-    with tempfile.TemporaryDirectory() as state:
+    import dask
+
+    # as on a cluster wfc starts itself: results straight from the workers, not through the scheduler
+    with tempfile.TemporaryDirectory() as state, dask.config.set({"distributed.client.direct-to-workers": True}):
         result = run_plan(plan, RunOptions(state_dir=Path(state), progress="none", executor="dask",
                                            scheduler=address))
         assert result.status == "succeeded", result.outcomes
@@ -135,13 +140,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--slots", type=int, default=16)
+    parser.add_argument("--direct-for-all", action="store_true",
+                        help="pure Dask's clients fetch results straight from the workers too (default: Dask's own "
+                             "setting, through the scheduler)")
     options = parser.parse_args()
     import dask
     from distributed import Client
 
-    # as on a cluster wfc starts itself: every client (wfc's, driven, graph) fetches results from
-    # the workers directly, not through the scheduler
-    dask.config.set({"distributed.client.direct-to-workers": True})
+    if options.direct_for_all:  # the pure Dask clients fetch results as wfc's does
+        dask.config.set({"distributed.client.direct-to-workers": True})
     cluster = start_local_cluster(options.slots)
     try:
         with Client(cluster, set_as_default=False) as client:
