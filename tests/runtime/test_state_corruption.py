@@ -207,3 +207,19 @@ def test_a_full_disk_stops_the_journal_not_the_run(ws: Workspace, monkeypatch: p
 
 def json_lines(path: Path) -> list:
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.threads_only
+def test_a_full_disk_stops_the_steps_output_not_the_run(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import wfc.runtime.step_logs as step_logs_module
+
+    plan = ws.plan(RESUMABLE)
+    (ws.root / "fixed").touch()
+    monkeypatch.setattr(step_logs_module, "os", FullDisk(room=1))  # room for the first step's record
+    result = ws.run(plan)
+    monkeypatch.setattr(step_logs_module, "os", os)
+    assert result.status == "succeeded"
+    log = ws.state / "runs" / result.run_id / step_logs_module.LOG_FILE
+    assert result.warnings == (f"the steps' output stopped being kept in {log} (No space left on device): "
+                               "`wfc runs logs` shows what was kept before",)
+    assert [record.step for record in step_logs_module.read_log(log.parent)] == ["one"]

@@ -157,12 +157,8 @@ class PlanRun:
                            continue_on_error=self.collected.tolerated(step))
 
     def keep(self, step_id: str, attempt: int, result: StepResult) -> None:
-        if self.logs is None or result.captured is None:
-            return
-        try:
+        if self.logs is not None and result.captured is not None:
             self.logs.keep(step_id, attempt, result.ok, result.captured)
-        except OSError as error:  # a full disk loses the log, not the run
-            self.warn(f"cannot keep the output of step `{step_id}`: {error.strerror or error}", step_id)
 
     def uncache(self, step: Step) -> None:
         """A step being undone: its cached outputs would let a resumed run skip redoing it."""
@@ -266,6 +262,8 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
     hooks = PlanRun(plan, options, journal, session.past, backend, store, keys)
     try:
         hooks.logs = StepLogs(session.run_dir) if options.journal else None
+        if hooks.logs is not None:
+            journal.write_along(hooks.logs.flush)
     except OSError as error:  # the run goes on without them, as when a write fails
         hooks.warnings.append(f"cannot keep the steps' output in {session.run_dir}: {error.strerror or error}")
     scheduler = Scheduler(nodes_of(plan), hooks,
@@ -295,6 +293,9 @@ def _execute(plan: Plan, options: RunOptions, session: Session, keys: Mapping[st
         registry.close(clean)
         if hooks.logs is not None:
             hooks.logs.close()
+            if hooks.logs.failure:  # a full disk loses the log, not the run
+                hooks.warnings.append(f"the steps' output stopped being kept in {hooks.logs.path} "
+                                      f"({hooks.logs.failure}): `wfc runs logs` shows what was kept before")
     received = interrupts.received if status == "cancelled" else 0
     return _finish(hooks, session, options, status, summary.not_run, received)
 

@@ -20,11 +20,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from wfc.model import Instance
 
 DONE_EVENTS = ("step_finished", "step_cache_hit", "step_skipped")
+
+
+def _nothing() -> None:
+    pass
 
 
 def encode(record: Any) -> str:
@@ -48,6 +52,11 @@ class Journal:
         self._holds = 0
         self.started = time.monotonic()
         self.listeners = listeners
+        self._after_write: Callable[[], None] = _nothing  # the step logs, written right behind the journal
+
+    def write_along(self, flush: Callable[[], None]) -> None:
+        """Call `flush` after each write of the journal (under its lock, so in the journal's order)."""
+        self._after_write = flush
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -78,7 +87,14 @@ class Journal:
                 self._write()
 
     def _write(self) -> None:
-        if not self._pending or self._fd is None:
+        if not self._pending:
+            return
+        self._write_pending()
+        self._after_write()
+
+    def _write_pending(self) -> None:
+        if self._fd is None:
+            self._pending.clear()
             return
         data = ("\n".join(self._pending) + "\n").encode("utf-8")
         self._pending.clear()
