@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Protocol
 
 from wfc.report.spending import USAGE_FIELDS, StepUsage, step_spend, summed
-from wfc.runtime.journal import read_events, run_ids
+from wfc.runtime.journal import MAP_EXPANDED, read_events, run_ids
 
 __all__ = ["JournalDirectory", "MeasuredRun", "RunSource", "StepUsage", "USAGE_FIELDS", "measure"]
 
@@ -64,7 +64,7 @@ def measure(run_id: str, events: List[Dict[str, Any]]) -> Optional[MeasuredRun]:
 
 def _items(events: List[Dict[str, Any]]) -> Dict[str, int]:
     """Each map node's real item count (`map_expanded`), to hold against the plan's `estimate_items`."""
-    return {event["step"]: int(event["items"]) for event in events if event.get("event") == "map_expanded"
+    return {event["step"]: int(event["items"]) for event in events if event.get("event") == MAP_EXPANDED
             and isinstance(event.get("step"), str) and _number(event.get("items")) is not None}
 
 

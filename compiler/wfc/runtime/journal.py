@@ -208,7 +208,9 @@ class PastRun:
 
 
 UNDONE_EVENTS = ("compensation_started",)  # an undone (or half-undone) step is not done
-MAP_EXPANDED, INSTANCE_FINISHED = "map_expanded", "instance_finished"  # a map node's list; one instance's work
+MAP_EXPANDED = "map_expanded"  # a map node's list, found at run time
+INSTANCE = "instance_"  # an instance's end: INSTANCE + its status (`finished`, `failed`, ...)
+INSTANCE_FINISHED = INSTANCE + "finished"  # one instance's work done
 
 
 def past_run(run_id: str, events: List[Dict[str, Any]], problems: Tuple[str, ...] = ()) -> PastRun:

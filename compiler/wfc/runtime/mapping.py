@@ -19,6 +19,7 @@ from wfc.diagnostics.wording import describe
 from wfc.format.templating import parse_expression, references
 from wfc.model import Instance, Step, Workflow
 from wfc.model.fan_out import fan_out_sizes, instance_id, instance_ids, loop_data, map_node_width
+from wfc.runtime.journal import INSTANCE, MAP_EXPANDED
 from wfc.runtime.outcome import CACHE_HIT, CANCELLED, FAILED, FINISHED, NOT_RUN, RESUMED, SKIPPED, StepOutcome
 
 # a step's outcome as `when: steps.NAME.outcome` reads it (vocabulary.OUTCOMES)
@@ -139,7 +140,7 @@ def run_map(step: Step, items: List[Any], attempts: Callable[[Step], StepOutcome
     fan_out = step.fan_out
     assert fan_out is not None  # a map node
     instances = [map_instance(step, item, index) for index, item in enumerate(items)]
-    journal.event("map_expanded", step=step.id, items=len(items), estimate_items=fan_out.estimate_items,
+    journal.event(MAP_EXPANDED, step=step.id, items=len(items), estimate_items=fan_out.estimate_items,
                   instances=[instance.id for instance in instances])
     began = journal.now()
 
@@ -149,7 +150,7 @@ def run_map(step: Step, items: List[Any], attempts: Callable[[Step], StepOutcome
         fields = {"step": instance.id, "map": step.id, "index": instance.instance.index,
                   "item": instance.instance.item, "attempt": outcome.attempts,
                   **({"error": outcome.error} if outcome.error else {})}
-        ended(instance if outcome.status == FINISHED else None, "instance_" + outcome.status, fields)
+        ended(instance if outcome.status == FINISHED else None, INSTANCE + outcome.status, fields)
         return outcome
 
     width = map_node_width(fan_out, workflow_max_parallel, len(instances))
