@@ -1,11 +1,12 @@
 """Step attempts on a Dask cluster, everything that decides still in the client.
 
 The scheduler, ready queue, resource counting, retries, journal, context cache and compensation
-stay where they are on one machine: Dask only runs one attempt at a time when a scheduler thread
-asks, as an independent task (no Dask dependencies, so nothing of the plan's graph lives in the
-Dask scheduler, and cancelling never walks a long chain). Measured against the alternatives
-(issue 18): Dask's own semaphores free a dead worker's lease late and overbook under GIL-holding
-tasks, so counted resources are counted by the client's scheduler, as locally.
+stay where they are on one machine: Dask only runs each attempt a scheduler thread asks for, as
+an independent task (no Dask dependencies, so nothing of the plan's graph lives in the Dask
+scheduler, and cancelling never walks a long chain), handed over and fetched back in batches by
+`dask_dispatch`. Measured against the alternatives (issue 18): Dask's own semaphores free a dead
+worker's lease late and overbook under GIL-holding tasks, so counted resources are counted by
+the client's scheduler, as locally.
 
 - Dask's retries are off: on a cluster wfc starts, `allowed-failures` is 0, so a worker that dies
   mid-attempt fails that attempt (`KilledWorker`) and wfc's retry policy decides, journaled like
@@ -25,16 +26,16 @@ import math
 import os
 import threading
 import time
-from concurrent.futures import CancelledError
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Mapping, Optional, Tuple, Union
 
 import dask
-from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, get_worker
+from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
 from wfc.analysis.plan import Plan
 from wfc.diagnostics.errors import UsageError
 from wfc.runtime.dask_checks import Expectations, examine, expectations, verdict
+from wfc.runtime.dask_dispatch import Dispatcher
 from wfc.runtime.executors import Executors, Invocation, ProcessRegistry, StepResult
 from wfc.runtime.outcome import RunOptions
 from wfc.runtime.scheduler import DEFAULT_WORKERS
@@ -112,7 +113,7 @@ def _allowed_failures(dask_scheduler: Any) -> int:
 
 
 class DaskBackend:
-    """Attempts as Dask tasks; the calling scheduler thread waits for each one's result."""
+    """Attempts as Dask tasks, handed over in batches; the calling scheduler thread waits for its own."""
 
     def __init__(self, plan: Plan, options: RunOptions, executors: Executors) -> None:
         self.plan, self.options = plan, options
@@ -125,8 +126,7 @@ class DaskBackend:
         self.cluster: Optional[LocalCluster] = None
         self.serial = itertools.count(1)
         self.plugged = False
-        self.lock = threading.Lock()
-        self.live: Set[Any] = set()  # futures of the attempts running now
+        self.dispatcher: Optional[Dispatcher] = None
 
     def start(self) -> Tuple[str, ...]:
         self.client, self.cluster = self.connect()
@@ -141,6 +141,7 @@ class DaskBackend:
                                                 self.plan, self.options.args), name=self.plugin)
         self.plugged = True
         verdict(self.client.run(_problems, self.plugin))
+        self.dispatcher = Dispatcher(self.client, attempt_on_worker, (self.plugin,))
         return warnings
 
     def connect(self) -> Tuple[Client, Optional[LocalCluster]]:
@@ -163,34 +164,13 @@ class DaskBackend:
         return min(limit, LOCAL_SLOTS)
 
     def attempt(self, work: Invocation) -> StepResult:
-        assert self.client is not None, "start() comes first"
+        assert self.dispatcher is not None, "start() comes first"
         key = f"{self.plugin}-{work.step.id}-{work.attempt}-{next(self.serial)}"
         # The plugin holds the plan's steps; an instance of a list found at run time travels whole.
         brief = (self.steps.get(work.step.id) is work.step and work.args == self.options.args
                  and work.timeout == work.step.timeout
                  and work.max_budget_usd is None)
-        payload = (work.step.id, work.inputs, work.attempt) if brief else work
-        future = self.client.submit(attempt_on_worker, self.plugin, payload, key=key, pure=False)
-        with self.lock:
-            self.live.add(future)
-        try:
-            return self.wait(future)
-        finally:
-            with self.lock:
-                self.live.discard(future)
-            future.release()
-
-    def wait(self, future: Any) -> StepResult:
-        try:
-            result: StepResult = future.result()
-            return result
-        except KilledWorker as error:
-            return StepResult(False, error=f"the Dask worker running it ({error.last_worker.address}) was lost; "
-                                           f"the step's processes died with it")
-        except CancelledError:  # by `cancel`, once the grace is over: a Python call cannot be killed
-            return StepResult(False, error="cancelled; its Dask task was left running", cancelled=True)
-        except Exception as error:  # the cluster's failure, not the step's: a failed attempt all the same
-            return StepResult(False, error=f"the Dask cluster could not run it: {type(error).__name__}: {error}")
+        return self.dispatcher.run(key, (work.step.id, work.inputs, work.attempt) if brief else work)
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -206,8 +186,7 @@ class DaskBackend:
         except Exception:  # a cluster gone has nothing left running
             pass
         time.sleep(CANCEL_GRACE)
-        with self.lock:
-            left = list(self.live)
+        left = self.dispatcher.running() if self.dispatcher is not None else []
         if left:
             try:
                 client.cancel(left)
