@@ -5,8 +5,8 @@
 Goals (issue 18), on a 2-worker LocalCluster (processes) on 127.0.0.1 started once for all runs;
 wfc's client fetches results straight from the workers, as on a cluster wfc starts, and pure Dask's
 clients as Dask sets them up by default (through the scheduler; `--direct-for-all` changes that):
-- per no-op step, wfc (journal on) against pure Dask driven the same way (a client thread per
-  running step submitting one task and waiting for it, as wfc's scheduler threads do): at most 1.3x;
+- per no-op step, wfc (journal on) against pure Dask driven the same way (the client submitting a
+  step when its dependencies are done, fetching finished steps in batches): at most 1.3x;
 - against Dask resolving the dependencies itself (the whole graph submitted at once): fan-out at
   most 1.5x, chain at most 2x;
 - makespan over critical path on a DAG of 200 ms sleeps: at most 1.15.
@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -67,22 +66,37 @@ def start_cost(address: str) -> float:
 
 
 def run_driven(client: Any, edges: Edges, slots: int) -> float:
-    """Pure Dask as wfc drives it: submit a step when its dependencies are done, one waiting
-    thread per running step (chain and fan-out only: a step's dependencies are all before it)."""
-    done: Dict[str, Any] = {}
+    """Pure Dask as wfc drives it, the way Dask's docs show: the client submits a step once its
+    dependencies are done, at most `slots` at once, learns of finished ones through `as_completed`
+    and fetches each batch of them in one `gather` before submitting what they freed in one `map`."""
+    from distributed import as_completed
+
     began = time.perf_counter()
+    waiting = {step: set(needs) for step, needs in edges.items()}
+    dependents: Dict[str, List[str]] = {step: [] for step in edges}
+    for step, needs in edges.items():
+        for need in needs:
+            dependents[need].append(step)
+    ready = [step for step, needs in waiting.items() if not needs]
+    names: Dict[Any, str] = {}
+    completed = as_completed(loop=client.loop)
 
-    def one(step: str) -> None:
-        done[step] = client.submit(noop, key=f"driven-{step}-{began}", pure=False).result()
+    def launch() -> None:
+        starting, ready[:] = ready[:slots - len(names)], ready[slots - len(names):]
+        futures = client.map(noop, starting, key=[f"driven-{step}-{began}" for step in starting], pure=False)
+        names.update(zip(futures, starting))
+        completed.update(futures)
 
-    with ThreadPoolExecutor(slots) as pool:
-        waves: List[List[str]] = []
-        for step, needs in edges.items():  # chain: one wave per step; fan-out: the root, then the rest
-            if not waves or any(need in waves[-1] for need in needs):
-                waves.append([])
-            waves[-1].append(step)
-        for wave in waves:
-            list(pool.map(one, wave))
+    launch()
+    for batch in completed.batches():
+        client.gather(batch)
+        for future in batch:
+            step = names.pop(future)
+            for dependent in dependents[step]:
+                waiting[dependent].discard(step)
+                if not waiting[dependent]:
+                    ready.append(dependent)
+        launch()
     return time.perf_counter() - began
 
 
