@@ -213,3 +213,51 @@ def test_a_killed_worker_is_a_failed_attempt_and_its_processes_die_with_it(ws: W
     assert retried == [(2, f"the Dask worker running it ({worker}) was lost; the step's processes died with it")]
     token = next(e["token"] for e in events if e["event"] == "run_started")
     assert carriers([token]) == {}  # the first attempt's `sleep 60` died with its worker
+
+
+def test_a_task_dask_starts_a_second_time_is_refused_not_run_again(ws: Workspace,
+                                                                    cluster: distributed.LocalCluster) -> None:
+    """Dask recomputes a finished task whose result died with its worker before the client
+    fetched it; submitting a released key again is what the scheduler then does."""
+    from wfc.runtime.dask_backend import RERUN, DaskBackend
+    from wfc.runtime.executors import Executors, ProcessRegistry
+    from wfc.runtime.outcome import RunOptions
+
+    plan = ws.plan("""
+        version: 1
+        title: Once
+        description: d
+        steps:
+          once: {title: Once, run: "echo ran >> marks/once"}
+    """)
+    options = RunOptions(state_dir=ws.state, executor="dask", scheduler=cluster.scheduler_address)
+    backend = DaskBackend(plan, options, Executors(ProcessRegistry("c" * 32)))
+    backend.start()
+    try:
+        assert backend.dispatcher is not None
+        first, again = (backend.dispatcher.run("wfc-once-1", ("once", {}, 1)) for _ in range(2))
+        other = backend.dispatcher.run("wfc-once-2", ("once", {}, 2))  # a new attempt of wfc's runs
+    finally:
+        backend.close()
+    assert (first.ok, again.ok, again.error, other.ok) == (True, False, RERUN, True)
+    assert ws.markers() == {"once": 2}
+    assert list((ws.state / "dask-claims").iterdir()) == []  # the run's claims go with it
+
+
+def test_a_state_directory_without_room_for_claims_is_a_clear_error(ws: Workspace,
+                                                                    cluster: distributed.LocalCluster) -> None:
+    ws.state.mkdir(parents=True, exist_ok=True)
+    (ws.state / "dask-claims").write_text("in the way")
+    plan = ws.plan("""
+        version: 1
+        title: Once
+        description: d
+        steps:
+          once: {title: Once, run: "echo ran >> marks/once"}
+    """)
+    with pytest.raises(UsageError) as raised:
+        ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)
+    claims = (ws.state / "dask-claims").resolve()
+    assert str(raised.value).startswith(f"cannot create the Dask attempts' claims directory {claims}/")
+    assert str(raised.value).endswith(": Not a directory")
+    assert ws.markers() == {}

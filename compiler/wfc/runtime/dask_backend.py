@@ -11,6 +11,8 @@ the client's scheduler, as locally.
 - Dask's retries are off: on a cluster wfc starts, `allowed-failures` is 0, so a worker that dies
   mid-attempt fails that attempt (`KilledWorker`) and wfc's retry policy decides, journaled like
   any failed attempt; an external cluster that allows more gets a warning.
+- Dask also recomputes a finished task whose result died with its worker before the client
+  fetched it; each attempt's claim on the shared filesystem refuses that second start.
 - Each worker runs attempts through its own executors and process registry (the `StepRunner`
   plugin): step processes there carry the run's token, die with their worker (parent-death
   signal and the worker's guard process), and a cancel kills them on every worker.
@@ -20,10 +22,12 @@ the client's scheduler, as locally.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import math
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -47,6 +51,9 @@ CONNECT_TIMEOUT = "10s"
 CANCEL_GRACE = 5.0  # how long a cancelled attempt may take to report, once its processes are killed
 LOCAL_WORKERS = 2
 LOCAL_SLOTS = 64  # attempts a started LocalCluster runs at once at most (they mostly wait on processes)
+CLAIMS = "dask-claims"  # under the state directory: one empty file per attempt Dask has started
+RERUN = ("not run again: Dask started it a second time, its first run's result having been lost with its "
+         "worker before wfc fetched it")
 QUIET = logging.ERROR  # a started cluster's own logs: errors only (a lost worker is the journal's to tell)
 
 
@@ -61,10 +68,14 @@ class StepRunner(WorkerPlugin):
         self.problems: Tuple[str, ...] = ()
         self.executors: Optional[Executors] = None
         self.address = ""
+        self.claims = claims_of(expected, token)
 
     def setup(self, worker: Any) -> None:
         self.address = str(worker.address)
         self.problems = examine(self.expected)
+        if not self.problems and not os.access(self.claims, os.W_OK):
+            self.problems = (f"cannot write wfc's attempt claims in {self.claims}: give the workers write access "
+                             f"to the state directory",)
         if not self.problems and os.getcwd() != self.expected.root:
             os.chdir(self.expected.root)  # steps' relative paths, imports and agents as in the client
         self.executors = Executors(ProcessRegistry(self.token), self.agent_command, self.agents)
@@ -74,14 +85,28 @@ class StepRunner(WorkerPlugin):
             registry = self.executors.registry
             registry.close(clean=not registry.cancelled.is_set())
 
-    def attempt(self, work: Union[Invocation, Brief]) -> StepResult:
+    def attempt(self, work: Union[Invocation, Brief], key: str) -> StepResult:
         if isinstance(work, tuple):
             step_id, inputs, attempt = work
             step = self.steps[step_id]
             work = Invocation(step, self.args, inputs, step.timeout, attempt)
         if self.problems or self.executors is None:
             return StepResult(False, error=f"Dask worker {self.address} {self.problems[0]}", permanent=True)
+        if not self.claim(key):
+            return StepResult(False, error=RERUN)
         return self.executors.execute(work)
+
+    def claim(self, key: str) -> bool:
+        """Whether this is the first start of the task `key` anywhere. Dask recomputes a finished
+        task whose result died with its worker before the client fetched it, whatever
+        `allowed-failures` says; the claims, on the filesystem every worker shares, stop that second
+        run, so the attempt fails under wfc's retry policy instead of a step running twice unseen."""
+        name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        try:
+            os.close(os.open(self.claims / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            return False
+        return True
 
     def cancel(self) -> None:
         if self.executors is not None:
@@ -90,11 +115,11 @@ class StepRunner(WorkerPlugin):
 
 def attempt_on_worker(plugin: str, work: Union[Invocation, Brief]) -> StepResult:
     """The Dask task: one attempt, run by this run's plugin on whichever worker Dask picked."""
-    runner = get_worker().plugins.get(plugin)
+    worker = get_worker()
+    runner = worker.plugins.get(plugin)
     if not isinstance(runner, StepRunner):
-        return StepResult(False, error=f"Dask worker {get_worker().address} has no wfc plugin `{plugin}`",
-                          permanent=True)
-    return runner.attempt(work)
+        return StepResult(False, error=f"Dask worker {worker.address} has no wfc plugin `{plugin}`", permanent=True)
+    return runner.attempt(work, str(worker.get_current_task()))
 
 
 def _problems(plugin: str, dask_worker: Any) -> Tuple[str, ...]:
@@ -127,6 +152,7 @@ class DaskBackend:
         self.serial = itertools.count(1)
         self.plugged = False
         self.dispatcher: Optional[Dispatcher] = None
+        self.claims: Optional[Path] = None
 
     def start(self) -> Tuple[str, ...]:
         self.client, self.cluster = self.connect()
@@ -137,6 +163,12 @@ class DaskBackend:
                         f"step could run again outside wfc's retry policy; start it with "
                         f"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",)
         expected = expectations(self.plan, self.options.state_dir, self.options.agent_command)
+        self.claims = claims_of(expected, self.token)
+        try:
+            self.claims.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"cannot create the Dask attempts' claims directory {self.claims}: "
+                             f"{error.strerror or error}") from None
         self.client.register_plugin(StepRunner(self.token, expected, self.options.agent_command,
                                                 self.plan, self.options.args), name=self.plugin)
         self.plugged = True
@@ -205,6 +237,12 @@ class DaskBackend:
                 client.close()
             if cluster is not None:
                 cluster.close()
+            if self.claims is not None:  # the run's attempts are over: nothing can be started again
+                shutil.rmtree(self.claims, ignore_errors=True)
+
+
+def claims_of(expected: Expectations, token: str) -> Path:
+    return Path(expected.probe).parent / CLAIMS / token
 
 
 def start_local_cluster(slots: int, processes: bool = True) -> LocalCluster:
