@@ -38,6 +38,13 @@ CHAIN = """
         outputs: [said]
       c: {title: C, needs: [b], call: "helpers:shout", inputs: [said], outputs: [shouted]}
 """
+ONCE = """
+    version: 1
+    title: Once
+    description: d
+    steps:
+      once: {title: Once, run: "echo ran >> marks/once"}
+"""
 HELPERS = "def shout(inputs, args):\n    return inputs['said'].upper()\n"
 
 
@@ -223,13 +230,7 @@ def test_a_task_dask_starts_a_second_time_is_refused_not_run_again(ws: Workspace
     from wfc.runtime.executors import Executors, ProcessRegistry
     from wfc.runtime.outcome import RunOptions
 
-    plan = ws.plan("""
-        version: 1
-        title: Once
-        description: d
-        steps:
-          once: {title: Once, run: "echo ran >> marks/once"}
-    """)
+    plan = ws.plan(ONCE)
     options = RunOptions(state_dir=ws.state, executor="dask", scheduler=cluster.scheduler_address)
     backend = DaskBackend(plan, options, Executors(ProcessRegistry("c" * 32)))
     backend.start()
@@ -248,13 +249,7 @@ def test_a_state_directory_without_room_for_claims_is_a_clear_error(ws: Workspac
                                                                     cluster: distributed.LocalCluster) -> None:
     ws.state.mkdir(parents=True, exist_ok=True)
     (ws.state / "dask-claims").write_text("in the way")
-    plan = ws.plan("""
-        version: 1
-        title: Once
-        description: d
-        steps:
-          once: {title: Once, run: "echo ran >> marks/once"}
-    """)
+    plan = ws.plan(ONCE)
     with pytest.raises(UsageError) as raised:
         ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)
     claims = (ws.state / "dask-claims").resolve()

@@ -68,7 +68,7 @@ class StepRunner(WorkerPlugin):
         self.problems: Tuple[str, ...] = ()
         self.executors: Optional[Executors] = None
         self.address = ""
-        self.claims = claims_of(expected, token)
+        self.claims = Path(expected.probe).parent / CLAIMS / token
 
     def setup(self, worker: Any) -> None:
         self.address = str(worker.address)
@@ -163,14 +163,14 @@ class DaskBackend:
                         f"step could run again outside wfc's retry policy; start it with "
                         f"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",)
         expected = expectations(self.plan, self.options.state_dir, self.options.agent_command)
-        self.claims = claims_of(expected, self.token)
+        runner = StepRunner(self.token, expected, self.options.agent_command, self.plan, self.options.args)
+        self.claims = runner.claims
         try:
             self.claims.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise UsageError(f"cannot create the Dask attempts' claims directory {self.claims}: "
                              f"{error.strerror or error}") from None
-        self.client.register_plugin(StepRunner(self.token, expected, self.options.agent_command,
-                                                self.plan, self.options.args), name=self.plugin)
+        self.client.register_plugin(runner, name=self.plugin)
         self.plugged = True
         verdict(self.client.run(_problems, self.plugin))
         self.dispatcher = Dispatcher(self.client, attempt_on_worker, (self.plugin,))
@@ -239,10 +239,6 @@ class DaskBackend:
                 cluster.close()
             if self.claims is not None:  # the run's attempts are over: nothing can be started again
                 shutil.rmtree(self.claims, ignore_errors=True)
-
-
-def claims_of(expected: Expectations, token: str) -> Path:
-    return Path(expected.probe).parent / CLAIMS / token
 
 
 def start_local_cluster(slots: int, processes: bool = True) -> LocalCluster:
