@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -222,37 +224,79 @@ def test_a_killed_worker_is_a_failed_attempt_and_its_processes_die_with_it(ws: W
     assert carriers([token]) == {}  # the first attempt's `sleep 60` died with its worker
 
 
-def test_a_task_dask_starts_a_second_time_is_refused_not_run_again(ws: Workspace,
-                                                                    cluster: distributed.LocalCluster) -> None:
+def recount(path: str) -> int:
+    """Not a wfc attempt: Dask recomputes it as it would any task whose result it lost."""
+    with open(path, "a") as marks:
+        marks.write("ran\n")
+    return os.getpid()
+
+
+def test_a_finished_attempt_whose_result_dies_with_its_worker_is_lost_not_run_again(ws: Workspace) -> None:
     """Dask recomputes a finished task whose result died with its worker before the client
-    fetched it; submitting a released key again is what the scheduler then does."""
-    from wfc.runtime.dask_backend import RERUN, DaskBackend
+    fetched it (whatever allowed-failures says); a wfc attempt's future is cancelled instead,
+    while another client's task on the same worker is recomputed as Dask always does."""
+    from wfc.runtime.dask_backend import DaskBackend, attempt_on_worker
+    from wfc.runtime.dask_dispatch import LOST, failure
     from wfc.runtime.executors import Executors, ProcessRegistry
     from wfc.runtime.outcome import RunOptions
 
-    plan = ws.plan(ONCE)
+    cluster = start_local_cluster(2)
     options = RunOptions(state_dir=ws.state, executor="dask", scheduler=cluster.scheduler_address)
-    backend = DaskBackend(plan, options, Executors(ProcessRegistry("c" * 32)))
-    backend.start()
+    backend = DaskBackend(ws.plan(ONCE), options, Executors(ProcessRegistry("c" * 32)))
     try:
-        assert backend.dispatcher is not None
-        first, again = (backend.dispatcher.run("wfc-once-1", ("once", {}, 1)) for _ in range(2))
-        other = backend.dispatcher.run("wfc-once-2", ("once", {}, 2))  # a new attempt of wfc's runs
+        backend.start()
+        client, victim = backend.client, sorted(cluster.scheduler_info["workers"])[0]
+        assert client is not None
+        placed = {"workers": [victim], "allow_other_workers": True, "pure": False}
+        ours = client.submit(attempt_on_worker, backend.plugin, ("once", {}, 1), key=f"{backend.plugin}-once-1-1",
+                             **placed)
+        theirs = client.submit(recount, str(ws.root / "marks" / "theirs"), key="theirs-1", **placed)
+        while not (ours.done() and theirs.done()):  # finished, not fetched
+            time.sleep(0.02)
+        killed = client.run(os.getpid, workers=[victim])[victim]
+        os.kill(killed, signal.SIGKILL)
+        with pytest.raises(distributed.client.FutureCancelledError) as lost:
+            ours.result(timeout=60)
+        recomputed_on = theirs.result(timeout=60)
     finally:
         backend.close()
-    assert (first.ok, again.ok, again.error, other.ok) == (True, False, RERUN, True)
-    assert ws.markers() == {"once": 2}
-    assert list((ws.state / "dask-claims").iterdir()) == []  # the run's claims go with it
+        cluster.close()
+    assert failure(lost.value, cancelling=False).error == LOST
+    assert ws.markers() == {"once": 1, "theirs": 2}
+    assert recomputed_on != killed
 
 
-def test_a_state_directory_without_room_for_claims_is_a_clear_error(ws: Workspace,
-                                                                    cluster: distributed.LocalCluster) -> None:
-    ws.state.mkdir(parents=True, exist_ok=True)
-    (ws.state / "dask-claims").write_text("in the way")
-    plan = ws.plan(ONCE)
-    with pytest.raises(UsageError) as raised:
-        ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)
-    claims = (ws.state / "dask-claims").resolve()
-    assert str(raised.value).startswith(f"cannot create the Dask attempts' claims directory {claims}/")
-    assert str(raised.value).endswith(": Not a directory")
+WITHOUT_WFC = """
+import sys
+
+
+class Absent:  # this scheduler's environment has Dask, not wfc
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "wfc":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+sys.meta_path.insert(0, Absent())
+from distributed.cli.dask_scheduler import main
+main()
+"""
+
+
+def test_a_scheduler_that_cannot_import_wfc_is_a_clear_error_before_any_step(ws: Workspace) -> None:
+    found = ws.root / "scheduler.json"
+    scheduler = subprocess.Popen([sys.executable, "-c", WITHOUT_WFC, "--host", "127.0.0.1", "--port", "0",
+                                  "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(found)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not found.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(UsageError) as raised:
+            ws.run(ws.plan(ONCE), executor="dask", scheduler_file=found)
+    finally:
+        scheduler.terminate()
+        scheduler.wait(30)
+    assert raised.value.message == ("the Dask scheduler cannot load wfc's plugin (ModuleNotFoundError: No module "
+                                    "named 'wfc'): install wfc-compiler[dask] where the scheduler runs, as on the "
+                                    "workers")
     assert ws.markers() == {}

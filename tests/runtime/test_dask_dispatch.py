@@ -33,7 +33,7 @@ def client(shared_cluster: Any) -> Iterator[Any]:
 
 
 def test_each_waiting_thread_gets_its_own_attempts_result(client: Any) -> None:
-    dispatcher = Dispatcher(client, doubled, ("t",))
+    dispatcher = Dispatcher(client, doubled, ("t",), threading.Event())
     with ThreadPoolExecutor(24) as pool:  # more threads than the cluster's 8 slots: batches queue
         results: List[StepResult] = list(pool.map(lambda n: dispatcher.run(f"doubled-{n}", n), range(60)))
     assert [result.value for result in results if result.ok] == [f"t:{n * 2}" for n in range(60) if n != 7]
@@ -43,12 +43,14 @@ def test_each_waiting_thread_gets_its_own_attempts_result(client: Any) -> None:
 
 
 def test_an_attempt_whose_task_is_cancelled_ends_cancelled(client: Any) -> None:
-    dispatcher = Dispatcher(client, held, ("t",))
+    cancelling = threading.Event()
+    dispatcher = Dispatcher(client, held, ("t",), cancelling)
     RELEASE.clear()
     with ThreadPoolExecutor(1) as pool:
         waiting = pool.submit(dispatcher.run, "held-1", 1)
         while not dispatcher.running():
             threading.Event().wait(0.01)
+        cancelling.set()  # as the backend's cancel does before it gives up on a running task
         client.cancel(dispatcher.running())
         result = waiting.result(timeout=30)
     RELEASE.set()  # frees the worker thread the cancelled task was left running on

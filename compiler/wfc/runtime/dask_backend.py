@@ -12,7 +12,8 @@ the client's scheduler, as locally.
   mid-attempt fails that attempt (`KilledWorker`) and wfc's retry policy decides, journaled like
   any failed attempt; an external cluster that allows more gets a warning.
 - Dask also recomputes a finished task whose result died with its worker before the client
-  fetched it; each attempt's claim on the shared filesystem refuses that second start.
+  fetched it, whatever `allowed-failures` says; the `OnlyOnce` scheduler plugin makes a finished
+  attempt's result plain data, which Dask never recomputes, so the attempt fails instead.
 - Each worker runs attempts through its own executors and process registry (the `StepRunner`
   plugin): step processes there carry the run's token, die with their worker (parent-death
   signal and the worker's guard process), and a cancel kills them on every worker.
@@ -22,19 +23,17 @@ the client's scheduler, as locally.
 """
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 import math
 import os
-import shutil
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Tuple, Union
 
 import dask
-from distributed import Client, LocalCluster, WorkerPlugin, get_worker
+from distributed import Client, LocalCluster, SchedulerPlugin, WorkerPlugin, get_worker
 
 from wfc.analysis.plan import Plan
 from wfc.diagnostics.errors import UsageError
@@ -51,9 +50,6 @@ CONNECT_TIMEOUT = "10s"
 CANCEL_GRACE = 5.0  # how long a cancelled attempt may take to report, once its processes are killed
 LOCAL_WORKERS = 2
 LOCAL_SLOTS = 64  # attempts a started LocalCluster runs at once at most (they mostly wait on processes)
-CLAIMS = "dask-claims"  # under the state directory: one empty file per attempt Dask has started
-RERUN = ("not run again: Dask started it a second time, its first run's result having been lost with its "
-         "worker before wfc fetched it")
 QUIET = logging.ERROR  # a started cluster's own logs: errors only (a lost worker is the journal's to tell)
 
 
@@ -68,14 +64,10 @@ class StepRunner(WorkerPlugin):
         self.problems: Tuple[str, ...] = ()
         self.executors: Optional[Executors] = None
         self.address = ""
-        self.claims = Path(expected.probe).parent / CLAIMS / token
 
     def setup(self, worker: Any) -> None:
         self.address = str(worker.address)
         self.problems = examine(self.expected)
-        if not self.problems and not os.access(self.claims, os.W_OK):
-            self.problems = (f"cannot write wfc's attempt claims in {self.claims}: give the workers write access "
-                             f"to the state directory",)
         if not self.problems and os.getcwd() != self.expected.root:
             os.chdir(self.expected.root)  # steps' relative paths, imports and agents as in the client
         self.executors = Executors(ProcessRegistry(self.token), self.agent_command, self.agents)
@@ -85,28 +77,14 @@ class StepRunner(WorkerPlugin):
             registry = self.executors.registry
             registry.close(clean=not registry.cancelled.is_set())
 
-    def attempt(self, work: Union[Invocation, Brief], key: str) -> StepResult:
+    def attempt(self, work: Union[Invocation, Brief]) -> StepResult:
         if isinstance(work, tuple):
             step_id, inputs, attempt = work
             step = self.steps[step_id]
             work = Invocation(step, self.args, inputs, step.timeout, attempt)
         if self.problems or self.executors is None:
             return StepResult(False, error=f"Dask worker {self.address} {self.problems[0]}", permanent=True)
-        if not self.claim(key):
-            return StepResult(False, error=RERUN)
         return self.executors.execute(work)
-
-    def claim(self, key: str) -> bool:
-        """Whether this is the first start of the task `key` anywhere. Dask recomputes a finished
-        task whose result died with its worker before the client fetched it, whatever
-        `allowed-failures` says; the claims, on the filesystem every worker shares, stop that second
-        run, so the attempt fails under wfc's retry policy instead of a step running twice unseen."""
-        name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-        try:
-            os.close(os.open(self.claims / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-        except FileExistsError:
-            return False
-        return True
 
     def cancel(self) -> None:
         if self.executors is not None:
@@ -119,7 +97,30 @@ def attempt_on_worker(plugin: str, work: Union[Invocation, Brief]) -> StepResult
     runner = worker.plugins.get(plugin)
     if not isinstance(runner, StepRunner):
         return StepResult(False, error=f"Dask worker {worker.address} has no wfc plugin `{plugin}`", permanent=True)
-    return runner.attempt(work, str(worker.get_current_task()))
+    return runner.attempt(work)
+
+
+class OnlyOnce(SchedulerPlugin):
+    """On the Dask scheduler: no attempt of this run is ever computed twice.
+
+    Dask recomputes a finished task whose result died with its worker before the client fetched
+    it, whatever `allowed-failures` says, which would run a step twice unseen. Data a client
+    scattered is never recomputed (the scheduler forgets it and its futures are cancelled), so
+    once an attempt has finished, its result is made that: the task's `run_spec` goes. This is the
+    one place wfc writes the scheduler's own state; the tests lose a worker to check it holds."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.tasks: Mapping[Any, Any] = {}
+
+    async def start(self, scheduler: Any) -> None:
+        self.tasks = scheduler.tasks
+
+    def transition(self, key: Any, start: str, finish: str, *args: Any, **kwargs: Any) -> None:
+        if finish == "memory" and isinstance(key, str) and key.startswith(self.prefix):
+            task = self.tasks.get(key)
+            if task is not None:
+                task.run_spec = None
 
 
 def _problems(plugin: str, dask_worker: Any) -> Tuple[str, ...]:
@@ -150,12 +151,12 @@ class DaskBackend:
         self.client: Optional[Client] = None
         self.cluster: Optional[LocalCluster] = None
         self.serial = itertools.count(1)
-        self.plugged = False
+        self.guarded = self.plugged = False
         self.dispatcher: Optional[Dispatcher] = None
-        self.claims: Optional[Path] = None
 
     def start(self) -> Tuple[str, ...]:
         self.client, self.cluster = self.connect()
+        self.guard(self.client)  # first: a scheduler that cannot import wfc cannot answer what follows
         warnings: Tuple[str, ...] = ()
         allowed = self.client.run_on_scheduler(_allowed_failures)
         if self.cluster is None and allowed > 0:
@@ -164,17 +165,20 @@ class DaskBackend:
                         f"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",)
         expected = expectations(self.plan, self.options.state_dir, self.options.agent_command)
         runner = StepRunner(self.token, expected, self.options.agent_command, self.plan, self.options.args)
-        self.claims = runner.claims
-        try:
-            self.claims.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UsageError(f"cannot create the Dask attempts' claims directory {self.claims}: "
-                             f"{error.strerror or error}") from None
         self.client.register_plugin(runner, name=self.plugin)
         self.plugged = True
         verdict(self.client.run(_problems, self.plugin))
-        self.dispatcher = Dispatcher(self.client, attempt_on_worker, (self.plugin,))
+        self.dispatcher = Dispatcher(self.client, attempt_on_worker, (self.plugin,), self.cancelled)
         return warnings
+
+    def guard(self, client: Client) -> None:
+        """Install `OnlyOnce` on the scheduler, which unpickles it: it must be able to import wfc."""
+        try:
+            client.register_plugin(OnlyOnce(f"{self.plugin}-"), name=self.plugin)
+        except Exception as error:  # raised on the scheduler and re-raised here, whatever it was
+            raise UsageError(f"the Dask scheduler cannot load wfc's plugin ({type(error).__name__}: {error}): "
+                             f"install wfc-compiler[dask] where the scheduler runs, as on the workers") from None
+        self.guarded = True
 
     def connect(self) -> Tuple[Client, Optional[LocalCluster]]:
         options = self.options
@@ -230,6 +234,8 @@ class DaskBackend:
         try:
             if client is not None and self.plugged:
                 client.unregister_worker_plugin(self.plugin)  # its teardown ends each worker's guard
+            if client is not None and self.guarded:
+                client.unregister_scheduler_plugin(self.plugin)
         except Exception:  # a cluster gone already has nothing left to tear down
             pass
         finally:
@@ -237,8 +243,6 @@ class DaskBackend:
                 client.close()
             if cluster is not None:
                 cluster.close()
-            if self.claims is not None:  # the run's attempts are over: nothing can be started again
-                shutil.rmtree(self.claims, ignore_errors=True)
 
 
 def start_local_cluster(slots: int, processes: bool = True) -> LocalCluster:

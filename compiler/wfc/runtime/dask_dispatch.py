@@ -25,6 +25,7 @@ from wfc.runtime.executors import StepResult
 # submitting at the loop's next turn; a chain never waits for it, and the 200 ms DAG's span did
 # not move (1.126-1.131 of its critical path at 0, 2 and 5 ms).
 WAVE_WINDOW = 0.005
+LOST = "it ended, but its result was lost with its Dask worker before wfc fetched it; Dask does not run it again"
 
 
 @dataclass
@@ -41,22 +42,27 @@ class Handoff:
         self.done.set()
 
 
-def failure(error: BaseException) -> StepResult:
+def failure(error: BaseException, cancelling: bool) -> StepResult:
     """What a Dask error means for the attempt: a lost worker or the cluster's own failure is a
-    failed attempt under wfc's retry policy; a cancelled task is a cancelled attempt."""
+    failed attempt under wfc's retry policy, and so is a result lost with its worker (Dask cancels
+    its future rather than recompute it, see `OnlyOnce`); cancelled while the run is cancelling,
+    it is a cancelled attempt."""
     if isinstance(error, KilledWorker):
         return StepResult(False, error=f"the Dask worker running it ({error.last_worker.address}) was lost; "
                                        f"the step's processes died with it")
-    if isinstance(error, CancelledError):  # by the cancel's grace running out: a Python call cannot be killed
+    if isinstance(error, CancelledError) and cancelling:  # the cancel's grace ran out: a Python call goes on
         return StepResult(False, error="cancelled; its Dask task was left running", cancelled=True)
+    if isinstance(error, CancelledError):
+        return StepResult(False, error=LOST)
     return StepResult(False, error=f"the Dask cluster could not run it: {type(error).__name__}: {error}")
 
 
 class Dispatcher:
     """Runs `task(*leading, payload)` as a Dask task per attempt, for threads that block on it."""
 
-    def __init__(self, client: Client, task: Callable[..., StepResult], leading: Tuple[Any, ...]) -> None:
-        self.client, self.task, self.leading = client, task, leading
+    def __init__(self, client: Client, task: Callable[..., StepResult], leading: Tuple[Any, ...],
+                 cancelling: threading.Event) -> None:
+        self.client, self.task, self.leading, self.cancelling = client, task, leading, cancelling
         assert client.loop is not None, "a started client has its loop"
         self.loop = client.loop
         self.lock = threading.Lock()
@@ -109,7 +115,7 @@ class Dispatcher:
                                       key=[handoff.key for handoff in batch], pure=False)
         except Exception as error:  # a client closing or cut off: each attempt fails, none is lost
             for handoff in batch:
-                handoff.deliver(failure(error))
+                handoff.deliver(failure(error, self.cancelling.is_set()))
             return
         with self.lock:
             self.live.update(zip(futures, batch))
@@ -147,7 +153,7 @@ class Dispatcher:
             result: StepResult = await self.client.gather(future, asynchronous=True)
             return result
         except Exception as error:  # Dask raises a lost worker, a cancel or the cluster's failure
-            return failure(error)
+            return failure(error, self.cancelling.is_set())
 
     def settle(self, future: Any, result: StepResult) -> None:
         with self.lock:
