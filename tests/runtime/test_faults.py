@@ -53,7 +53,8 @@ def carriers(token: str) -> List[int]:
 
 
 def survivors(token: str, patience: float = 5.0) -> List[int]:
-    """The token's processes still alive once `patience` is up (the guard works asynchronously)."""
+    """The token's processes still alive once `patience` is up: the guard kills asynchronously, and
+    after a clean end wfc does not wait for the guard itself (it carries the token too) to exit."""
     deadline = time.monotonic() + patience
     while carriers(token) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -91,7 +92,7 @@ def inject(root: Path, plan: object, signum: int, point: int, pause: float) -> D
     _, err = resumed.communicate(timeout=60)
     return {"rc": process.returncode, "ended": ended, "left": left, "finished": finished, "before": before,
             "after": starts(root), "resume_rc": resumed.returncode, "err": err,
-            "left_after_resume": carriers(token), "overlaps": (root / "marks" / "overlaps").exists()}
+            "left_after_resume": survivors(token), "overlaps": (root / "marks" / "overlaps").exists()}
 
 
 EXPECTED_RC = {signal.SIGKILL: -signal.SIGKILL, signal.SIGTERM: 128 + signal.SIGTERM,
