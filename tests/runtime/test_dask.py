@@ -148,7 +148,8 @@ def test_a_worker_that_sees_another_tree_says_how_to_fix_it(tmp_path: Path) -> N
                                  "on every worker, or name another with --agent-command",)
 
 
-def test_an_external_cluster_that_retries_gets_a_warning(ws: Workspace) -> None:
+def test_an_external_cluster_that_retries_tasks_never_retries_an_attempt(ws: Workspace) -> None:
+    """Attempts are calls to the run's actors, not Dask tasks: allowed-failures never applies."""
     cluster = distributed.LocalCluster(n_workers=1, processes=False, host="127.0.0.1", protocol="tcp://",
                                        dashboard_address=None)
     try:
@@ -156,10 +157,7 @@ def test_an_external_cluster_that_retries_gets_a_warning(ws: Workspace) -> None:
         result = ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)
     finally:
         cluster.close()
-    assert result.status == "succeeded"
-    assert result.warnings == (
-        "the Dask scheduler re-runs a task whose worker died (allowed-failures is 3): a step could run again "
-        "outside wfc's retry policy; start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",)
+    assert (result.status, result.warnings) == ("succeeded", ())
 
 
 def test_max_parallel_and_capacities_are_counted_by_the_client(ws: Workspace,
@@ -224,48 +222,6 @@ def test_a_killed_worker_is_a_failed_attempt_and_its_processes_die_with_it(ws: W
     assert carriers([token]) == {}  # the first attempt's `sleep 60` died with its worker
 
 
-def recount(path: str) -> int:
-    """Not a wfc attempt: Dask recomputes it as it would any task whose result it lost."""
-    with open(path, "a") as marks:
-        marks.write("ran\n")
-    return os.getpid()
-
-
-def test_a_finished_attempt_whose_result_dies_with_its_worker_is_lost_not_run_again(ws: Workspace) -> None:
-    """Dask recomputes a finished task whose result died with its worker before the client
-    fetched it (whatever allowed-failures says); a wfc attempt's future is cancelled instead,
-    while another client's task on the same worker is recomputed as Dask always does."""
-    from wfc.runtime.dask_backend import DaskBackend, attempt_on_worker
-    from wfc.runtime.dask_dispatch import LOST, failure
-    from wfc.runtime.executors import Executors, ProcessRegistry
-    from wfc.runtime.outcome import RunOptions
-
-    cluster = start_local_cluster(2)
-    options = RunOptions(state_dir=ws.state, executor="dask", scheduler=cluster.scheduler_address)
-    backend = DaskBackend(ws.plan(ONCE), options, Executors(ProcessRegistry("c" * 32)))
-    try:
-        backend.start()
-        client, victim = backend.client, sorted(cluster.scheduler_info["workers"])[0]
-        assert client is not None
-        placed = {"workers": [victim], "allow_other_workers": True, "pure": False}
-        ours = client.submit(attempt_on_worker, backend.plugin, ("once", {}, 1), key=f"{backend.plugin}-once-1-1",
-                             **placed)
-        theirs = client.submit(recount, str(ws.root / "marks" / "theirs"), key="theirs-1", **placed)
-        while not (ours.done() and theirs.done()):  # finished, not fetched
-            time.sleep(0.02)
-        killed = client.run(os.getpid, workers=[victim])[victim]
-        os.kill(killed, signal.SIGKILL)
-        with pytest.raises(distributed.client.FutureCancelledError) as lost:
-            ours.result(timeout=60)
-        recomputed_on = theirs.result(timeout=60)
-    finally:
-        backend.close()
-        cluster.close()
-    assert failure(lost.value, cancelling=False).error == LOST
-    assert ws.markers() == {"once": 1, "theirs": 2}
-    assert recomputed_on != killed
-
-
 WITHOUT_WFC = """
 import sys
 
@@ -284,19 +240,29 @@ main()
 
 def test_a_scheduler_that_cannot_import_wfc_is_a_clear_error_before_any_step(ws: Workspace) -> None:
     found = ws.root / "scheduler.json"
-    scheduler = subprocess.Popen([sys.executable, "-c", WITHOUT_WFC, "--host", "127.0.0.1", "--port", "0",
-                                  "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(found)],
+    loopback = ["--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(found)]
+    scheduler = subprocess.Popen([sys.executable, "-c", WITHOUT_WFC, "--port", "0", *loopback],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = None
     try:
         deadline = time.monotonic() + 60
         while not found.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--no-nanny", "--nthreads", "1",
+                                   *loopback], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with distributed.Client(scheduler_file=str(found), set_as_default=False) as client:
+            client.wait_for_workers(1, timeout=60)
         with pytest.raises(UsageError) as raised:
             ws.run(ws.plan(ONCE), executor="dask", scheduler_file=found)
     finally:
-        scheduler.terminate()
-        scheduler.wait(30)
-    assert raised.value.message == ("the Dask scheduler cannot load wfc's plugin (ModuleNotFoundError: No module "
-                                    "named 'wfc'): install wfc-compiler[dask] where the scheduler runs, as on the "
-                                    "workers")
+        for process in (worker, scheduler):
+            if process is not None:
+                process.terminate()
+                process.wait(30)
+    assert raised.value.message == ("the Dask cluster cannot start wfc's attempts (RuntimeError: Error during "
+                                    "deserialization of the task graph. This frequently occurs if the Scheduler and "
+                                    "Client have different environments. For more information, see "
+                                    "https://docs.dask.org/en/stable/deployment-considerations.html"
+                                    "#consistent-software-environments): install wfc-compiler[dask] where the "
+                                    "scheduler runs, as on the workers")
     assert ws.markers() == {}

@@ -1,39 +1,35 @@
 """Step attempts on a Dask cluster, everything that decides still in the client.
 
 The scheduler, ready queue, resource counting, retries, journal, context cache and compensation
-stay where they are on one machine: Dask only runs each attempt a scheduler thread asks for, as
-an independent task (no Dask dependencies, so nothing of the plan's graph lives in the Dask
-scheduler, and cancelling never walks a long chain), handed over and fetched back in batches by
-`dask_dispatch`. Measured against the alternatives (issue 18): Dask's own semaphores free a dead
-worker's lease late and overbook under GIL-holding tasks, so counted resources are counted by
-the client's scheduler, as locally.
+stay where they are on one machine: Dask only runs each attempt a scheduler thread asks for, as a
+call to the run's actor on a worker the client picks (`dask_dispatch`), so nothing of the plan's
+graph lives in the Dask scheduler and no attempt is ever queued, retried or recomputed by Dask.
+Measured against the alternatives (issue 18): Dask's own semaphores free a dead worker's lease
+late and overbook under GIL-holding tasks, so counted resources are counted by the client's
+scheduler, as locally; attempts as Dask tasks ran at the pace of Dask's message batching, and a
+finished one whose result died with its worker was computed again.
 
-- Dask's retries are off: on a cluster wfc starts, `allowed-failures` is 0, so a worker that dies
-  mid-attempt fails that attempt (`KilledWorker`) and wfc's retry policy decides, journaled like
-  any failed attempt; an external cluster that allows more gets a warning.
-- Dask also recomputes a finished task whose result died with its worker before the client
-  fetched it, whatever `allowed-failures` says; the `OnlyOnce` scheduler plugin makes a finished
-  attempt's result plain data, which Dask never recomputes, so the attempt fails instead.
-- Each worker runs attempts through its own executors and process registry (the `StepRunner`
-  plugin): step processes there carry the run's token, die with their worker (parent-death
-  signal and the worker's guard process), and a cancel kills them on every worker.
+- A worker lost mid-attempt fails that attempt, and wfc's retry policy decides, journaled like
+  any failed attempt.
+- Each worker runs attempts through its own executors, threads and process registry (the
+  `StepRunner` plugin): step processes there carry the run's token, die with their worker
+  (parent-death signal and the worker's guard process), and a cancel kills them on every worker.
 - With no address wfc starts a LocalCluster whose every listener (scheduler, workers, nannies,
-  dashboard) is on 127.0.0.1, and fetches results from its workers directly; on an external
-  cluster Dask's own `distributed.client.direct-to-workers` decides (workers may be unreachable).
+  dashboard) is on 127.0.0.1, and calls its workers directly; on an external cluster Dask's own
+  `distributed.client.direct-to-workers` decides (workers may be unreachable from the client).
 """
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import os
 import threading
-import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Tuple, Union
 
 import dask
-from distributed import Client, LocalCluster, SchedulerPlugin, WorkerPlugin, get_worker
+from distributed import Client, LocalCluster, WorkerPlugin
 
 from wfc.analysis.plan import Plan
 from wfc.diagnostics.errors import UsageError
@@ -64,6 +60,8 @@ class StepRunner(WorkerPlugin):
         self.problems: Tuple[str, ...] = ()
         self.executors: Optional[Executors] = None
         self.address = ""
+        self.pool: Optional[ThreadPoolExecutor] = None  # made on the worker: as many threads as it has
+
 
     def setup(self, worker: Any) -> None:
         self.address = str(worker.address)
@@ -71,8 +69,11 @@ class StepRunner(WorkerPlugin):
         if not self.problems and os.getcwd() != self.expected.root:
             os.chdir(self.expected.root)  # steps' relative paths, imports and agents as in the client
         self.executors = Executors(ProcessRegistry(self.token), self.agent_command, self.agents)
+        self.pool = ThreadPoolExecutor(max(1, int(worker.state.nthreads)), thread_name_prefix="wfc-attempt")
 
     def teardown(self, worker: Any) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
         if self.executors is not None:  # a cancelled run's leftovers are killed, as locally
             registry = self.executors.registry
             registry.close(clean=not registry.cancelled.is_set())
@@ -91,38 +92,6 @@ class StepRunner(WorkerPlugin):
             self.executors.registry.cancel_all()
 
 
-def attempt_on_worker(plugin: str, work: Union[Invocation, Brief]) -> StepResult:
-    """The Dask task: one attempt, run by this run's plugin on whichever worker Dask picked."""
-    worker = get_worker()
-    runner = worker.plugins.get(plugin)
-    if not isinstance(runner, StepRunner):
-        return StepResult(False, error=f"Dask worker {worker.address} has no wfc plugin `{plugin}`", permanent=True)
-    return runner.attempt(work)
-
-
-class OnlyOnce(SchedulerPlugin):
-    """On the Dask scheduler: no attempt of this run is ever computed twice.
-
-    Dask recomputes a finished task whose result died with its worker before the client fetched
-    it, whatever `allowed-failures` says, which would run a step twice unseen. Data a client
-    scattered is never recomputed (the scheduler forgets it and its futures are cancelled), so
-    once an attempt has finished, its result is made that: the task's `run_spec` goes. This is the
-    one place wfc writes the scheduler's own state; the tests lose a worker to check it holds."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.tasks: Mapping[Any, Any] = {}
-
-    async def start(self, scheduler: Any) -> None:
-        self.tasks = scheduler.tasks
-
-    def transition(self, key: Any, start: str, finish: str, *args: Any, **kwargs: Any) -> None:
-        if finish == "memory" and isinstance(key, str) and key.startswith(self.prefix):
-            task = self.tasks.get(key)
-            if task is not None:
-                task.run_spec = None
-
-
 def _problems(plugin: str, dask_worker: Any) -> Tuple[str, ...]:
     runner = dask_worker.plugins.get(plugin)
     return runner.problems if isinstance(runner, StepRunner) else ("has no wfc plugin (it could not be set up)",)
@@ -134,12 +103,8 @@ def _cancel(plugin: str, dask_worker: Any) -> None:
         runner.cancel()
 
 
-def _allowed_failures(dask_scheduler: Any) -> int:
-    return int(dask_scheduler.allowed_failures)
-
-
 class DaskBackend:
-    """Attempts as Dask tasks, handed over in batches; the calling scheduler thread waits for its own."""
+    """Attempts as calls to the run's actors on the workers; the calling scheduler thread waits for its own."""
 
     def __init__(self, plan: Plan, options: RunOptions, executors: Executors) -> None:
         self.plan, self.options = plan, options
@@ -150,35 +115,24 @@ class DaskBackend:
         self.plugin = f"wfc-{self.token[:16]}"
         self.client: Optional[Client] = None
         self.cluster: Optional[LocalCluster] = None
-        self.serial = itertools.count(1)
-        self.guarded = self.plugged = False
+        self.plugged = False
         self.dispatcher: Optional[Dispatcher] = None
 
     def start(self) -> Tuple[str, ...]:
         self.client, self.cluster = self.connect()
-        self.guard(self.client)  # first: a scheduler that cannot import wfc cannot answer what follows
-        warnings: Tuple[str, ...] = ()
-        allowed = self.client.run_on_scheduler(_allowed_failures)
-        if self.cluster is None and allowed > 0:
-            warnings = (f"the Dask scheduler re-runs a task whose worker died (allowed-failures is {allowed}): a "
-                        f"step could run again outside wfc's retry policy; start it with "
-                        f"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",)
         expected = expectations(self.plan, self.options.state_dir, self.options.agent_command)
         runner = StepRunner(self.token, expected, self.options.agent_command, self.plan, self.options.args)
         self.client.register_plugin(runner, name=self.plugin)
         self.plugged = True
         verdict(self.client.run(_problems, self.plugin))
-        self.dispatcher = Dispatcher(self.client, attempt_on_worker, (self.plugin,), self.cancelled)
-        return warnings
-
-    def guard(self, client: Client) -> None:
-        """Install `OnlyOnce` on the scheduler, which unpickles it: it must be able to import wfc."""
-        try:
-            client.register_plugin(OnlyOnce(f"{self.plugin}-"), name=self.plugin)
-        except Exception as error:  # raised on the scheduler and re-raised here, whatever it was
-            raise UsageError(f"the Dask scheduler cannot load wfc's plugin ({type(error).__name__}: {error}): "
-                             f"install wfc-compiler[dask] where the scheduler runs, as on the workers") from None
-        self.guarded = True
+        self.dispatcher = Dispatcher(self.client, self.plugin, CANCEL_GRACE)
+        try:  # the scheduler unpickles the actors' task, so it must be able to import wfc too
+            self.dispatcher.refresh(0.0)
+        except Exception as error:
+            raise UsageError(f"the Dask cluster cannot start wfc's attempts ({type(error).__name__}: "
+                             f"{' '.join(str(error).split())}): install wfc-compiler[dask] where the scheduler runs, "
+                             f"as on the workers") from None
+        return ()
 
     def connect(self) -> Tuple[Client, Optional[LocalCluster]]:
         options = self.options
@@ -189,7 +143,7 @@ class DaskBackend:
             return _client(address, f"the Dask scheduler at {address}", False), None
         cluster = start_local_cluster(self.slots())
         try:
-            # results straight from the worker, not relayed by the scheduler: a hop less per attempt
+            # calls straight to the workers' actors, not relayed by the scheduler: a hop less per attempt
             return Client(cluster, set_as_default=False, direct_to_workers=True), cluster
         except BaseException:
             cluster.close()
@@ -201,41 +155,33 @@ class DaskBackend:
 
     def attempt(self, work: Invocation) -> StepResult:
         assert self.dispatcher is not None, "start() comes first"
-        key = f"{self.plugin}-{work.step.id}-{work.attempt}-{next(self.serial)}"
         # The plugin holds the plan's steps; an instance of a list found at run time travels whole.
         brief = (self.steps.get(work.step.id) is work.step and work.args == self.options.args
                  and work.timeout == work.step.timeout
                  and work.max_budget_usd is None)
-        return self.dispatcher.run(key, (work.step.id, work.inputs, work.attempt) if brief else work)
+        return self.dispatcher.run((work.step.id, work.inputs, work.attempt) if brief else work)
 
     def cancel(self) -> None:
         self.cancelled.set()
+        if self.dispatcher is not None:
+            self.dispatcher.cancel()
         if self.client is not None:  # not under the scheduler's lock: a slow cluster delays no bookkeeping
             threading.Thread(target=self.stop_everywhere, args=(self.client,), name="wfc-dask-cancel",
                              daemon=True).start()
 
     def stop_everywhere(self, client: Client) -> None:
-        """Kill the run's processes on every worker; after CANCEL_GRACE, stop waiting for the
-        attempts that still run (Python calls) by cancelling their independent futures."""
+        """Kill the run's processes on every worker (a Python call cannot be killed: its waiting
+        thread stops waiting CANCEL_GRACE after the cancel)."""
         try:
             client.run(_cancel, self.plugin, on_error="ignore")
         except Exception:  # a cluster gone has nothing left running
             pass
-        time.sleep(CANCEL_GRACE)
-        left = self.dispatcher.running() if self.dispatcher is not None else []
-        if left:
-            try:
-                client.cancel(left)
-            except Exception:
-                pass
 
     def close(self) -> None:
         client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
         try:
             if client is not None and self.plugged:
                 client.unregister_worker_plugin(self.plugin)  # its teardown ends each worker's guard
-            if client is not None and self.guarded:
-                client.unregister_scheduler_plugin(self.plugin)
         except Exception:  # a cluster gone already has nothing left to tear down
             pass
         finally:

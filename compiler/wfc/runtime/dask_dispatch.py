@@ -1,162 +1,191 @@
-"""Attempts handed to the Dask client's event loop in batches, their results fetched in batches.
+"""Attempts placed on the workers by the client, each a direct call to its worker's actor.
 
-A scheduler thread that waited on its own future (`future.result()`) made the client's loop and
-the scheduler handle one message per attempt each way, and on a fan-out that, not the workers,
-bounded the run. Here a thread only files its attempt and parks on an Event. The loop learns of
-finished attempts through `as_completed` and fetches all that finished meanwhile in one `gather`;
-delivering them frees their threads, which file what the scheduler gives them next, and those
-filings go out together in one `Client.map` once the wave is in (or WAVE_WINDOW after its first,
-since a finished step need not free a ready one). An attempt filed when no wave is due (a chain,
-a run's first steps) goes at once. Only Dask's public API is used; all but `run` and `running`
-runs on the client's loop thread.
+As Dask tasks, attempts went through the scheduler both ways, and every hop waits on Dask's
+message batching (10 ms on the client's stream, 5 ms on the scheduler's), so a fan-out ran at the
+pace of those round trips whatever the workers did, and Dask recomputed a finished task whose
+result was lost with its worker, running a step twice unseen. Here each worker holds one
+`Attempts` actor for the run, and a scheduler thread calls it straight over the worker's own
+connection and waits for the answer: an attempt is never queued by Dask, never recomputed, and a
+lost worker is an answer too (its actor is gone). The client places each attempt on the worker
+with the most free threads, so wfc's own policy decides what runs and Dask only runs it.
 """
 from __future__ import annotations
 
+import asyncio
 import threading
-from concurrent.futures import CancelledError
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+import time
+from concurrent.futures import CancelledError, Executor
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Protocol, Set, Tuple, cast
 
-from distributed import Client, KilledWorker, as_completed
+from distributed import Actor, Client, KilledWorker, get_worker
 
 from wfc.runtime.executors import StepResult
 
-# Measured (issue 18, fan-out of 500 no-ops, 16 slots, 12 alternating runs): 0.91x the time of
-# submitting at the loop's next turn; a chain never waits for it, and the 200 ms DAG's span did
-# not move (1.126-1.131 of its critical path at 0, 2 and 5 ms).
-WAVE_WINDOW = 0.005
-LOST = "it ended, but its result was lost with its Dask worker before wfc fetched it; Dask does not run it again"
+POLL = 1.0  # how often a waiting attempt looks whether its worker is still in the cluster
+REFRESH = 2.0  # how often placement looks for workers that joined (Dask's own info interval)
+
+
+class Runner(Protocol):
+    """The run's plugin on a worker: what runs an attempt, and the threads it runs on (the
+    plugin's own, shut down when the run ends; the worker's task threads stay Dask's)."""
+
+    pool: Optional[Executor]  # None: the worker loop's own (only where the plugin's setup failed)
+
+    def attempt(self, payload: Any) -> StepResult:
+        ...
+
+
+class Attempts:
+    """The actor on one worker, created there as a task: it hands each call to the plugin."""
+
+    def __init__(self, plugin: str) -> None:
+        self.runner: Runner = cast(Runner, get_worker().plugins[plugin])
+
+    async def attempt(self, payload: Any) -> StepResult:
+        return await asyncio.get_running_loop().run_in_executor(self.runner.pool, self.runner.attempt, payload)
 
 
 @dataclass
-class Handoff:
-    """One attempt between the thread that waits for it and the loop that runs it."""
+class Place:
+    """One worker's actor (and the future that keeps it), and how many attempts it runs now."""
 
-    key: str
-    payload: Any
-    done: threading.Event = field(default_factory=threading.Event)
-    result: Optional[StepResult] = None
+    future: Any
+    actor: Any
+    threads: int
+    busy: int = 0
 
-    def deliver(self, result: StepResult) -> None:
-        self.result = result
-        self.done.set()
+    @property
+    def gone(self) -> bool:
+        return bool(self.future.status != "finished")  # the actor errs once Dask has lost its worker
 
 
-def failure(error: BaseException, cancelling: bool) -> StepResult:
-    """What a Dask error means for the attempt: a lost worker or the cluster's own failure is a
-    failed attempt under wfc's retry policy, and so is a result lost with its worker (Dask cancels
-    its future rather than recompute it, see `OnlyOnce`); cancelled while the run is cancelling,
-    it is a cancelled attempt."""
-    if isinstance(error, KilledWorker):
-        return StepResult(False, error=f"the Dask worker running it ({error.last_worker.address}) was lost; "
-                                       f"the step's processes died with it")
-    if isinstance(error, CancelledError) and cancelling:  # the cancel's grace ran out: a Python call goes on
-        return StepResult(False, error="cancelled; its Dask task was left running", cancelled=True)
-    if isinstance(error, CancelledError):
-        return StepResult(False, error=LOST)
-    return StepResult(False, error=f"the Dask cluster could not run it: {type(error).__name__}: {error}")
+def lost(address: str) -> StepResult:
+    return StepResult(False, error=f"the Dask worker running it ({address}) was lost; the step's processes died "
+                                   f"with it")
 
 
 class Dispatcher:
-    """Runs `task(*leading, payload)` as a Dask task per attempt, for threads that block on it."""
+    """Runs attempts on the workers' actors (of the plugin named `plugin`), for threads that block
+    on them; after `cancel`, a thread stops waiting for a call `grace` seconds on."""
 
-    def __init__(self, client: Client, task: Callable[..., StepResult], leading: Tuple[Any, ...],
-                 cancelling: threading.Event) -> None:
-        self.client, self.task, self.leading, self.cancelling = client, task, leading, cancelling
-        assert client.loop is not None, "a started client has its loop"
-        self.loop = client.loop
+    def __init__(self, client: Client, plugin: str, grace: float) -> None:
+        self.client, self.plugin, self.grace = client, plugin, grace
         self.lock = threading.Lock()
-        self.filed: List[Handoff] = []  # not yet submitted
-        self.live: Dict[Any, Handoff] = {}  # submitted futures, until their result is delivered
-        self.completed = as_completed(loop=self.loop)
-        self.collecting = False
-        self.timer: Optional[object] = None  # the WAVE_WINDOW of the wave being filed
-        self.awaited = 0  # filings the results just delivered are likely to bring
+        self.refreshing = threading.Lock()  # one thread asks the cluster at a time
+        self.places: Dict[str, Place] = {}
+        self.lost: Set[str] = set()  # workers an attempt was lost on: never placed on again
+        self.refreshed = 0.0
+        self.cancelled_at: Optional[float] = None
 
-    def run(self, key: str, payload: Any) -> StepResult:
+    def workers(self) -> Dict[str, int]:
+        """The cluster's workers now, with their thread counts (the client's own view, no call)."""
+        return {address: int(info.get("nthreads", 1))
+                for address, info in self.client.scheduler_info()["workers"].items()}
+
+    def refresh(self, stale: float) -> None:
+        """Unless another thread has just done it (within `stale` seconds): an actor on every
+        worker that has none, and none left on a worker that is gone."""
+        with self.refreshing:
+            if time.monotonic() - self.refreshed > stale:
+                self.renew()
+
+    def renew(self) -> None:
+        current = self.workers()
+        with self.lock:
+            self.refreshed = time.monotonic()
+            for address in [address for address, place in self.places.items()
+                            if address not in current or place.gone]:
+                del self.places[address]
+            joined = [address for address in current if address not in self.places and address not in self.lost]
+        for address in joined:
+            place = self.place(address, current[address])
+            if place is not None:
+                with self.lock:
+                    self.places[address] = place
+
+    def place(self, address: str, threads: int) -> Optional[Place]:
+        """The run's actor on the worker at `address`, or None if that worker went meanwhile."""
+        future = self.client.submit(Attempts, self.plugin, actor=True, workers=[address], allow_other_workers=False,
+                                    pure=False, key=f"{self.plugin}-attempts-{address}")
+        while True:  # pinned to its worker, the actor's task would wait forever for one that left
+            try:
+                future.result(timeout=POLL)
+                break
+            except TimeoutError:
+                if address in self.workers():
+                    continue
+            except (CancelledError, KilledWorker, OSError):  # its worker was lost meanwhile
+                pass
+            future.cancel()
+            return None
+        with self.client.as_current():  # the proxy calls through this client, not a default one
+            return Place(future, Actor(Attempts, address, future.key), threads)
+
+    def run(self, payload: Any) -> StepResult:
         """Blocks the calling thread until the attempt has ended, however it ended."""
-        handoff = Handoff(key, payload)
-        with self.lock:
-            self.filed.append(handoff)
-            self.awaited = max(0, self.awaited - 1)
-            wave_in, first = self.awaited == 0, len(self.filed) == 1
-        if wave_in or first:  # add_callback is the loop's one thread-safe call
-            self.loop.add_callback(self.consider)
-        handoff.done.wait()
-        assert handoff.result is not None
-        return handoff.result
-
-    def running(self) -> List[Any]:
-        """The futures of the attempts not yet ended (for a cancel to give up on)."""
-        with self.lock:
-            return list(self.live)
-
-    def consider(self) -> None:
-        """Submit what is filed once the wave the last results brought is in; the rest of a wave
-        may never come (a finished step need not free a ready one), so it waits WAVE_WINDOW at most."""
-        with self.lock:
-            wave_in = self.awaited == 0
-        if wave_in:
-            self.submit_filed()
-        elif self.timer is None:
-            self.timer = self.loop.call_later(WAVE_WINDOW, self.submit_filed)
-
-    def submit_filed(self) -> None:
-        if self.timer is not None:
-            self.loop.remove_timeout(self.timer)
-            self.timer = None
-        with self.lock:
-            batch, self.filed, self.awaited = self.filed, [], 0
-        if not batch:
-            return
+        placed = self.take()
+        if placed is None:
+            return StepResult(False, error="cancelled while the Dask cluster had no workers", cancelled=True)
+        address, place = placed
         try:
-            futures = self.client.map(self.task, *([part] * len(batch) for part in self.leading),
-                                      [handoff.payload for handoff in batch],
-                                      key=[handoff.key for handoff in batch], pure=False)
-        except Exception as error:  # a client closing or cut off: each attempt fails, none is lost
-            for handoff in batch:
-                handoff.deliver(failure(error, self.cancelling.is_set()))
-            return
+            result = self.wait(place, place.actor.attempt(payload))
+        except OSError:  # the actor's worker cannot be reached: it died or is dying
+            result = None
         with self.lock:
-            self.live.update(zip(futures, batch))
-        self.completed.update(futures)
-        if not self.collecting:
-            self.collecting = True
-            self.loop.add_callback(self.collect)
+            place.busy -= 1
+            if result is None:  # forgotten before Dask notices, so that a retry goes elsewhere
+                self.lost.add(address)
+                self.places.pop(address, None)
+        return result or lost(address)
 
-    async def collect(self) -> None:
-        """Until nothing is left in flight: wait for one attempt to end, then fetch it and every
-        other that ended meanwhile together."""
-        try:
-            async for first in self.completed:
-                await self.fetch([first, *self.completed.next_batch(block=False)])
-        finally:
-            self.collecting = False
+    def take(self) -> Optional[Tuple[str, Place]]:
+        """The worker with the most free threads (ties: the last address), counted as one busier.
+        With none left, it waits for one to join (a restarted worker, say), as a Dask task would,
+        until the run is cancelled (None)."""
+        if time.monotonic() - self.refreshed > REFRESH:
+            self.refresh(REFRESH)
+        chosen = self.choose()
+        while chosen is None and self.cancelled_at is None:
+            try:
+                self.client.wait_for_workers(1, timeout=POLL)
+            except TimeoutError:
+                continue
+            self.refresh(0.0)
+            chosen = self.choose()
+        return chosen
 
-    async def fetch(self, futures: Sequence[Any]) -> None:
-        finished = [future for future in futures if future.status == "finished"]
-        try:
-            values = await self.client.gather(finished, asynchronous=True) if finished else []
-            results = dict(zip(finished, values))
-        except Exception:  # one of them was lost after finishing: each alone says which
-            results = {}
+    def choose(self) -> Optional[Tuple[str, Place]]:
         with self.lock:
-            self.awaited += len(futures)
-        for future in futures:
-            result = results.get(future)
-            if result is None:
-                result = await self.alone(future)
-            self.settle(future, result)
+            live = [(address, place) for address, place in self.places.items() if not place.gone]
+            if not live:
+                return None
+            address, place = max(live, key=lambda item: (item[1].threads - item[1].busy, item[0]))
+            place.busy += 1
+            return address, place
 
-    async def alone(self, future: Any) -> StepResult:
-        try:
-            result: StepResult = await self.client.gather(future, asynchronous=True)
-            return result
-        except Exception as error:  # Dask raises a lost worker, a cancel or the cluster's failure
-            return failure(error, self.cancelling.is_set())
+    def wait(self, place: Place, future: Any) -> Optional[StepResult]:
+        """The attempt's answer; or None once its worker has left the cluster without one; or,
+        `grace` after a cancel, a cancelled attempt whose call is left running."""
+        while True:
+            try:
+                result: StepResult = future.result(timeout=POLL)
+                return result
+            except TimeoutError:
+                pass
+            except OSError:
+                return None
+            except Exception as error:  # raised on the worker by the call itself, not by the step
+                return StepResult(False, error=f"the Dask cluster could not run it: {type(error).__name__}: {error}")
+            if place.gone:
+                return None
+            if self.cancelled_at is not None and time.monotonic() - self.cancelled_at > self.grace:
+                return StepResult(False, error="cancelled; its Dask call was left running", cancelled=True)
 
-    def settle(self, future: Any, result: StepResult) -> None:
+    def cancel(self) -> None:
+        self.cancelled_at = time.monotonic()
+
+    def running(self) -> List[str]:
+        """The workers running attempts now."""
         with self.lock:
-            handoff = self.live.pop(future)
-        future.release()
-        handoff.deliver(result)
+            return [address for address, place in self.places.items() if place.busy]
