@@ -3,8 +3,8 @@
     python bench/bench_dask.py [--steps 500] [--repeats 3] [--slots 16] [--direct-for-all]
 
 Goals (issue 18), on a 2-worker LocalCluster (processes) on 127.0.0.1 started once for all runs;
-wfc's client fetches results straight from the workers, as on a cluster wfc starts, and pure Dask's
-clients as Dask sets them up by default (through the scheduler; `--direct-for-all` changes that):
+wfc's client calls the workers' actors directly, as on a cluster wfc starts, and pure Dask's clients
+fetch results as Dask sets them up by default (through the scheduler; `--direct-for-all` changes that):
 - per no-op step, wfc (journal on) against pure Dask driven the same way (the client submitting a
   step when its dependencies are done, fetching finished steps in batches): at most 1.3x;
 - against Dask resolving the dependencies itself (the whole graph submitted at once): fan-out at
@@ -47,7 +47,7 @@ def run_wfc(plan: Plan, address: str) -> Tuple[float, List[Dict[str, Any]]]:
     once per run, not per step; they are printed apart), and the journal."""
     import dask
 
-    # as on a cluster wfc starts itself: results straight from the workers, not through the scheduler
+    # as on a cluster wfc starts itself: calls straight to the workers, not through the scheduler
     with tempfile.TemporaryDirectory() as state, dask.config.set({"distributed.client.direct-to-workers": True}):
         result = run_plan(plan, RunOptions(state_dir=Path(state), progress="none", executor="dask",
                                            scheduler=address))
