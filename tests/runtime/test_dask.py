@@ -266,3 +266,40 @@ def test_a_scheduler_that_cannot_import_wfc_is_a_clear_error_before_any_step(ws:
                                     "#consistent-software-environments): install wfc-compiler[dask] where the "
                                     "scheduler runs, as on the workers")
     assert ws.markers() == {}
+
+
+WHERE = """import time
+from distributed import get_worker
+
+
+def where(inputs, args):
+    with open("marks/where", "a") as marks:
+        marks.write(get_worker().address + "\\n")
+    time.sleep(0.3)
+    return get_worker().address
+"""
+
+
+def test_a_worker_that_joins_during_the_run_gets_attempts(ws: Workspace) -> None:
+    (ws.root / "joined_helpers.py").write_text(WHERE)
+    context = "\n".join(f"  w{i}: {{description: where s{i} ran}}" for i in range(12))
+    steps = "\n".join(f"  s{i}: {{title: S{i}, call: 'joined_helpers:where', outputs: [w{i}]}}" for i in range(12))
+    plan = ws.plan(f"version: 1\ntitle: Joined\ndescription: d\ncontext:\n{context}\nsteps:\n{steps}\n")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, host="127.0.0.1",
+                                       protocol="tcp://", dashboard_address=None)
+    try:
+        first = next(iter(cluster.scheduler_info["workers"]))
+        results: list = []
+        run = threading.Thread(target=lambda: results.append(
+            ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)))
+        run.start()
+        while not (ws.root / "marks" / "where").exists():
+            time.sleep(0.02)
+        cluster.scale(2)  # once the run has placed its actors on the first
+        run.join(60)
+    finally:
+        cluster.close()
+    result = results[0]
+    assert result.status == "succeeded", result.outcomes
+    ran_on = [result.outputs[f"w{i}"] for i in range(12)]
+    assert ran_on[0] == first and len(set(ran_on)) == 2

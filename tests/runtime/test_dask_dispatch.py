@@ -43,7 +43,7 @@ def client(shared_cluster: Any) -> Iterator[Any]:
 
 def test_each_waiting_thread_gets_its_own_attempts_result_from_the_least_busy_worker(client: Any) -> None:
     dispatcher = Dispatcher(client, "doubling", grace=0.0)
-    with ThreadPoolExecutor(24) as pool:  # more threads than the workers' pools: calls queue there
+    with ThreadPoolExecutor(24) as pool:  # more threads than the workers have: attempts wait for a free one
         results: List[StepResult] = list(pool.map(dispatcher.run, range(60)))
     doubled = [result.value.rpartition(":")[2] for result in results if result.ok]
     assert doubled == [str(n * 2) for n in range(60) if n != 7]

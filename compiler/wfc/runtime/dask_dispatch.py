@@ -12,6 +12,7 @@ with the most free threads, so wfc's own policy decides what runs and Dask only 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 from concurrent.futures import CancelledError, Executor
@@ -43,7 +44,9 @@ class Attempts:
         self.runner: Runner = cast(Runner, get_worker().plugins[plugin])
 
     async def attempt(self, payload: Any) -> StepResult:
-        return await asyncio.get_running_loop().run_in_executor(self.runner.pool, self.runner.attempt, payload)
+        # in this call's context, so that a `call:` step's get_worker() finds its worker as in a task
+        run = contextvars.copy_context().run
+        return await asyncio.get_running_loop().run_in_executor(self.runner.pool, run, self.runner.attempt, payload)
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Dispatcher:
     def __init__(self, client: Client, plugin: str, grace: float) -> None:
         self.client, self.plugin, self.grace = client, plugin, grace
         self.lock = threading.Lock()
+        self.freed = threading.Condition(self.lock)  # a thread of some worker's has become free
         self.refreshing = threading.Lock()  # one thread asks the cluster at a time
         self.places: Dict[str, Place] = {}
         self.lost: Set[str] = set()  # workers an attempt was lost on: never placed on again
@@ -134,6 +138,7 @@ class Dispatcher:
             result = None
         with self.lock:
             place.busy -= 1
+            self.freed.notify()
             if result is None:  # forgotten before Dask notices, so that a retry goes elsewhere
                 self.lost.add(address)
                 self.places.pop(address, None)
@@ -141,28 +146,31 @@ class Dispatcher:
 
     def take(self) -> Optional[Tuple[str, Place]]:
         """The worker with the most free threads (ties: the last address), counted as one busier.
-        With none left, it waits for one to join (a restarted worker, say), as a Dask task would,
-        until the run is cancelled (None)."""
-        if time.monotonic() - self.refreshed > REFRESH:
-            self.refresh(REFRESH)
-        chosen = self.choose()
-        while chosen is None and self.cancelled_at is None:
-            try:
-                self.client.wait_for_workers(1, timeout=POLL)
-            except TimeoutError:
-                continue
-            self.refresh(0.0)
-            chosen = self.choose()
-        return chosen
+        With every thread busy the attempt waits here, as a task waits in Dask's scheduler, so that
+        a worker joining meanwhile gets it; with no worker left it waits for one to join (a
+        restarted worker, say); None once the run is cancelled."""
+        while self.cancelled_at is None:
+            if time.monotonic() - self.refreshed > REFRESH:
+                self.refresh(REFRESH)
+            with self.lock:
+                live = [(address, place) for address, place in self.places.items() if not place.gone]
+                free = [(address, place) for address, place in live if place.busy < place.threads]
+                if free:
+                    address, place = max(free, key=lambda item: (item[1].threads - item[1].busy, item[0]))
+                    place.busy += 1
+                    return address, place
+                if live:
+                    self.freed.wait(POLL)
+                    continue
+            self.await_worker()
+        return None
 
-    def choose(self) -> Optional[Tuple[str, Place]]:
-        with self.lock:
-            live = [(address, place) for address, place in self.places.items() if not place.gone]
-            if not live:
-                return None
-            address, place = max(live, key=lambda item: (item[1].threads - item[1].busy, item[0]))
-            place.busy += 1
-            return address, place
+    def await_worker(self) -> None:
+        try:
+            self.client.wait_for_workers(1, timeout=POLL)
+        except TimeoutError:
+            return
+        self.refresh(0.0)
 
     def wait(self, place: Place, future: Any) -> Optional[StepResult]:
         """The attempt's answer; or None once its worker has left the cluster without one; or,
