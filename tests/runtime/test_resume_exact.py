@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -135,6 +136,37 @@ def test_two_runs_in_one_second_get_their_own_ids_and_journals(ws: Workspace) ->
     assert sorted(path.parent.name for path in (ws.state / "runs").glob("*/journal.jsonl")) == sorted(ids)
     assert all(json.loads((ws.state / "runs" / run_id / "run.json").read_text()) ==
                {"run_id": run_id, "workflow": "flow"} for run_id in ids)
+
+
+HOLDER = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(0.5)
+"""
+
+
+def test_a_killed_runs_lock_still_held_by_a_child_on_its_way_out_is_waited_for(ws: Workspace) -> None:
+    """A run killed while forking a step leaves the forked child holding the lock until it exits;
+    the lock names the killed run's pid, which is dead, so the next run waits for the child."""
+    plan = ws.plan(one_step("killed"), name="killed")
+    lock = ws.state / "locks" / "killed.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps({"pid": gone_pid(), "run_id": "r"}))
+    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "held\n"
+        assert ws.run(plan).status == "succeeded"
+    finally:
+        child.wait(30)
+
+
+def gone_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
 
 
 def test_one_run_at_a_time_per_workflow_and_state_directory(ws: Workspace) -> None:

@@ -26,6 +26,7 @@ from wfc.runtime.lifetime import stop_leftovers
 from wfc.runtime.outcome import RunOptions
 
 RUN_FILE = "run.json"
+HANDOVER = 2.0  # seconds a dead holder's lock may outlive it, held by a child it was forking
 KEY_CHARS = 32  # of a key's hex digest kept in the journal: 128 bits tell keys apart, half the bytes
 
 
@@ -43,9 +44,7 @@ class RunLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
             raise UsageError(f"cannot lock {self.path}: {error.strerror or error}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _locked(fd):
             holder = _holder(fd)
             os.close(fd)
             raise UsageError(f"workflow `{self.workflow}` is already running in {self.state_dir}{holder}: "
@@ -62,6 +61,32 @@ class RunLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _locked(fd: int) -> bool:
+    """Whether this process now holds the lock. A run killed while forking a step leaves the
+    child, for the moment until it exits, holding the lock too; so while the process the lock
+    names is dead, the lock is tried again for up to HANDOVER seconds."""
+    deadline = time.monotonic() + HANDOVER
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if _holder_alive(fd) or time.monotonic() > deadline:
+                return False
+        time.sleep(0.02)
+
+
+def _holder_alive(fd: int) -> bool:
+    try:
+        pid = int(json.loads(os.pread(fd, 4096, 0).decode("utf-8"))["pid"])
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, ValueError, KeyError, TypeError):  # unnamed, unreadable or not ours to signal: alive
+        return True
+    return True
 
 
 def _holder(fd: int) -> str:
