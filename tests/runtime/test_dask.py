@@ -293,7 +293,7 @@ def test_a_worker_that_joins_during_the_run_gets_attempts(ws: Workspace) -> None
         run = threading.Thread(target=lambda: results.append(
             ws.run(plan, executor="dask", scheduler=cluster.scheduler_address)))
         run.start()
-        while not (ws.root / "marks" / "where").exists():
+        while not (ws.root / "marks" / "where").exists() and run.is_alive():
             time.sleep(0.02)
         cluster.scale(2)  # once the run has placed its actors on the first
         run.join(60)

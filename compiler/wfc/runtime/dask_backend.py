@@ -62,7 +62,6 @@ class StepRunner(WorkerPlugin):
         self.address = ""
         self.pool: Optional[ThreadPoolExecutor] = None  # made on the worker: as many threads as it has
 
-
     def setup(self, worker: Any) -> None:
         self.address = str(worker.address)
         self.problems = examine(self.expected)

@@ -83,7 +83,7 @@ class Dispatcher:
         self.cancelled_at: Optional[float] = None
 
     def workers(self) -> Dict[str, int]:
-        """The cluster's workers now, with their thread counts (the client's own view, no call)."""
+        """The cluster's workers now, with their thread counts (one call to the scheduler)."""
         return {address: int(info.get("nthreads", 1))
                 for address, info in self.client.scheduler_info()["workers"].items()}
 
@@ -132,10 +132,7 @@ class Dispatcher:
         if placed is None:
             return StepResult(False, error="cancelled while the Dask cluster had no workers", cancelled=True)
         address, place = placed
-        try:
-            result = self.wait(place, place.actor.attempt(payload))
-        except OSError:  # the actor's worker cannot be reached: it died or is dying
-            result = None
+        result = self.wait(place, place.actor.attempt(payload))  # the call itself goes out on the loop
         with self.lock:
             place.busy -= 1
             self.freed.notify()

@@ -79,22 +79,30 @@ def _locked(fd: int) -> bool:
 
 
 def _holder_alive(fd: int) -> bool:
+    named = _named(fd)
+    if named is None:  # a holder between locking and naming, or a file not ours to read: alive
+        return True
     try:
-        pid = int(json.loads(os.pread(fd, 4096, 0).decode("utf-8"))["pid"])
-        os.kill(pid, 0)
+        os.kill(int(named["pid"]), 0)
     except ProcessLookupError:
         return False
-    except (OSError, ValueError, KeyError, TypeError):  # unnamed, unreadable or not ours to signal: alive
+    except (OSError, ValueError, TypeError):  # not ours to signal, or a pid that is no number
         return True
     return True
 
 
 def _holder(fd: int) -> str:
+    named = _named(fd)
+    return f" (run {named['run_id']}, pid {named['pid']})" if named else ""
+
+
+def _named(fd: int) -> Optional[Dict[str, Any]]:
+    """What `RunLock.name` wrote: the holder's pid and run id, or None if unreadable."""
     try:
         holder = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
-        return f" (run {holder['run_id']}, pid {holder['pid']})"
-    except (OSError, ValueError, KeyError, TypeError):
-        return ""
+    except (OSError, ValueError):
+        return None
+    return holder if isinstance(holder, dict) and {"pid", "run_id"} <= holder.keys() else None
 
 
 def workflow_of(run_dir: Path) -> Optional[str]:
